@@ -92,3 +92,43 @@ def compute_content_hash(record: Record) -> str:
     content = {name: getattr(record, name) for name in CONTENT_FIELDS}
     blob = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+# What each field means, for the archive's Datasette metadata and the docs.
+FIELD_DESCRIPTIONS = {
+    "url": "The page's canonical address",
+    "title": "Headline, Simplified (never the info bar or the site-name suffix)",
+    "published_at": "Publication time as the page states it: ISO 8601, +08:00 when a time is given, YYYY-MM-DD when only a date; null when the page states none",
+    "source": "来源 / 信息来源: the publishing unit or outlet",
+    "author": "撰稿 / 作者 / 记者",
+    "editor": "责任编辑",
+    "reviewer": "审核 / 审核人",
+    "channel": "Breadcrumb (当前位置) as a JSON list, home page excluded",
+    "views": "阅读次数 / 浏览 / 点击 as the page showed it at fetch time",
+    "site_name": "The site's own name (SiteName meta or page chrome)",
+    "site_code": "网站标识码 (SiteIDCode): the government site's registry code",
+    "images": "Images of the article: JSON list of {url, caption}",
+    "attachments": "附件: JSON list of {name, url}",
+    "index_no": "索引号 (政务公开 pages)",
+    "issuer": "发布机构 / 发文机关",
+    "doc_no": "文号",
+    "topic": "主题分类",
+    "written_at": "成文日期",
+    "validity": "有效性",
+    "text": "Body text: Simplified, cleaned, paragraphs separated by newlines",
+    "text_original": "Body text exactly as the page had it (script, spacing, artifacts)",
+    "title_original": "Headline as the page had it",
+    "script": "Script the page was written in: zh-Hans or zh-Hant",
+    "normalization": "What normalization changed (JSON counts and suspected mojibake spans)",
+    "keywords": "Key terms (jieba with a government-term dictionary), JSON list",
+    "people": "People named with their titles, JSON list of {name, title}",
+    "organizations": "Organizations named in the text, JSON list",
+    "places": "Places named in the text, JSON list",
+    "region": "Province, city, county and GB/T 2260 code the article belongs to (JSON)",
+    "doc_type": "会议, 讲话, 通知公告, 政策文件 or 新闻",
+    "doc_type_rule": "The rule that set doc_type",
+    "simhash": "64-bit SimHash of the text (hex), for near-duplicate detection",
+    "provenance": "Which method found each field (JSON map field → method)",
+    "warnings": "Quality warnings such as empty_body, short_body, title_from_url (JSON list)",
+    "content_hash": "sha256 of the content fields; a new value means a new version",
+}

@@ -1,0 +1,34 @@
+# The two commands of the README:  `make demo`  and  `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup setup-test chromium browse clean
+
+demo: setup                ## set up, then crawl the bundled offline demo into archive.db
+	$(BIN)/govnews demo --db archive.db
+
+test: setup-test chromium  ## set up, then run the whole test suite
+	$(BIN)/python -m pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+setup: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+setup-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# Playwright cannot download its own browser here: use Debian's Chromium.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+browse:
+	$(BIN)/govnews browse --db archive.db
+
+clean:
+	rm -rf $(VENV) *.egg-info archive.db archive.db-wal archive.db-shm

@@ -1,0 +1,154 @@
+"""The `govnews` command."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import click
+
+from crawler import __version__
+
+ARCHIVE_DB_ENV = "GOVNEWS_DB"
+
+
+def db_option(func):
+    return click.option(
+        "--db",
+        "db",
+        default="archive.db",
+        show_default=True,
+        envvar=ARCHIVE_DB_ENV,
+        type=click.Path(dir_okay=False),
+        help="The archive (SQLite file).",
+    )(func)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="govnews")
+def cli():
+    """Crawl Chinese local-government news into a versioned, searchable archive."""
+
+
+@cli.command()
+@db_option
+@click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
+def demo(db, log_level):
+    """Serve the bundled demo sites on 127.0.0.1 and crawl them into DB."""
+    from archive.store import Archive
+    from crawler.demo.server import DemoServer
+    from crawler.run import run_crawls
+
+    with DemoServer() as server:
+        click.echo(f"Serving {len(server.sites)} demo sites on 127.0.0.1:")
+        for site in server.sites.values():
+            click.echo(f"  {site.name:<9} {site.list_url}")
+        stats = run_crawls(
+            [{"url": site.list_url} for site in server.sites.values()],
+            ARCHIVE_DB=db,
+            LOG_LEVEL=log_level,
+        )
+    run_ids = [s.get("govnews/crawl_run_id") for s in stats]
+    archive = Archive(db)
+    rows = [archive.db["crawl_runs"].get(run_id) for run_id in run_ids if run_id]
+    totals = {k: sum(r[k] or 0 for r in rows) for k in ("pages_fetched", "articles", "new_versions", "failures")}
+    click.echo(
+        f"\nCrawled {len(rows)} sites: {totals['pages_fetched']} pages fetched, "
+        f"{totals['articles']} articles, {totals['new_versions']} new versions, "
+        f"{totals['failures']} failures."
+    )
+    click.echo(f"Archive: {Path(db).resolve()}")
+    click.echo(f"Browse it:  govnews browse --db {db}")
+    archive.close()
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--url", "page_url", help="The page's address, when a single file is read.")
+def extract(targets, page_url):
+    """Print the record of each page (file or URL) as one JSON line."""
+    from pipelines.errors import ExtractionError
+    from pipelines.process import process_page
+
+    if page_url and len(targets) > 1:
+        raise click.UsageError("--url names one page: give a single PATH_OR_URL with it")
+    failed = 0
+    for target in targets:
+        try:
+            body, url, headers = _read_target(target)
+            record = process_page(body, page_url or url, headers=headers)
+        except (OSError, urllib.error.URLError, ValueError, ExtractionError) as exc:
+            failed += 1
+            click.echo(f"govnews extract: {target}: {exc}", err=True)
+            continue
+        click.echo(json.dumps(record.to_dict(), ensure_ascii=False))
+    if failed:
+        sys.exit(1)
+
+
+def _read_target(target: str) -> tuple[bytes, str, dict]:
+    if target.startswith(("http://", "https://")):
+        request = urllib.request.Request(target, headers={"User-Agent": f"govnews/{__version__}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read(), response.url, dict(response.headers.items())
+    path = Path(target)
+    if path.is_dir():
+        raise IsADirectoryError(f"is a directory, not a page")
+    return path.read_bytes(), path.resolve().as_uri(), {}
+
+
+@cli.command()
+@db_option
+@click.option("--site", "sites", multiple=True, help="A site config name (repeatable).")
+@click.option("--url", "urls", multiple=True, help="A list page to crawl with no config (repeatable).")
+@click.option("--all", "all_sites", is_flag=True, help="Every configured site.")
+@click.option("--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of site configs.")
+@click.option("--log-level", default="INFO", show_default=True)
+def crawl(db, sites, urls, all_sites, sites_dirs, log_level):
+    """Crawl sites into the archive (same spider as `scrapy crawl site`)."""
+    from crawler.run import run_crawls
+    from crawler.sites import SiteConfigError, all_sites as list_sites, find_site
+
+    try:
+        names = [s.name for s in list_sites(sites_dirs)] if all_sites else list(sites)
+        for name in names:
+            find_site(name, sites_dirs)  # fail early, with the config's own message
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
+    if not jobs:
+        raise click.UsageError("nothing to crawl: give --site NAME, --url URL or --all")
+    stats = run_crawls(
+        jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
+    )
+    for job, s in zip(jobs, stats):
+        click.echo(
+            f"{job.get('site') or job.get('url')}: {s.get('govnews/pages_fetched', 0)} pages, "
+            f"{s.get('govnews/new_versions', 0)} new versions, {s.get('govnews/failures', 0)} failures"
+            f" ({s.get('finish_reason')})"
+        )
+
+
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def browse(db, port, host):
+    """Open the archive in Datasette, with the project's metadata."""
+    from archive.datasette import metadata_for
+
+    if not Path(db).exists():
+        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
+    metadata = Path(tempfile.mkdtemp(prefix="govnews-")) / "metadata.json"
+    metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), encoding="utf-8")
+    args = [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(metadata),
+            "--host", host, "--port", str(port)]
+    os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,109 @@
+"""Serve the bundled demo sites on 127.0.0.1, one free port per site.
+
+Each site is its own origin, as real sites are; a site's `charset` in
+`demo.yaml` is what the server declares in Content-Type (weidu declares
+gb2312 while its bytes are GBK, as many old government sites do).
+"""
+from __future__ import annotations
+
+import functools
+import shutil
+import threading
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import yaml
+
+DEMO_DIR = Path(__file__).parent
+SITES_DIR = DEMO_DIR / "sites"
+MANIFEST = DEMO_DIR / "demo.yaml"
+
+
+def load_manifest() -> list[dict]:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["sites"]
+
+
+class _SiteHandler(SimpleHTTPRequestHandler):
+    charset: str | None = None
+
+    def guess_type(self, path):
+        kind = super().guess_type(path)
+        if kind == "text/html" and self.charset:
+            return f"text/html; charset={self.charset}"
+        return kind
+
+    def log_message(self, format, *args):  # keep test and demo output quiet
+        pass
+
+
+@dataclass
+class DemoSite:
+    name: str
+    root: Path
+    list_path: str
+    server: ThreadingHTTPServer
+    manifest: dict = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def list_url(self) -> str:
+        return self.base_url + self.list_path
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+class DemoServer:
+    """Context manager: `with DemoServer() as demo: demo.sites["weidu"].list_url`.
+
+    `root` is a folder holding one sub-folder per site (default: the bundled
+    sites); tests pass a copy they can edit.
+    """
+
+    def __init__(self, root: Path | None = None, host: str = "127.0.0.1"):
+        self.root = Path(root) if root else SITES_DIR
+        self.host = host
+        self.sites: dict[str, DemoSite] = {}
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> "DemoServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        for entry in load_manifest():
+            site_root = self.root / entry["name"]
+            handler = type(
+                f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")}
+            )
+            server = ThreadingHTTPServer(
+                (self.host, 0), functools.partial(handler, directory=str(site_root))
+            )
+            server.daemon_threads = True
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+            self.sites[entry["name"]] = DemoSite(
+                entry["name"], site_root, entry["list_path"], server, entry
+            )
+
+    def stop(self) -> None:
+        for site in self.sites.values():
+            site.server.shutdown()
+            site.server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def copy_sites(destination: Path) -> Path:
+    """A writable copy of the bundled sites (for tests and for trying edits)."""
+    shutil.copytree(SITES_DIR, destination, dirs_exist_ok=True)
+    return destination

@@ -1,0 +1,26 @@
+"""The item that travels through the pipelines: one fetched page and what became of it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.record import Record
+
+
+@dataclass
+class PageItem:
+    url: str  # the response URL (after redirects)
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    fetched_at: str
+    request_url: str | None = None
+    site: str | None = None
+    site_config: dict | None = None
+    # Filled on the way through the pipelines.
+    crawl_run_id: int | None = None
+    snapshot_id: int | None = None
+    record: Record | None = None
+    failure: dict | None = field(default=None)  # {"stage": …, "error": …}
+
+    def fail(self, stage: str, error: str) -> None:
+        self.failure = {"stage": stage, "error": error}

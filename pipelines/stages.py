@@ -1,0 +1,152 @@
+"""The Scrapy item pipelines: thin adapters around the pure stages and the archive.
+
+Wired in order by ITEM_PIPELINES (crawler/settings.py):
+capture (100) → extract (200) → normalize (300) → enrich (400) → archive (900).
+A stage that fails marks the item; later stages pass it through, and the
+archive pipeline writes a `failures` row beside the snapshot already kept.
+"""
+from __future__ import annotations
+
+import logging
+import weakref
+
+from scrapy import signals
+
+from archive.store import Archive
+from crawler.items import PageItem
+from pipelines.enrich import enrich
+from pipelines.errors import ExtractionError
+from pipelines.extract import extract
+from pipelines.normalize import normalize
+
+logger = logging.getLogger(__name__)
+
+# One archive connection per crawler, shared by the capture and archive pipelines.
+_archives: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def archive_for(crawler) -> Archive:
+    if crawler not in _archives:
+        _archives[crawler] = Archive(crawler.settings.get("ARCHIVE_DB", "archive.db"))
+    return _archives[crawler]
+
+
+class _Stage:
+    stage = ""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.failure is None:
+            try:
+                self.run(item)
+            except ExtractionError as exc:
+                item.fail(self.stage, str(exc))
+            except Exception as exc:  # a bug in a stage must not lose the page
+                logger.exception("%s failed on %s", self.stage, item.url)
+                item.fail(self.stage, f"{type(exc).__name__}: {exc}")
+        return item
+
+    def run(self, item: PageItem) -> None:
+        raise NotImplementedError
+
+
+class CapturePipeline(_Stage):
+    """Keeps the raw page before anything else can fail; opens and closes the crawl run."""
+
+    stage = "capture"
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        self.archive = archive_for(self.crawler)
+        self.run_id = self.archive.start_run(
+            spider.name, site.name if site else None, site.start_urls if site else []
+        )
+
+    def spider_closed(self, spider, reason: str) -> None:
+        counts = self.archive.finish_run(self.run_id, reason)
+        self.crawler.stats.set_value("govnews/crawl_run_id", self.run_id)
+        for key, value in counts.items():
+            self.crawler.stats.set_value(f"govnews/{key}", value)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        item.crawl_run_id = self.run_id
+        if item.failure is None or item.body:  # a fetch error has nothing to keep
+            item.snapshot_id = self.archive.add_snapshot(
+                url=item.url,
+                request_url=item.request_url,
+                status=item.status,
+                headers=item.headers,
+                body=item.body,
+                fetched_at=item.fetched_at,
+                site=item.site,
+                crawl_run_id=self.run_id,
+            )
+        return item
+
+
+class ExtractPipeline(_Stage):
+    stage = "extract"
+
+    def run(self, item: PageItem) -> None:
+        if item.status >= 400:
+            item.fail("fetch", f"HTTP {item.status}")
+            return
+        item.record = extract(item.body, item.url, headers=item.headers)
+
+
+class NormalizePipeline(_Stage):
+    stage = "normalize"
+
+    def run(self, item: PageItem) -> None:
+        item.record = normalize(item.record)
+
+
+class EnrichPipeline(_Stage):
+    stage = "enrich"
+
+    def run(self, item: PageItem) -> None:
+        item.record = enrich(item.record, site=item.site_config)
+
+
+class ArchivePipeline(_Stage):
+    stage = "archive"
+
+    def open_spider(self) -> None:
+        self.archive = archive_for(self.crawler)
+
+    def process_item(self, item: PageItem) -> PageItem:
+        if item.failure is not None:
+            self.archive.add_failure(
+                url=item.url,
+                stage=item.failure["stage"],
+                error=item.failure["error"],
+                snapshot_id=item.snapshot_id,
+                crawl_run_id=item.crawl_run_id,
+            )
+            self.crawler.stats.inc_value(f"govnews/failed/{item.failure['stage']}")
+        else:
+            version_id = self.archive.add_record(
+                item.record,
+                fetched_at=item.fetched_at,
+                site=item.site,
+                snapshot_id=item.snapshot_id,
+                crawl_run_id=item.crawl_run_id,
+            )
+            self.crawler.stats.inc_value(
+                "govnews/new_versions" if version_id else "govnews/unchanged"
+            )
+        item.body = b""  # the capture is in the archive; don't hold it in memory
+        return item

@@ -1,0 +1,83 @@
+"""The archive on real SQLite files: versions, snapshots, failures, runs, schema upgrades."""
+import dataclasses
+import json
+import sqlite3
+
+from archive.store import Archive
+from crawler.record import Record
+
+
+def make_record(**changes) -> Record:
+    record = Record(
+        url="http://example.gov.cn/t20200430_1.html",
+        title="我区召开全区领导干部会议",
+        published_at="2020-04-30T08:40:00+08:00",
+        channel=["政务信息", "魏都要闻"],
+        text="4月29日，全区领导干部会议召开。\n区委书记张书杰讲话。",
+        keywords=["领导干部", "会议"],
+    )
+    return dataclasses.replace(record, **changes)
+
+
+def test_new_archive_has_the_tables_and_a_column_for_every_record_field(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    assert {"pages", "versions", "snapshots", "crawl_runs", "failures"} <= set(archive.db.table_names())
+    fields = {f.name for f in dataclasses.fields(Record)}
+    assert fields <= set(archive.db["versions"].columns_dict) | {"url"}
+    assert fields <= set(archive.db["pages"].columns_dict)
+
+
+def test_unchanged_record_adds_no_version_and_a_change_adds_exactly_one(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    first = archive.add_record(make_record(), site="weidu")
+    again = archive.add_record(make_record(), site="weidu")
+    # Enrichment output is not content: a different keyword list is the same version.
+    enriched = archive.add_record(make_record(keywords=["营商环境"]), site="weidu")
+    changed = archive.add_record(make_record(text="4月29日，会议召开。"), site="weidu")
+    assert first and changed and again is None and enriched is None
+    versions = list(archive.db.query("select version, text from versions order by id"))
+    assert [v["version"] for v in versions] == [1, 2]
+    page = archive.db["pages"].get("http://example.gov.cn/t20200430_1.html")
+    assert page["version_count"] == 2
+    assert page["latest_version_id"] == changed
+    assert page["text"] == "4月29日，会议召开。"
+    assert json.loads(page["channel"]) == ["政务信息", "魏都要闻"]
+    assert archive.latest_record(page["url"]).channel == ["政务信息", "魏都要闻"]
+
+
+def test_a_page_that_reverts_gets_a_new_version(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(make_record())
+    archive.add_record(make_record(title="改过的标题"))
+    assert archive.add_record(make_record()) is not None
+    assert archive.db["versions"].count == 3
+
+
+def test_snapshot_keeps_the_raw_bytes_and_a_failure_sits_beside_it(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    run = archive.start_run("site", "weidu", ["http://example.gov.cn/"])
+    body = "<html>魏都</html>".encode("gbk") + b"\x00\xff"
+    snap = archive.add_snapshot(
+        url="http://example.gov.cn/x.html", status=200, headers={"Content-Type": "text/html"},
+        body=body, crawl_run_id=run,
+    )
+    archive.add_failure(url="http://example.gov.cn/x.html", stage="extract",
+                        error="binary body", snapshot_id=snap, crawl_run_id=run)
+    assert archive.snapshot_body(snap) == body
+    counts = archive.finish_run(run, "finished")
+    assert counts == {"pages_fetched": 1, "articles": 1, "new_versions": 0, "failures": 1}
+    row = archive.db["crawl_runs"].get(run)
+    assert row["status"] == "finished" and row["finished_at"] >= row["started_at"]
+    assert archive.db["failures"].get(1)["snapshot_id"] == snap
+
+
+def test_an_archive_missing_newer_columns_upgrades_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("create table pages (url text primary key, title text, text text, content_hash text, version_count integer)")
+    conn.execute("insert into pages values ('http://x.gov.cn/1.html', '旧标题', '旧正文', 'abc', 1)")
+    conn.commit()
+    conn.close()
+    archive = Archive(path)
+    assert "keywords" in archive.db["pages"].columns_dict
+    assert archive.db["pages"].get("http://x.gov.cn/1.html")["title"] == "旧标题"
