@@ -43,14 +43,17 @@ def demo(db, log_level):
     from crawler.demo.server import DemoServer
     from crawler.run import run_crawls
 
-    with DemoServer() as server:
+    with DemoServer() as server, tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
         click.echo(f"Serving {len(server.sites)} demo sites on 127.0.0.1:")
         for site in server.sites.values():
             click.echo(f"  {site.name:<9} {site.list_url}")
+            config = {"name": site.name, "start_urls": [site.list_url], "region": site.manifest.get("region")}
+            Path(configs, f"{site.name}.yaml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
         stats = run_crawls(
-            [{"url": site.list_url} for site in server.sites.values()],
+            [{"site": name} for name in server.sites],
             ARCHIVE_DB=db,
             LOG_LEVEL=log_level,
+            GOVNEWS_SITES_DIRS=[configs],
         )
     run_ids = [s.get("govnews/crawl_run_id") for s in stats]
     archive = Archive(db)

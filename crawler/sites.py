@@ -45,11 +45,11 @@ class SiteConfig:
 
     @classmethod
     def from_url(cls, url: str) -> "SiteConfig":
-        """The implicit config of `-a url=…`: that URL's host, nothing else."""
+        """The implicit config of `-a url=…`: named after that URL's host[:port], nothing else."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SiteConfigError(f"not an http(s) URL: {url!r}")
-        return cls(name=parts.hostname, start_urls=[url])
+        return cls(name=parts.netloc, start_urls=[url])
 
     @classmethod
     def from_mapping(cls, data: dict, origin: str = "<config>") -> "SiteConfig":

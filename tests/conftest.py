@@ -1,0 +1,74 @@
+"""Shared fixtures: the demo sites served for real on 127.0.0.1, and real `scrapy crawl` runs."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.demo.server import MANIFEST, DemoServer, copy_sites
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EXPECTED_DIR = REPO / "tests" / "fixtures" / "seeds"
+SEEDS_DIR = REPO.parent / "shared" / "seeds"
+
+# Crawl fast against our own loopback servers; politeness settings are tested on their own.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
+
+
+def expected_records() -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXPECTED_DIR.glob("*.json"))]
+
+
+def manifest() -> list[dict]:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["sites"]
+
+
+def scrapy_crawl(*args: str, db: Path, cwd: Path = REPO, wait: bool = True):
+    """A real `scrapy crawl site …` process; returns the finished (or running) process."""
+    command = [str(BIN / "scrapy"), "crawl", "site", *args, "-s", f"ARCHIVE_DB={db}", *FAST]
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    if wait:
+        finish(process)
+    return process
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> str:
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output[-4000:]
+    assert "Traceback" not in output, output[-4000:]
+    return output
+
+
+@pytest.fixture
+def sites_copy(tmp_path) -> Path:
+    """An editable copy of the demo sites."""
+    return copy_sites(tmp_path / "sites")
+
+
+@pytest.fixture
+def demo_server(sites_copy):
+    with DemoServer(sites_copy) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def demo_archive(tmp_path_factory):
+    """All demo sites crawled once by real `scrapy crawl` processes, in parallel."""
+    root = copy_sites(tmp_path_factory.mktemp("demo") / "sites")
+    db = root.parent / "archive.db"
+    with DemoServer(root) as server:
+        processes = [
+            scrapy_crawl("-a", f"url={site.list_url}", db=db, wait=False)
+            for site in server.sites.values()
+        ]
+        outputs = [finish(p) for p in processes]
+        yield {"db": db, "server": server, "outputs": outputs}

@@ -1,0 +1,151 @@
+"""End to end: real `scrapy crawl` processes over the demo sites served on 127.0.0.1,
+read back from the real SQLite archive and compared with the hand-written seed records."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import sqlite_utils
+
+from archive.store import Archive
+from conftest import expected_records, finish, manifest, scrapy_crawl
+
+BOILERPLATE = ["字号", "打印", "关闭", "推荐阅读", "相关热词搜索", "扫一扫", "文章图片", "分享到",
+               "上一篇", "下一篇", "网站标识码", "ICP备", "当前位置", "阅读次数", "热点文章"]
+FIELDS = ["title", "published_at", "source", "author", "editor", "reviewer", "channel", "views"]
+
+
+def page_row(db, url):
+    rows = list(db.query("select * from pages where url = ?", [url]))
+    assert rows, f"{url} is not in the archive"
+    return rows[0]
+
+
+def test_every_demo_article_is_archived_once(demo_archive):
+    db = sqlite_utils.Database(demo_archive["db"])
+    for site in manifest():
+        base = demo_archive["server"].sites[site["name"]].base_url
+        for path in site["articles"]:
+            row = page_row(db, base + path)
+            assert row["site"] == base.split("//")[1]  # -a url= names the site after host:port
+            assert row["version_count"] == 1
+    assert db["failures"].count == 0, list(db["failures"].rows)
+    assert db["pages"].count == sum(len(s["articles"]) for s in manifest())
+
+
+@pytest.mark.parametrize("expected", expected_records(), ids=lambda e: e["seed"][:3])
+def test_seed_record_matches_the_hand_written_record(demo_archive, expected):
+    db = sqlite_utils.Database(demo_archive["db"])
+    url = demo_archive["server"].sites[expected["site"]].base_url + expected["path"]
+    record = Archive(demo_archive["db"]).latest_record(url)
+    for name in FIELDS:
+        assert getattr(record, name) == expected[name], name
+    assert record.text == expected["text"]
+    assert record.text_original and record.content_hash
+    assert page_row(db, url)["content_hash"] == record.content_hash
+
+
+@pytest.mark.parametrize("expected", expected_records(), ids=lambda e: e["seed"][:3])
+def test_seed_bodies_hold_no_boilerplate(demo_archive, expected):
+    url = demo_archive["server"].sites[expected["site"]].base_url + expected["path"]
+    record = Archive(demo_archive["db"]).latest_record(url)
+    for phrase in BOILERPLATE:
+        assert phrase not in record.text, phrase
+
+
+def test_each_crawl_is_recorded_in_crawl_runs(demo_archive):
+    db = sqlite_utils.Database(demo_archive["db"])
+    runs = list(db["crawl_runs"].rows)
+    assert len(runs) == len(manifest())
+    for run in runs:
+        assert run["status"] == "finished" and run["finished_at"]
+        assert run["pages_fetched"] == run["articles"] == run["new_versions"] > 0
+        assert run["failures"] == 0
+
+
+def test_recrawl_adds_nothing_and_an_edit_adds_exactly_one_version(demo_server, sites_copy, tmp_path):
+    db_path = tmp_path / "archive.db"
+    site = demo_server.sites["jincheng"]
+    finish_crawl = lambda: scrapy_crawl("-a", f"url={site.list_url}", db=db_path)  # noqa: E731
+    finish_crawl()
+    db = sqlite_utils.Database(db_path)
+    versions_before = db["versions"].count
+    assert versions_before == len(site.manifest["articles"])
+
+    finish_crawl()
+    assert db["versions"].count == versions_before
+    assert db["snapshots"].count == 2 * versions_before  # every fetch is kept
+
+    seed_path = site.manifest["seeds"]["004"]
+    page_file = sites_copy / "jincheng" / seed_path.lstrip("/")
+    html = page_file.read_text(encoding="utf-8")
+    edited = html.replace("5月7日上午", "5月7日下午", 1)
+    assert edited != html
+    page_file.write_text(edited, encoding="utf-8")
+    finish_crawl()
+
+    new = list(db.query("select url, version from versions where crawl_run_id = 3"))
+    assert new == [{"url": site.url(seed_path), "version": 2}]
+    assert "5月7日下午" in page_row(db, site.url(seed_path))["text"]
+
+
+def test_a_page_that_fails_extraction_is_kept_raw_with_the_reason(demo_server, sites_copy, tmp_path):
+    site = demo_server.sites["jincheng"]
+    list_file = sites_copy / "jincheng" / site.list_path.lstrip("/")
+    broken = "/zwgk/jcyw/202005/t20200508_9999999.shtml"
+    (sites_copy / "jincheng" / broken.lstrip("/")).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+    html = list_file.read_text(encoding="utf-8")
+    list_file.write_text(html.replace("</ul>", f'<li><a href="{broken}">市政府召开专题会议研究部署工作</a></li></ul>', 1), encoding="utf-8")
+
+    db_path = tmp_path / "archive.db"
+    scrapy_crawl("-a", f"url={site.list_url}", db=db_path)
+    db = sqlite_utils.Database(db_path)
+    failures = list(db["failures"].rows)
+    assert [f["url"] for f in failures] == [site.url(broken)]
+    assert failures[0]["stage"] == "extract" and failures[0]["error"]
+    snapshot = db["snapshots"].get(failures[0]["snapshot_id"])
+    assert Archive(db_path).snapshot_body(snapshot["id"]).startswith(b"\x89PNG")
+    assert not list(db.query("select 1 from pages where url = ?", [site.url(broken)]))
+    assert db["pages"].count == len(site.manifest["articles"])
+
+
+def test_a_named_site_config_runs_with_scrapy_crawl_site(demo_server, tmp_path):
+    site = demo_server.sites["weidu"]
+    configs = tmp_path / "sites"
+    configs.mkdir()
+    (configs / "weidu-demo.yaml").write_text(
+        f"name: weidu-demo\nstart_urls: ['{site.list_url}']\n"
+        f"region: {{province: 河南省, city: 许昌市, county: 魏都区, code: '411002'}}\n",
+        encoding="utf-8",
+    )
+    db_path = tmp_path / "archive.db"
+    scrapy_crawl("-a", "site=weidu-demo", "-s", f"GOVNEWS_SITES_DIRS={configs}", db=db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db["pages"].count == len(site.manifest["articles"])
+    assert {r["site"] for r in db["pages"].rows} == {"weidu-demo"}
+    run = next(db["crawl_runs"].rows)
+    assert run["site"] == "weidu-demo" and json.loads(run["start_urls"]) == [site.list_url]
+
+
+def test_an_unknown_site_name_is_a_clear_error(tmp_path):
+    process = scrapy_crawl("-a", "site=no-such-site", db=tmp_path / "a.db", wait=False)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode != 0
+    assert re.search(r"no site config named 'no-such-site'", output)
+
+
+def test_render_browser_sends_a_site_through_chromium(demo_server, tmp_path):
+    site = demo_server.sites["jincheng"]
+    configs = tmp_path / "sites"
+    configs.mkdir()
+    (configs / "jincheng-js.yaml").write_text(
+        f"name: jincheng-js\nstart_urls: ['{site.list_url}']\nrender: browser\n", encoding="utf-8"
+    )
+    db_path = tmp_path / "archive.db"
+    output = scrapy_crawl("-a", "site=jincheng-js", "-s", f"GOVNEWS_SITES_DIRS={configs}", db=db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db["pages"].count == len(site.manifest["articles"])
+    assert "scrapy-playwright/request_count" in output or "playwright/request_count" in output
+    expected = next(e for e in expected_records() if e["site"] == "jincheng")
+    assert page_row(db, site.url(expected["path"]))["title"] == expected["title"]
