@@ -26,6 +26,9 @@ def load_manifest() -> list[dict]:
 
 class _SiteHandler(SimpleHTTPRequestHandler):
     charset: str | None = None
+    # TRS and Hanweb sites serve .shtml/.htm pages as HTML.
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+                      ".shtml": "text/html", ".htm": "text/html", ".html": "text/html"}
 
     def guess_type(self, path):
         kind = super().guess_type(path)

@@ -1,0 +1,82 @@
+"""Extraction speed: govnews against bare trafilatura on the same pages, in the same run.
+
+    .venv/bin/python benchmarks/extraction.py [--rounds 3] [--full]
+
+Pages: the bundled demo sites plus the public cwced benchmark pages (../shared/benchmarks/cwced)
+when present.  Prints pages per second for bare `trafilatura.extract`, for govnews' `extract`
+and for the whole extract+normalize+enrich path, and their time ratios against trafilatura
+(target: ≤ 1.3).  Each timing is the best of --rounds, after one warm-up pass that also loads
+the dictionaries (they load once per process).
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import trafilatura
+from w3lib.encoding import html_to_unicode
+
+from pipelines.enrich import enrich
+from pipelines.errors import ExtractionError
+from pipelines.extract import extract
+from pipelines.normalize import normalize
+
+REPO = Path(__file__).resolve().parents[1]
+CWCED = REPO.parent / "shared" / "benchmarks" / "cwced" / "pages"
+
+
+def load_pages() -> list[tuple[str, bytes]]:
+    files = sorted((REPO / "crawler" / "demo" / "sites").rglob("*.*html"))
+    files += sorted(CWCED.glob("*.html")) if CWCED.is_dir() else []
+    return [(f"http://bench.example.gov.cn/{i}.html", f.read_bytes()) for i, f in enumerate(files)]
+
+
+def bare_trafilatura(url: str, body: bytes) -> None:
+    # trafilatura gets the decoded text, as govnews decodes once too.
+    _, text = html_to_unicode(None, body)
+    trafilatura.extract(text, url=url, with_metadata=True)
+
+
+def govnews_extract(url: str, body: bytes) -> None:
+    try:
+        extract(body, url)
+    except ExtractionError:
+        pass
+
+
+def govnews_full(url: str, body: bytes) -> None:
+    try:
+        enrich(normalize(extract(body, url)))
+    except ExtractionError:
+        pass
+
+
+def best_time(func, pages, rounds: int) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for url, body in pages:
+            func(url, body)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    pages = load_pages()
+    for func in (bare_trafilatura, govnews_extract, govnews_full):  # warm-up
+        for url, body in pages[:5]:
+            func(url, body)
+    baseline = best_time(bare_trafilatura, pages, args.rounds)
+    print(f"{len(pages)} pages, best of {args.rounds} rounds")
+    print(f"{'bare trafilatura.extract':<34} {len(pages) / baseline:8.1f} pages/s   ratio 1.00 (baseline)")
+    for name, func in (("govnews extract", govnews_extract), ("govnews extract+normalize+enrich", govnews_full)):
+        seconds = best_time(func, pages, args.rounds)
+        print(f"{name:<34} {len(pages) / seconds:8.1f} pages/s   ratio {seconds / baseline:.2f} (target ≤ 1.30)")
+
+
+if __name__ == "__main__":
+    main()

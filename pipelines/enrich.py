@@ -1,0 +1,163 @@
+"""Enrich a normalized record: keywords, people with titles, organizations, places,
+region, document type and a SimHash (a pure function; dictionaries load once per process).
+
+    record = enrich(normalize(extract(body, url)), site={"region": {...}})
+
+Keywords are jieba TF-IDF terms with a bundled government-term dictionary
+(``pipelines/data/gov_terms.txt``: 双招双引, 放管服, 六稳 …) and stop words
+(``pipelines/data/stopwords.txt``: 全区, 要求, 一是 …), so they are terms, not
+single characters or filler.  None of these fields is part of the content hash:
+a better enricher does not make a new version.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from crawler.record import Record
+
+DATA = Path(__file__).parent / "data"
+KEYWORD_COUNT = 10
+KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
+
+# Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震.
+LEVEL = r"(?:省|市|区|县|镇|乡|街道|州|盟|旗)"
+OFFICE = (
+    r"(?:总书记|常务副市长|常务副区长|常务副县长|常务副省长|"
+    + LEVEL + r"?(?:委|人大常委会|政协|政府|纪委|监委)?(?:常委|常务)?副?(?:书记|省长|市长|区长|县长|镇长|乡长|主任|主席|秘书长|部长|"
+    r"局长|院长|检察长|主任委员|常委|委员|代表))"
+)
+PERSON_AFTER_OFFICE = re.compile(rf"({OFFICE})、?([\u4e00-\u9fff]{{2,4}})")
+LEADER_LIST = re.compile(rf"{LEVEL}(?:领导|级领导)([\u4e00-\u9fff、，,]{{2,120}}?)(?:等|和其他|及|出席|参加|陪同)")
+ORG_SUFFIX = re.compile(
+    rf"{LEVEL}(?:委|政府|人大常委会|政协)?[\u4e00-\u9fff]{{0,8}}?(?:局|委员会|办公室|宣传部|组织部|统战部|政法委|"
+    r"管委会|中心|法院|检察院|办事处|公司|学校|医院)"
+)
+DOC_TYPE_RULES = [
+    ("通知公告", "title: 通知/公告/通告/公示", re.compile(r"(?:通知|公告|通告|公示|启事|预告)$|关于.{2,40}的(?:通知|公告|通告|公示)")),
+    ("政策文件", "title: 办法/意见/方案/规定/条例/规划", re.compile(r"(?:办法|意见|方案|规定|条例|规划|细则|决定|批复|政策解读)(?:（[^）]*）)?$")),
+    ("讲话", "title: 讲话/致辞/发言", re.compile(r"讲话|致辞|发言|报告会上|上的报告")),
+    ("会议", "title: 会议/会", re.compile(r"会议|常委会|全会|座谈会|推进会|部署会|调度会|动员会|分析会|大会|(?:召开|举行).{0,12}会")),
+]
+
+
+@lru_cache(maxsize=1)
+def _tokenizer():
+    import jieba
+    import jieba.analyse
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(DATA / "gov_terms.txt"))
+    tfidf = jieba.analyse.TFIDF()
+    tfidf.tokenizer = tokenizer
+    tfidf.postokenizer = jieba.posseg.POSTokenizer(tokenizer)
+    tfidf.set_stop_words(str(DATA / "stopwords.txt"))
+    return tokenizer, tfidf
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    return frozenset(w.strip() for w in (DATA / "stopwords.txt").read_text(encoding="utf-8").split() if w.strip())
+
+
+def keywords(text: str, count: int = KEYWORD_COUNT) -> list[str]:
+    if not text:
+        return []
+    _, tfidf = _tokenizer()
+    stop = _stop_words()
+    terms = tfidf.extract_tags(text, topK=count * 3, allowPOS=KEYWORD_POS)
+    picked = [t for t in terms if len(t) >= 2 and t not in stop and not re.fullmatch(r"[\d.%]+", t)]
+    return picked[:count]
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    _, tfidf = _tokenizer()
+    return [(p.word, p.flag) for p in tfidf.postokenizer.cut(text)]
+
+
+def _name_at(text: str) -> str | None:
+    """The person name at the start of `text` (jieba decides 2 or 3 characters)."""
+    words = tagged(text[:8])
+    if words and words[0][1] == "nr" and 2 <= len(words[0][0]) <= 4:
+        return words[0][0]
+    return None
+
+
+def people(text: str) -> list[dict]:
+    found: dict[str, str] = {}
+    for match in PERSON_AFTER_OFFICE.finditer(text):
+        office = match.group(1)
+        name = _name_at(text[match.start(2):])
+        if name and name not in found:
+            title = re.sub(rf"^{LEVEL}?政府", "", office) if re.match(rf"^{LEVEL}?政府{LEVEL}", office) else office
+            found[name] = title
+    for match in LEADER_LIST.finditer(text):
+        level = match.group(0)[: match.group(0).index("领导")]
+        for part in re.split(r"[、，,]", match.group(1)):
+            part = part.strip()
+            if 2 <= len(part) <= 3 and part not in found and _name_at(part + "出席") == part:
+                found[part] = f"{level}领导"
+    return [{"name": name, "title": title} for name, title in found.items()]
+
+
+def organizations(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in ORG_SUFFIX.finditer(text):
+        org = match.group(0)
+        if 4 <= len(org) <= 16:
+            seen.setdefault(org)
+    for word, flag in tagged(text[:20000]):
+        if flag == "nt" and len(word) >= 3:
+            seen.setdefault(word)
+    return list(seen)[:30]
+
+
+def places(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for word, flag in tagged(text[:20000]):
+        if flag == "ns" and len(word) >= 2:
+            seen.setdefault(word)
+    return list(seen)[:30]
+
+
+def doc_type(title: str | None, text: str) -> tuple[str, str]:
+    head = title or text[:60]
+    for name, rule, pattern in DOC_TYPE_RULES:
+        if pattern.search(head):
+            return name, rule
+    return "新闻", "default"
+
+
+def simhash(text: str) -> str | None:
+    """64-bit SimHash over jieba tokens (hex); near-duplicates differ in few bits."""
+    tokenizer, _ = _tokenizer()
+    weights = [0] * 64
+    tokens = [t for t in tokenizer.cut(text) if t.strip() and len(t) >= 2]
+    if not tokens:
+        return None
+    for token in tokens:
+        h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    return f"{value:016x}"
+
+
+def enrich(record: Record, *, site: dict | None = None) -> Record:
+    text = record.text or ""
+    full = f"{record.title or ''}\n{text}"
+    record.keywords = keywords(full)
+    record.people = people(full)
+    record.organizations = organizations(full)
+    record.places = places(full)
+    region = (site or {}).get("region")
+    if region:
+        record.region = dict(region)
+        record.provenance["region"] = "site_config"
+    record.doc_type, record.doc_type_rule = doc_type(record.title, text)
+    record.simhash = simhash(text) if text else None
+    return record

@@ -1,0 +1,686 @@
+"""Extract an article record from a page's raw bytes (a pure function: no Scrapy, no network).
+
+    record = extract(body_bytes, "http://www.example.gov.cn/zwxx/t20200430_1.html",
+                     headers={"Content-Type": "text/html; charset=gb2312"})
+
+Government sites share a handful of CMS families (TRS WCM, Hanweb JCMS, the
+provincial intensive platforms, old ASP/PHP systems) and their conventions, so
+the rules below come first and trafilatura is the general fallback:
+
+* **metadata, in order of trust** — the CMS ``<meta>`` tags (``ArticleTitle``,
+  ``PubDate``, ``ContentSource``, ``SiteName``, ``SiteIDCode`` …), then the
+  labelled info bar (``发布时间：… 来源：… 浏览：…``, Simplified or Traditional,
+  any colon, ``【】`` brackets), then end-of-body bylines (``（撰稿：程立胜）``),
+  then the date in the URL; a field the page does not state stays None;
+* **body** — the CMS content container (``TRS_Editor``, ``#zoom`` …) when the page
+  has one, else trafilatura on the page with navigation, share, print and footer
+  blocks removed; then the line rules: 字号/打印/关闭/分享到/扫一扫/上一篇/推荐阅读/
+  footers never reach ``text``, image captions go to ``images``, bylines to
+  their fields, a repeated headline is dropped.
+
+``provenance`` says which method found each field; ``warnings`` flags weak records.
+A page that cannot give a record raises :class:`ExtractionError` with the reason.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+import lxml.etree
+import lxml.html
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
+
+from crawler.record import Record
+from pipelines.dates import date_from_url, parse_date
+from pipelines.errors import ExtractionError
+from pipelines.normalize import detect_script, remove_pinyin_annotations, to_simplified
+
+MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
+
+# --- decoding ---------------------------------------------------------------------------------
+
+BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"Rar!", b"\x1f\x8b",
+                b"\xd0\xcf\x11\xe0", b"7z\xbc\xaf", b"BM", b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3")
+CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
+                   "big5": "big5hkscs", "utf8": "utf-8"}
+
+
+def decode_page(body: bytes | str, headers: dict | None = None) -> str:
+    """The page as text: BOM, HTTP charset, <meta> charset, then what decodes cleanly.
+
+    Declared charsets are often wrong on these sites (GBK bytes declared gb2312,
+    or utf-8 declared for GBK): a declaration whose decoding is full of
+    replacement characters loses to one that decodes cleanly.
+    """
+    if isinstance(body, str):
+        return body
+    if not body or not body.strip():
+        raise ExtractionError("empty page: no content in the response body")
+    head = body[:16].lstrip()
+    if head.startswith(BINARY_MAGIC) or body[:4096].count(b"\x00") > 8:
+        raise ExtractionError("not an HTML page: the body is binary data")
+    content_type = _header(headers, "content-type") or ""
+    declared = [http_content_type_encoding(content_type), html_body_declared_encoding(body[:4096])]
+    tried = []
+    for encoding in [*declared, "utf-8", "gb18030", "big5hkscs"]:
+        if not encoding:
+            continue
+        encoding = CHARSET_ALIASES.get(encoding.lower(), encoding.lower())
+        if encoding in (e for e, _ in tried):
+            continue
+        try:
+            text = body.decode(encoding, errors="replace")
+        except LookupError:
+            continue
+        bad = text.count("\ufffd")
+        tried.append((encoding, text))
+        if bad <= max(2, len(text) // 5000):
+            return text.lstrip("\ufeff")
+    if tried:
+        return min(tried, key=lambda pair: pair[1].count("\ufffd"))[1].lstrip("\ufeff")
+    return html_to_unicode(content_type, body)[1]
+
+
+def _header(headers: dict | None, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value if isinstance(value, str) else str(value)
+    return None
+
+
+# --- the page as a tree -------------------------------------------------------------------------
+
+BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "section", "article", "h1", "h2",
+              "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header",
+              "footer", "nav", "aside", "figure", "figcaption", "hr", "main", "address", "caption"}
+DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "canvas",
+             "select", "button", "input", "textarea", "map", "audio", "video")
+# Class/id words of page chrome around the article (never the article itself).
+CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|header|top-?bar|footer|foot|bottom|copyright|share|bdshare|"
+    r"print|qrcode|ewm|erweima|breadcrumb|crumbs?|location|position|dqwz|weizhi|sidebar|side|"
+    r"related|relate|recommend|tuijian|hot|rank|paging|pager|pagination|prev|next|sxp|"
+    r"font-?size|zihao|toolbar|tools|comment|login|search|friend-?links?|links?-?box|ad|ads|banner|"
+    r"fenxiang|guanbi|dayin)(?:$|[-_\s\d])",
+    re.I,
+)
+# Content containers of the common government CMSes, most specific first.
+CONTAINER_XPATHS = [
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' Custom_UnionStyle ')]",
+    "//*[@id='zoom' or @id='Zoom' or @id='ZOOM' or @id='fontzoom' or @id='UCAP-CONTENT' or @id='ucapcontent']",
+    "//*[@id='js_content' or @id='artibody' or @id='article_content' or @id='articleContent' or"
+    " @id='newsContent' or @id='news_content' or @id='info_content' or @id='contentText' or"
+    " @id='content_text' or @id='BodyLabel' or @id='vsb_content' or @id='detailContent']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' article_content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' articleContent ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' news_content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' news-content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' pages_content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' wzcon ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' view ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' detail-content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' content-text ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' entry-content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' post-content ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' art_con ') or"
+    " contains(concat(' ', normalize-space(@class), ' '), ' xl_content ')]",
+]
+HAN_RE = re.compile(r"[\u3400-\u9fff]")
+IMG_MARK = "\x00img:"
+CAPTION_MARK = "\x00caption"
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses str input with an encoding declaration
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not an HTML page: {exc}") from exc
+    return root
+
+
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _is_hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style or element.get("hidden") is not None
+
+
+def block_lines(element, images: list | None = None) -> list[str]:
+    """The element's text as lines: one per block element, table rows as ``cell | cell``.
+
+    Images become marker lines (``\\x00img:N``, N indexing ``images``) so that a
+    caption right after an image can be told apart from the text.
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        line = " ".join("".join(current).split()) if current else ""
+        # Keep full-width indentation out, but keep the spacing inside the line as the page had it.
+        raw = "".join(current).strip(" \t\r\n\u3000\u00a0")
+        if line:
+            lines.append(re.sub(r"[\r\n\t]+", " ", raw))
+        current.clear()
+
+    def walk(el):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in DROP_TAGS or (tag and _is_hidden(el)):
+            if el.tail:
+                current.append(el.tail)
+            return
+        if tag == "img" and images is not None:
+            flush()
+            images.append(el)
+            lines.append(f"{IMG_MARK}{len(images) - 1}")
+        elif tag == "tr":
+            flush()
+            cells = [_text(c) for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            nested = el.xpath(".//table")
+            if nested:
+                for child in el:
+                    walk(child)
+                flush()
+            else:
+                row = " | ".join(c for c in cells if c)
+                if row:
+                    lines.append(row)
+                for img in el.xpath(".//img"):
+                    if images is not None:
+                        images.append(img)
+                        lines.append(f"{IMG_MARK}{len(images) - 1}")
+        else:
+            block = tag in BLOCK_TAGS
+            if block:
+                flush()
+            if el.text:
+                current.append(el.text)
+            for child in el:
+                walk(child)
+            if block or tag == "br":
+                flush()
+        if el.tail:
+            current.append(el.tail)
+
+    if element.text:
+        current.append(element.text)
+    for child in element:
+        walk(child)
+    flush()
+    return lines
+
+
+# --- metadata ----------------------------------------------------------------------------------
+
+META_NAMES = {
+    "title": ("ArticleTitle", "og:title", "twitter:title"),
+    "published_at": ("PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
+                     "firstpublishedtime", "publish_time", "ptime"),
+    "source": ("ContentSource", "source", "og:article:source"),
+    "author": ("Author", "article:author", "author"),
+    "channel": ("ColumnName",),
+    "site_name": ("SiteName", "og:site_name"),
+    "site_code": ("SiteIDCode",),
+    "keywords": ("Keywords",),
+    "description": ("Description",),
+}
+
+# Info-bar labels, Simplified (lines are converted before matching), longest first.
+LABELS = {
+    "published_at": ["发布时间", "发布日期", "发表时间", "发表日期", "信息时间", "信息日期", "更新时间", "上传时间",
+                     "录入时间", "发稿时间", "日期", "时间"],
+    "written_at": ["成文日期", "成文时间"],
+    "source": ["信息来源", "文章来源", "稿件来源", "新闻来源", "来源", "出处"],
+    "author": ["撰稿人", "撰稿", "作者", "记者", "通讯员", "供稿", "摄影", "文字"],
+    "editor": ["责任编辑", "责编", "编辑"],
+    "reviewer": ["审核人", "审核", "终审", "审签", "校对"],
+    "views": ["阅读次数", "浏览次数", "点击次数", "访问次数", "阅读量", "浏览量", "点击量", "点击数", "阅读", "浏览",
+              "点击", "访问量", "人气"],
+    "index_no": ["索引号"],
+    "issuer": ["发布机构", "发文机关", "发文单位", "发布单位"],
+    "doc_no": ["发文字号", "文号"],
+    "topic": ["主题分类", "主题词"],
+    "validity": ["有效性", "时效性"],
+    "_fontsize": ["字号", "字体"],
+}
+_LABEL_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
+LABEL_RE = re.compile(
+    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*(?:[:：]|(?=\s*[\[【]))"
+)
+VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000")
+BYLINE_PAREN = re.compile(
+    r"[（(]\s*((?:撰稿人?|作者|记者|通讯员|供稿|文|图|摄影|编辑|责任编辑|责编|审核人?|审稿|校对|来源|信息来源)"
+    r"\s*[:：][^（()）]{1,80})[)）]\s*$"
+)
+BYLINE_LABEL_FIELD = {"撰稿": "author", "撰稿人": "author", "作者": "author", "记者": "author", "通讯员": "author",
+                      "供稿": "author", "文": "author", "编辑": "editor", "责任编辑": "editor", "责编": "editor",
+                      "审核": "reviewer", "审核人": "reviewer", "审稿": "reviewer", "校对": "reviewer",
+                      "来源": "source", "信息来源": "source", "摄影": "author", "图": "_photo"}
+BYLINE_PART = re.compile(r"(撰稿人?|作者|记者|通讯员|供稿|文|图|摄影|责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源)\s*[:：]")
+
+
+def _probe(line: str) -> str:
+    """A line in the form labels are matched in: no pinyin annotations, Simplified."""
+    return to_simplified(remove_pinyin_annotations(line)[0])
+
+
+def labelled_fields(line: str) -> dict[str, str]:
+    """``发布时间：2020-04-30 来源：区委宣传部 浏览：150次`` → {field: value} ('' when blank)."""
+    found: dict[str, str] = {}
+    matches = list(LABEL_RE.finditer(line))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        value = line[match.end():end]
+        value = VALUE_STOP.split(value.strip(), maxsplit=1)[0].strip(" :：,，;；")
+        name = _LABEL_FIELD[match["label"]]
+        found.setdefault(name, value)
+    return found
+
+
+def _clean_person(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = re.split(r"[\s?？]+(?=\S*[:：])|[\s]{2,}|[?？]", value)[0]
+    value = value.strip(" ：:，,。;；()（）【】[]")
+    return value or None
+
+
+def _views(value: str | None) -> int | None:
+    match = re.search(r"\d[\d,]*", value or "")
+    return int(match.group(0).replace(",", "")) if match else None
+
+
+def _metas(root) -> dict[str, str]:
+    metas: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = meta.get("name") or meta.get("property") or meta.get("itemprop")
+        content = (meta.get("content") or "").strip()
+        if key and content:
+            metas.setdefault(key.lower(), content)
+    return metas
+
+
+def _meta(metas: dict, field: str) -> str | None:
+    for name in META_NAMES[field]:
+        if metas.get(name.lower()):
+            return metas[name.lower()]
+    return None
+
+
+TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|\s[-_|]\s)\s*")
+
+
+def _title_candidates(root) -> list[tuple[str, str]]:
+    found = []
+    for el in root.xpath("//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
+                         "contains(translate(@id,'TITLE','title'),'title')]"):
+        if any(a is not el and a.tag in ("a",) for a in el.iterancestors()):
+            continue
+        text = _text(el)
+        if 4 <= len(text) <= 120:
+            found.append((el.tag, text))
+    return found
+
+
+def find_title(root, metas: dict, page_title: str) -> tuple[str | None, str]:
+    meta_title = _meta(metas, "title")
+    if meta_title and len(meta_title) >= 4:
+        return meta_title.strip(), "meta"
+    head = " ".join(page_title.split())
+    candidates = _title_candidates(root)
+    best, best_score = None, 0.0
+    for tag, text in candidates:
+        if labelled_fields(_probe(text)) and len(LABEL_RE.findall(_probe(text))) >= 1 and len(text) < 60:
+            continue  # an info bar, not a headline
+        score = 0.0
+        if head and text in head:
+            score += 3 + len(text) / max(len(head), 1)
+        elif head and head in text:
+            score += 2
+        if tag == "h1":
+            score += 1.5
+        elif tag in ("h2", "h3"):
+            score += 0.5
+        if len(HAN_RE.findall(text)) >= 5:
+            score += 1
+        if score > best_score:
+            best, best_score = text, score
+    if best and best_score >= 2.5:
+        return best, "heading"
+    if head:
+        parts = [p for p in TITLE_SPLIT.split(head) if p]
+        if parts:
+            return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], "html_title"
+    if best:
+        return best, "heading"
+    return None, "none"
+
+
+def find_channel(root) -> list[str]:
+    """The breadcrumb (当前位置: 首页 > 政务信息 > 魏都要闻) as a list, home excluded."""
+    crumbs = root.xpath(
+        "//*[contains(translate(@class,'BREADCRUMLOIN','breadcrumloin'),'crumb') or "
+        "contains(translate(@class,'LOCATION','location'),'location') or "
+        "contains(translate(@class,'POSITION','position'),'position') or @class='dqwz' or @id='dqwz' or"
+        " contains(translate(@id,'BREADCRUMLOIN','breadcrumloin'),'crumb') or "
+        "contains(translate(@id,'LOCATION','location'),'location') or "
+        "contains(translate(@id,'POSITION','position'),'position')]"
+    )
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.text and re.match(
+            r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|當前位置|您的位置|現在位置)", el.text
+        ):
+            crumbs.insert(0, el.getparent() if len(_text(el)) < 8 and el.getparent() is not None else el)
+    for el in crumbs:
+        text = _text(el)
+        if not text or len(text) > 200:
+            continue
+        text = re.sub(r"^.*?(?:位置|位置)\s*[:：]?\s*", "", text)
+        parts = [p.strip() for p in re.split(r"\s*(?:>>|>|»|›|→|/|＞|\\)\s*", text) if p.strip()]
+        parts = [p for p in parts if p not in ("首页", "首頁", "网站首页", "網站首頁", "主页", "Home", "home", "正文")]
+        if parts:
+            return parts
+    return []
+
+
+# --- body ----------------------------------------------------------------------------------------
+
+TAIL_HEADINGS = re.compile(
+    r"^[【\[]?\s*(?:推荐阅读|相关阅读|相关新闻|相关链接|相关文章|热点文章|热点文章阅读|热门文章|相关热词搜索|延伸阅读|"
+    r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论)\s*[】\]]?\s*[:：]?"
+)
+BOILERPLATE_LINE = re.compile(
+    r"^(?:[【\[]?\s*(?:字号|字体)\s*[:：]?.{0,12}$"
+    r"|.*[【\[]\s*(?:字号|打印|我要打印|关闭|关闭窗口)\s*"
+    r"|(?:[【\[]\s*)?(?:打印本页|打印文章|我要打印|打印|关闭窗口|关闭本页|关闭|返回顶部|返回|收藏|纠错|分享)\s*[】\]]?$"
+    r"|(?:大|中|小|\s|【|】|\[|\])+$"
+    r"|分享到.{0,40}$|.*扫一扫.{0,30}$|.{0,10}(?:微信|手机)(?:扫描|扫码).{0,20}$|请打开微信.*$"
+    r"|上一篇.*|下一篇.*|上一条.*|下一条.*"
+    r"|(?:文章|新闻)?图片$|点击(?:查看)?大图$|image$"
+    r"|当前位置.*|您的位置.*|您现在的位置.*"
+    r"|.*(?:主办单位|承办单位|主办\s*[:：]|承办\s*[:：]|技术支持\s*[:：]|ICP\s*备|公网安备|网站标识码|网站地图|联系我们|版权所有|Copyright|©).*"
+    r")",
+    re.I,
+)
+PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
+
+
+def _find_container(root):
+    best = None
+    for xpath in CONTAINER_XPATHS:
+        for el in root.xpath(xpath):
+            han = len(HAN_RE.findall(el.text_content()))
+            if han >= 20 and (best is None or han > best[1]):
+                best = (el, han)
+        if best:
+            return best[0]
+    return None
+
+
+def _strip_chrome(root) -> None:
+    """Remove navigation, share/print/QR blocks, footers and the like (never an ancestor of text-rich content)."""
+    for el in list(root.iter(*DROP_TAGS)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for el in list(root.iter("nav", "footer", "header", "aside")):
+        if el.getparent() is not None and len(HAN_RE.findall(el.text_content())) < 400:
+            el.drop_tree()
+    for el in list(root.iter()):
+        if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("html", "body"):
+            continue
+        marks = f"{el.get('class', '')} {el.get('id', '')}"
+        if marks.strip() and CHROME_WORDS.search(marks):
+            if len(HAN_RE.findall(el.text_content())) < 300:
+                el.drop_tree()
+
+
+def _trafilatura_lines(root, url: str) -> list[str]:
+    import trafilatura
+
+    try:
+        text = trafilatura.extract(
+            root, url=url, include_comments=False, include_tables=True, include_images=False,
+            include_formatting=False, deduplicate=False, favor_recall=True, output_format="txt",
+        )
+    except Exception:  # trafilatura bugs on odd pages must not lose the page
+        text = None
+    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+
+
+def _same_text(a: str, b: str) -> bool:
+    squash = lambda s: re.sub(r"[\s\W_]+", "", to_simplified(remove_pinyin_annotations(s)[0]))  # noqa: E731
+    return bool(a and b) and squash(a) == squash(b)
+
+
+def clean_body(lines: list[str], title: str | None, record: Record, image_elements: list, base_url: str,
+               from_container: bool) -> list[str]:
+    """Apply the government-page line rules; fills bylines, images and info-bar fields into `record`."""
+    kept: list[str] = []
+    captions: dict[int, str | None] = {}
+    for i, line in enumerate(lines):
+        if line.startswith(IMG_MARK):
+            kept.append(line)
+            continue
+        probe = _probe(line)
+        if TAIL_HEADINGS.match(probe) and (from_container or i >= len(lines) * 0.3):
+            break  # recommended/related lists: everything after is not the article
+        if BOILERPLATE_LINE.match(probe):
+            continue
+        fields = labelled_fields(probe) if len(line) < 160 else {}
+        meta_like = {k for k in fields if k not in ("_fontsize",)}
+        if fields and (len(fields) >= 2 or "_fontsize" in fields or
+                       (meta_like & {"editor", "reviewer", "views", "source", "author"} and len(line) < 40)):
+            if not (i > 0 and len(line) > 40 and not re.match(r"^\s*[（(【\[]?\s*" + LABEL_RE.pattern, probe)):
+                _take_info_fields(record, fields, "info_bar_in_body")
+                continue
+        if not kept and title and _same_text(line, title):
+            continue  # the headline repeated at the top of the body
+        kept.append(line)
+
+    # Image markers: a short line right after an image is its caption.
+    out: list[str] = []
+    for i, line in enumerate(kept):
+        if line == CAPTION_MARK:
+            continue
+        if line.startswith(IMG_MARK):
+            index = int(line[len(IMG_MARK):])
+            caption = None
+            if i + 1 < len(kept) and not kept[i + 1].startswith(IMG_MARK):
+                nxt = kept[i + 1].strip()
+                if len(nxt) <= 40 and not re.search(r"[。！？!?]$", nxt):
+                    caption = nxt
+                    kept[i + 1] = CAPTION_MARK
+            captions[index] = caption
+            continue
+        if line.strip() in PLACEHOLDER_CAPTIONS:
+            continue
+        out.append(line)
+
+    for index, el in enumerate(image_elements):
+        src = el.get("src") or el.get("data-src") or el.get("data-original") or ""
+        if not src or src.startswith("data:") or re.search(r"(?:qrcode|ewm|erweima|logo|icon|share|blank|spacer)", src, re.I):
+            continue
+        caption = captions.get(index)
+        alt = (el.get("alt") or el.get("title") or "").strip()
+        if caption in PLACEHOLDER_CAPTIONS:
+            caption = None
+        if not caption and alt and alt not in PLACEHOLDER_CAPTIONS and not re.search(r"\.\w{3,4}$", alt):
+            caption = alt
+        image = {"url": urljoin(base_url, src.strip()), "caption": caption}
+        if image not in record.images:
+            record.images.append(image)
+
+    # End-of-body bylines: （撰稿：程立胜）, (撰稿人:李明月 审核人:王燦), 责任编辑：x as the last lines.
+    while out:
+        probe = _probe(out[-1])
+        match = BYLINE_PAREN.search(probe)
+        if match:
+            _take_byline(record, match.group(1))
+            stripped = out[-1][: _original_offset(out[-1], probe, match.start())].rstrip()
+            if stripped:
+                out[-1] = stripped
+                break
+            out.pop()
+            continue
+        if len(probe) < 60 and re.match(r"^[（(]?\s*" + BYLINE_PART.pattern, probe):
+            _take_byline(record, probe.strip("（()）"))
+            out.pop()
+            continue
+        break
+    return out
+
+
+def _original_offset(original: str, probe: str, probe_offset: int) -> int:
+    """Where `probe_offset` of the probe falls in the original line (the probe drops pinyin)."""
+    if len(original) == len(probe):
+        return probe_offset
+    tail = len(probe) - probe_offset
+    # The byline sits at the end; count back the same number of non-annotation characters.
+    cleaned = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)", lambda m: "\x01" * len(m.group(0)), original)
+    count, pos = 0, len(original)
+    while pos > 0 and count < tail:
+        pos -= 1
+        if cleaned[pos] != "\x01":
+            count += 1
+    return pos
+
+
+def _take_byline(record: Record, text: str) -> None:
+    parts = list(BYLINE_PART.finditer(text))
+    for i, part in enumerate(parts):
+        end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
+        field = BYLINE_LABEL_FIELD.get(part.group(1))
+        value = _clean_person(text[part.end():end])
+        if field and not field.startswith("_") and value and not getattr(record, field):
+            setattr(record, field, value)
+            record.provenance[field] = "byline"
+
+
+def _take_info_fields(record: Record, fields: dict, method: str) -> None:
+    for name, value in fields.items():
+        if name.startswith("_"):
+            continue
+        if name in ("published_at", "written_at"):
+            parsed = parse_date(value)
+            if parsed and not getattr(record, name):
+                setattr(record, name, parsed)
+                record.provenance[name] = method
+        elif name == "views":
+            if record.views is None and "views" not in record.provenance:
+                record.views = _views(value)
+                record.provenance["views"] = method
+        elif name in ("author", "editor", "reviewer"):
+            value = _clean_person(value)
+            if value and not getattr(record, name):
+                setattr(record, name, value)
+                record.provenance[name] = method
+        else:
+            value = value.strip()
+            if value and not getattr(record, name):
+                setattr(record, name, value)
+                record.provenance[name] = method
+
+
+def _attachments(root, base_url: str) -> list[dict]:
+    found, seen = [], set()
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        path = urlsplit(href).path.lower()
+        if re.search(r"\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|et|pptx?)$", path):
+            url = urljoin(base_url, href)
+            if url in seen:
+                continue
+            seen.add(url)
+            name = _text(a) or a.get("title") or path.rsplit("/", 1)[-1]
+            found.append({"name": name.strip(), "url": url})
+    return found
+
+
+# --- the whole page -----------------------------------------------------------------------------
+
+def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Record:
+    """The record of one page (title, time, source, people of the byline, body, …), not yet normalized."""
+    if isinstance(body, bytes) and len(body) > MAX_PAGE_BYTES:
+        raise ExtractionError(f"page too large: {len(body)} bytes (limit {MAX_PAGE_BYTES})")
+    html = decode_page(body, headers)
+    if not html.strip():
+        raise ExtractionError("empty page: no content in the response body")
+    root = _parse(html)
+    base = root.xpath("//base/@href")
+    base_url = urljoin(url, base[0]) if base else url
+    record = Record(url=url)
+    metas = _metas(root)
+    page_title = _text(root.find(".//title")) if root.find(".//title") is not None else ""
+
+    # Metadata from the CMS <meta> tags: the most trustworthy source when present.
+    for name in ("source", "author", "site_name", "site_code"):
+        value = _meta(metas, name)
+        if value:
+            setattr(record, name, value.strip())
+            record.provenance[name] = "meta"
+    meta_date = parse_date(_meta(metas, "published_at"))
+    if meta_date:
+        record.published_at = meta_date
+        record.provenance["published_at"] = "meta"
+
+    record.title, record.provenance["title"] = find_title(root, metas, page_title)
+    record.channel = find_channel(root)
+    if record.channel:
+        record.provenance["channel"] = "breadcrumb"
+    elif _meta(metas, "channel"):
+        record.channel = [_meta(metas, "channel")]
+        record.provenance["channel"] = "meta"
+    record.attachments = _attachments(root, base_url)
+
+    # The info bar: labelled fields on the page outside the article body.
+    container = _find_container(root)
+    if container is not None:
+        container.set("data-govnews-body", "1")
+    page_lines = block_lines(root.find("body") if root.find("body") is not None else root)
+    body_text_lines = set(block_lines(container)) if container is not None else set()
+    for line in page_lines:
+        if len(line) > 200 or line in body_text_lines:
+            continue
+        fields = labelled_fields(_probe(line))
+        if fields and (len(fields) >= 2 or len(line) < 40):
+            _take_info_fields(record, fields, "info_bar")
+    if record.site_code is None:
+        match = re.search(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,})", "\n".join(page_lines[-40:]))
+        if match:
+            record.site_code, record.provenance["site_code"] = match.group(1), "footer"
+
+    # The body.
+    images: list = []
+    if container is not None:
+        lines = block_lines(container, images)
+        method = "container"
+    else:
+        _strip_chrome(root)
+        lines = _trafilatura_lines(root, url)
+        method = "trafilatura"
+    lines = clean_body(lines, record.title, record, images, base_url, container is not None)
+    record.text = "\n".join(lines)
+    record.text_original = record.text
+    record.provenance["text"] = method
+
+    if not record.published_at:
+        url_date = date_from_url(url)
+        if url_date:
+            record.published_at, record.provenance["published_at"] = url_date, "url"
+    if not record.title:
+        record.warn("no_title")
+    han = len(HAN_RE.findall(record.text))
+    if not record.text:
+        record.warn("empty_body")
+    elif han < 60:
+        record.warn("short_body")
+    if not record.title and not record.text:
+        raise ExtractionError("no article on the page: neither a headline nor a body was found")
+    record.title_original = record.title
+    record.script = detect_script((record.title or "") + record.text)
+    return record

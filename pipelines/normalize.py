@@ -1,0 +1,175 @@
+"""Normalize a record's text: one script, no artifacts, consistent spacing (a pure function).
+
+Order matters, and each step counts what it changed in ``record.normalization``:
+
+1. **mojibake**: repair what decodes back (``pipelines.mojibake``), flag the rest;
+   it runs first because the damaged pinyin readings are clues to the lost bytes;
+2. **pinyin annotations**: ``區(qū)`` → ``區``, only when the reading in the
+   parentheses is a reading of the character before it (pypinyin), so
+   ``世界卫生组织(WHO)`` and ``(撰稿:…)`` stay;
+3. **script**: OpenCC Traditional→Simplified with phrase-level conversion (``t2s``);
+4. **spacing and punctuation**: no spaces between Han characters and punctuation,
+   half-width ``, : ; ? ! ( )`` in Chinese context become full-width, full-width
+   digits and Latin letters become half-width.
+
+The page's own wording stays in ``text_original`` and ``title_original``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from crawler.record import Record, compute_content_hash
+from pipelines.mojibake import repair_mojibake
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Full-width punctuation that behaves like a Han character for spacing purposes.
+CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】『』「」—…·～"
+CJK = HAN + CJK_PUNCT
+PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêḿńňǹ"
+
+PINYIN_ANNOTATION = re.compile(rf"([{HAN}])\(([{PINYIN_LETTERS}]{{1,7}})\)")
+SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])")
+SPACE_BEFORE_CJK_PUNCT = re.compile(rf"[ \t\u00a0\u3000]+(?=[{CJK_PUNCT}])")
+SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{CJK_PUNCT}])[ \t\u00a0\u3000]+")
+SPACED_HALF_PUNCT = re.compile(rf"(?<=[{CJK}])[ \t]*([,;:?!])[ \t]*(?=[{CJK}0-9])|(?<=[{CJK}])[ \t]+([,;:?!])")
+HALF_PUNCT = re.compile(rf"(?<=[{CJK}])([,;:?!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:?!])$")
+PAREN_PAIR = re.compile(r"\(([^()\n]{0,60})\)")
+FULL_TO_HALF = {ord(c): ord(c) - 0xFEE0 for c in
+                "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+                "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"}
+HALF_TO_FULL_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → Simplified, phrase-level (OpenCC t2s); Simplified text passes unchanged."""
+    return _converter().convert(text) if text else text
+
+
+def detect_script(text: str) -> str | None:
+    """zh-Hant when a clear share of the Han characters are Traditional-only, else zh-Hans."""
+    han = re.findall(rf"[{HAN}]", text or "")
+    if not han:
+        return None
+    sample = "".join(han[:5000])
+    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    return "zh-Hant" if changed / len(sample) > 0.05 else "zh-Hans"
+
+
+@lru_cache(maxsize=20000)
+def _readings(char: str) -> frozenset[str]:
+    from pypinyin import Style, pinyin
+
+    tone = pinyin(char, style=Style.TONE, heteronym=True, errors="ignore")
+    plain = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return frozenset(r for group in (tone + plain) for r in group)
+
+
+def remove_pinyin_annotations(text: str) -> tuple[str, int]:
+    """Drop ``(pīnyīn)`` after a character when it is that character's reading."""
+    count = 0
+
+    def drop(match: re.Match) -> str:
+        nonlocal count
+        char, reading = match.group(1), match.group(2)
+        if reading in _readings(char) or reading.replace("ü", "v") in _readings(char):
+            count += 1
+            return char
+        return match.group(0)
+
+    return PINYIN_ANNOTATION.sub(drop, text), count
+
+
+def fix_spacing(text: str) -> tuple[str, int]:
+    """Spacing and punctuation width for one paragraph; returns (text, changes)."""
+    before = text
+    text = INVISIBLE.sub("", text).translate(FULL_TO_HALF)
+    text = re.sub(r"[ \t\u00a0\u3000]+", " ", text).strip()
+    text = SPACE_BETWEEN_CJK.sub("", text)
+    text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
+    text = SPACE_AFTER_CJK_PUNCT.sub("", text)
+    text = SPACED_HALF_PUNCT.sub(lambda m: m.group(1) or m.group(2), text)
+    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(1) or m.group(2)], text)
+    text = PAREN_PAIR.sub(_full_width_parens, text)
+    # Spaces left next to the full-width forms just made.
+    text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
+    text = SPACE_AFTER_CJK_PUNCT.sub("", text)
+    return text, int(text != before)
+
+
+def _full_width_parens(match: re.Match) -> str:
+    inner = match.group(1)
+    string, start, end = match.string, match.start(), match.end()
+    before = string[start - 1] if start else ""
+    after = string[end] if end < len(string) else ""
+    chinese_inside = re.search(rf"[{HAN}]", inner)
+    chinese_around = re.match(rf"[{CJK}]", before or "x") and (not after or re.match(rf"[{CJK}]", after))
+    if chinese_inside or chinese_around:
+        return f"（{inner}）"
+    return match.group(0)
+
+
+def clean_text(text: str, stats: dict | None = None) -> str:
+    """The whole normalization of a piece of text (paragraphs kept, one per line)."""
+    stats = stats if stats is not None else {}
+    text = unicodedata.normalize("NFC", text or "")
+    text, repaired, suspects = repair_mojibake(text)
+    text, removed = remove_pinyin_annotations(text)
+    simplified = to_simplified(text)
+    converted = sum(a != b for a, b in zip(text, simplified))
+    paragraphs, spacing = [], 0
+    for line in simplified.split("\n"):
+        line, changed = fix_spacing(line)
+        spacing += changed
+        if line:
+            paragraphs.append(line)
+    _add(stats, "mojibake_repaired", repaired)
+    _add(stats, "pinyin_removed", removed)
+    _add(stats, "chars_simplified", converted)
+    _add(stats, "paragraphs_respaced", spacing)
+    if suspects:
+        stats.setdefault("mojibake_suspected", []).extend(s["span"] for s in suspects)
+    return "\n".join(paragraphs)
+
+
+def _add(stats: dict, key: str, value: int) -> None:
+    if value:
+        stats[key] = stats.get(key, 0) + value
+
+
+TEXT_FIELDS = ("source", "author", "editor", "reviewer", "site_name", "issuer", "topic", "validity", "doc_no")
+
+
+def normalize(record: Record) -> Record:
+    """Simplified, artifact-free title/text/metadata; originals and a change log kept."""
+    stats: dict = {}
+    if not record.text_original:
+        record.text_original = record.text
+    if record.title_original is None:
+        record.title_original = record.title
+    record.script = record.script or detect_script((record.title_original or "") + record.text_original)
+    record.text = clean_text(record.text_original, stats)
+    if record.title_original:
+        record.title = clean_text(record.title_original, stats).replace("\n", " ") or None
+    for name in TEXT_FIELDS:
+        value = getattr(record, name)
+        if value:
+            setattr(record, name, clean_text(value, stats).replace("\n", " ") or None)
+    record.channel = [clean_text(c, stats) for c in record.channel if c and c.strip()]
+    for image in record.images:
+        if image.get("caption"):
+            image["caption"] = clean_text(image["caption"], stats)
+    if stats.get("mojibake_suspected"):
+        record.warn("mojibake_suspected")
+    record.normalization = stats
+    record.content_hash = compute_content_hash(record)  # the content fields are final from here on
+    return record

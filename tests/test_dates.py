@@ -1,0 +1,46 @@
+"""Dates as government pages write them; never completed by guessing."""
+import pytest
+
+from pipelines.dates import date_from_url, parse_date
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2020-04-30 08:40", "2020-04-30T08:40:00+08:00"),
+        ("发布时间: 2020-05-07 19:13:00", "2020-05-07T19:13:00+08:00"),
+        ("2020/4/30", "2020-04-30"),
+        ("2020.04.30", "2020-04-30"),
+        ("2020年4月30日", "2020-04-30"),
+        ("2020年04月30日 08:40", "2020-04-30T08:40:00+08:00"),
+        ("二〇二〇年四月三十日", "2020-04-30"),
+        ("二〇一九年十二月十一日", "2019-12-11"),
+        ("2021-03-25", "2021-03-25"),
+    ],
+)
+def test_written_forms(text, expected):
+    assert parse_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["4月30日", "2020年4月", "2020-13-45", "", None, "阅读次数: 150", "1800-01-01"])
+def test_incomplete_or_impossible_dates_give_none(text):
+    assert parse_date(text) is None
+
+
+def test_an_impossible_time_keeps_the_date():
+    assert parse_date("2020-04-30 25:61") == "2020-04-30"
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("http://www.weidu.gov.cn/zwxx/wdyw/202004/t20200430_1234567.html", "2020-04-30"),
+        ("http://www.aq.gov.cn/art/2024/5/6/art_1201_4567890.html", "2024-05-06"),
+        ("http://news.example.cn/2020/0430/123456.shtml", "2020-04-30"),
+        ("http://news.example.cn/2020-04/30/c_1125.htm", "2020-04-30"),
+        ("http://example.cn/a/402378455_120099890.html", None),
+        ("http://example.cn/t20201340_1.html", None),
+    ],
+)
+def test_dates_in_cms_urls(url, expected):
+    assert date_from_url(url) == expected

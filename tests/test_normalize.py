@@ -1,0 +1,63 @@
+"""Normalization: one script, no pinyin or spacing artifacts, nothing repaired falsely."""
+import pytest
+
+from crawler.record import Record
+from pipelines.normalize import clean_text, detect_script, normalize, remove_pinyin_annotations
+
+
+def test_pinyin_readings_of_the_preceding_character_are_removed():
+    text, removed = remove_pinyin_annotations("X區(qū)長在2021年區(qū)政府全體會上的講話")
+    assert text == "X區長在2021年區政府全體會上的講話" and removed == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["世界卫生组织(WHO)", "(撰稿:程立胜)", "各县(市、区)设分会场", "区直有关部门(单位)", "第(一)项",
+     "市场(shichang)", "GDP(国内生产总值)", "北京(beijing)"],
+)
+def test_parentheses_that_are_not_a_reading_of_the_character_stay(text):
+    assert remove_pinyin_annotations(text) == (text, 0)
+
+
+def test_traditional_becomes_simplified_and_the_script_is_detected():
+    assert clean_text("大觀區舉行區委常委會擴大會議") == "大观区举行区委常委会扩大会议"
+    assert detect_script("大觀區舉行區委常委會擴大會議") == "zh-Hant"
+    assert detect_script("我区召开全区领导干部会议") == "zh-Hans"
+    assert detect_script("2020 ABC") is None
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("4月14日 , 济阳区一季度经济工作形势分析会议召开 。 区委书记吕灿华主持", "4月14日，济阳区一季度经济工作形势分析会议召开。区委书记吕灿华主持"),
+        ("4月29日,全区领导干部会议召开", "4月29日，全区领导干部会议召开"),
+        ("市政府召开全体(扩大)会议", "市政府召开全体（扩大）会议"),
+        ("全区ＧＤＰ增长５.２%", "全区GDP增长5.2%"),
+        ("  5月7日上午，市政府召开会议。", "5月7日上午，市政府召开会议。"),
+        ("Version 2.0, released", "Version 2.0, released"),
+        ("价格为1,234元", "价格为1,234元"),
+        ("见 http://www.gov.cn/a?b=1", "见 http://www.gov.cn/a?b=1"),
+    ],
+)
+def test_spacing_and_punctuation(raw, clean):
+    assert clean_text(raw) == clean
+
+
+def test_paragraphs_stay_paragraphs():
+    assert clean_text("第一段。\n\n  \n第二段。") == "第一段。\n第二段。"
+
+
+def test_unrepaired_mojibake_is_flagged_not_hidden():
+    record = normalize(Record(url="http://x.gov.cn/1.html", title="标题", text="確?!半p過半”。"))
+    assert "mojibake_suspected" in record.warnings
+    assert record.normalization["mojibake_suspected"]
+
+
+def test_normalize_keeps_the_originals_and_says_what_changed():
+    record = normalize(Record(url="http://x.gov.cn/1.html", title="X區(qū)長講話", text="今天,我們召開區(qū)政府全體會議。"))
+    assert record.title == "X区长讲话" and record.title_original == "X區(qū)長講話"
+    assert record.text == "今天，我们召开区政府全体会议。"
+    assert record.text_original == "今天,我們召開區(qū)政府全體會議。"
+    assert record.script == "zh-Hant"
+    assert record.normalization["pinyin_removed"] == 2
+    assert record.content_hash
