@@ -104,6 +104,28 @@ def _read_target(target: str) -> tuple[bytes, str, dict]:
     return path.read_bytes(), path.resolve().as_uri(), {}
 
 
+@cli.command(name="eval")
+@click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--only", "extractors", multiple=True, type=click.Choice(["govnews", "trafilatura", "gne"]),
+              help="Run only these extractors (repeatable; default: all three).")
+@click.option("--worst", default=5, show_default=True, help="How many of the worst pages to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-page scores as JSON lines instead.")
+def eval_(gold_dir, extractors, worst, as_json):
+    """Score extraction against GOLD_DIR/gold.jsonl, beside bare trafilatura and GNE."""
+    from crawler.evaluate import EXTRACTORS, evaluate, report
+
+    extractors = tuple(extractors) or EXTRACTORS
+    try:
+        results = evaluate(Path(gold_dir), extractors)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        for r in results:
+            click.echo(json.dumps({"file": r.file, "f1": r.f1, "scores": r.scores}, ensure_ascii=False))
+    else:
+        click.echo(report(results, extractors, worst))
+
+
 @cli.command()
 @db_option
 @click.option("--site", "sites", multiple=True, help="A site config name (repeatable).")

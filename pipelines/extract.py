@@ -250,8 +250,10 @@ LABELS = {
 }
 _LABEL_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
 LABEL_RE = re.compile(
-    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*(?:[:：]|(?=\s*[\[【]))"
+    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*(?:[:：]|(?=\s*[\[【\]】]))"
 )
+# Labels too common in body text (会议时间：…) to mark an info bar on their own.
+WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出处", "人气", "编辑", "供稿"}
 VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000")
 BYLINE_PAREN = re.compile(
     r"[（(]\s*((?:撰稿人?|作者|记者|通讯员|供稿|文|图|摄影|编辑|责任编辑|责编|审核人?|审稿|校对|来源|信息来源)"
@@ -471,13 +473,13 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             break  # recommended/related lists: everything after is not the article
         if BOILERPLATE_LINE.match(probe):
             continue
-        fields = labelled_fields(probe) if len(line) < 160 else {}
-        meta_like = {k for k in fields if k not in ("_fontsize",)}
-        if fields and (len(fields) >= 2 or "_fontsize" in fields or
-                       (meta_like & {"editor", "reviewer", "views", "source", "author"} and len(line) < 40)):
-            if not (i > 0 and len(line) > 40 and not re.match(r"^\s*[（(【\[]?\s*" + LABEL_RE.pattern, probe)):
-                _take_info_fields(record, fields, "info_bar_in_body")
-                continue
+        first_label = LABEL_RE.search(probe) if len(line) < 160 else None
+        if first_label and first_label.start() <= 3 and (
+            first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2
+        ):
+            # A line that starts with a label (发布时间：…, 【来源：…】, 责任编辑：…) is an info bar.
+            _take_info_fields(record, labelled_fields(probe), "info_bar_in_body")
+            continue
         if not kept and title and _same_text(line, title):
             continue  # the headline repeated at the top of the body
         kept.append(line)

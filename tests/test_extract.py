@@ -1,0 +1,111 @@
+"""Extraction on small pages in the shapes government CMSes produce, and on bad input."""
+import pytest
+
+from pipelines.errors import ExtractionError
+from pipelines.extract import decode_page, extract, labelled_fields
+
+TRS_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>区政府召开常务会议研究部署重点工作-某某区人民政府</title>
+<meta name="SiteName" content="某某区人民政府"><meta name="SiteIDCode" content="1101010001">
+</head><body>
+<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a></div>
+<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/xw/">新闻中心</a> &gt; <a href="/xw/qnyw/">区内要闻</a></div>
+<h1>区政府召开常务会议研究部署重点工作</h1>
+<div class="info">【信息来源：区政府办公室】【发布时间：2021年6月3日 09:30】【浏览次数：1,024】【字号 <a>大</a> <a>中</a> <a>小</a>】【<a>打印</a>】【<a>关闭</a>】</div>
+<div class="TRS_Editor">
+<p><img src="../images/p1.jpg"></p><p>区长李某某主持会议</p>
+<p>6月2日，区长李某某主持召开区政府常务会议，研究部署近期重点工作。</p>
+<p>会议指出，要坚持稳中求进工作总基调，扎实做好“六稳”工作，全面落实“六保”任务。</p>
+<table><tr><td>项目</td><td>进度</td></tr><tr><td>城南片区</td><td>80%</td></tr></table>
+<p>（撰稿：王某  审核：赵某）</p>
+</div>
+<p>责任编辑：孙某</p>
+<div class="share">分享到：<a>微信</a><a>微博</a></div>
+<div>上一篇：<a href="/xw/t20210601_1.html">某某区召开安全生产会议</a></div>
+<div class="footer">主办单位：某某区人民政府办公室 网站标识码：1101010001 京ICP备12345678号</div>
+</body></html>"""
+
+
+def test_trs_page_gives_every_field_and_a_clean_body():
+    record = extract(TRS_PAGE.encode("utf-8"), "http://www.example.gov.cn/xw/qnyw/202106/t20210603_123.html")
+    assert record.title == "区政府召开常务会议研究部署重点工作"
+    assert record.published_at == "2021-06-03T09:30:00+08:00"
+    assert record.source == "区政府办公室"
+    assert record.views == 1024
+    assert record.author == "王某" and record.reviewer == "赵某" and record.editor == "孙某"
+    assert record.channel == ["新闻中心", "区内要闻"]
+    assert record.site_name == "某某区人民政府" and record.site_code == "1101010001"
+    assert record.images == [{"url": "http://www.example.gov.cn/xw/qnyw/images/p1.jpg", "caption": "区长李某某主持会议"}]
+    assert record.text.split("\n") == [
+        "6月2日，区长李某某主持召开区政府常务会议，研究部署近期重点工作。",
+        "会议指出，要坚持稳中求进工作总基调，扎实做好“六稳”工作，全面落实“六保”任务。",
+        "项目 | 进度",
+        "城南片区 | 80%",
+    ]
+    assert record.provenance["text"] == "container" and record.provenance["title"] in ("heading", "html_title")
+
+
+def test_info_bar_labels_in_traditional_script_with_pinyin():
+    html = ("<html><head><title>大觀區舉行會議</title></head><body><h1>大觀區舉行區委常委會擴大會議</h1>"
+            "<div>來源:區(qū)委宣傳部 發(fā)布時間:2024-05-06 16:00 瀏覽:150次</div>"
+            "<div id='zoom'><p>5月6日上午，大觀區區委常委會擴大會議舉行，全面總結一季度工作，系統部署二季度經濟運行。</p>"
+            "<p>會議書面通報了一季度文明創建情況。(撰稿人:李明月 審核人:王燦)</p></div></body></html>")
+    record = extract(html.encode("utf-8"), "http://www.example.gov.cn/art/2024/5/6/art_1_2.html")
+    assert record.source == "区委宣传部"
+    assert record.published_at == "2024-05-06T16:00:00+08:00"
+    assert record.views == 150
+    assert record.author == "李明月" and record.reviewer == "王灿"  # labels and values are read in Simplified
+    assert record.text.endswith("會議書面通報了一季度文明創建情況。")
+    assert record.script == "zh-Hant"
+
+
+def test_labelled_fields_split_an_info_bar_and_leave_blanks_blank():
+    assert labelled_fields("【信息来源:【信息时间:2020-04-30 08:40  阅读次数: 】【字号 】") == {
+        "source": "", "published_at": "2020-04-30 08:40", "views": "", "_fontsize": ""}
+    assert labelled_fields("发布时间: 2020-05-07 19:13:00 信息来源: 晋城在线") == {
+        "published_at": "2020-05-07 19:13:00", "source": "晋城在线"}
+
+
+def test_a_date_only_in_the_url_is_used_and_said_so():
+    html = "<html><body><h1>关于做好防汛工作的通知</h1><div id='zoom'><p>各街道、各部门：为做好今年防汛工作，现将有关事项通知如下。请认真贯彻落实。</p></div></body></html>"
+    record = extract(html.encode(), "http://www.example.gov.cn/art/2020/6/1/art_12_345.html")
+    assert record.published_at == "2020-06-01" and record.provenance["published_at"] == "url"
+    assert "short_body" in record.warnings
+
+
+def test_a_page_without_a_date_gets_none_never_a_guess():
+    html = "<html><body><h1>关于做好防汛工作的通知</h1><div id='zoom'><p>各街道、各部门：为做好今年防汛工作，现将有关事项通知如下。</p></div></body></html>"
+    assert extract(html.encode(), "http://www.example.gov.cn/zwgk/notice.html").published_at is None
+
+
+def test_gbk_bytes_declared_as_gb2312_and_a_wrong_declared_charset():
+    html = "<html><head><meta charset='gb2312'></head><body><h1>朱镕基同志视察我区</h1><div class='TRS_Editor'><p>朱镕基同志来到我区视察工作，听取了区委区政府的工作汇报。</p></div></body></html>"
+    record = extract(html.encode("gbk"), "http://x.gov.cn/t20200101_1.html", headers={"Content-Type": "text/html; charset=utf-8"})
+    assert record.title == "朱镕基同志视察我区"
+    assert decode_page(html.encode("gbk"), {}) == html
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (b"", "empty page"),
+        (b"   \n  ", "empty page"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10, "binary"),
+        (b"%PDF-1.4 ...", "binary"),
+        (b"<html><body></body></html>", "no article"),
+    ],
+)
+def test_pages_that_cannot_give_a_record_raise_a_clear_reason(body, reason):
+    with pytest.raises(ExtractionError, match=reason):
+        extract(body, "http://x.gov.cn/1.html")
+
+
+def test_malformed_and_huge_pages_do_not_raise_anything_else():
+    broken = b"<html><body><h1>\xe5\xb8\x82\xe6\x94\xbf\xe5\xba\x9c\xe4\xbc\x9a\xe8\xae\xae<div><p>" + "会议强调要加强安全生产。".encode() * 50 + b"<table><tr><td>"
+    record = extract(broken, "http://x.gov.cn/2.html")
+    assert "会议强调要加强安全生产" in record.text
+    big = b"<html><body><h1>" + "标题".encode() + b"</h1><div id='zoom'>" + ("<p>" + "正文内容很长。" * 20 + "</p>").encode() * 8000 + b"</div></body></html>"
+    assert len(big) > 1_000_000
+    assert extract(big, "http://x.gov.cn/3.html").text
+    with pytest.raises(ExtractionError, match="too large"):
+        extract(b"<html>" + b" " * (13 * 1024 * 1024), "http://x.gov.cn/4.html")
