@@ -169,7 +169,11 @@ def block_lines(element, images: list | None = None) -> list[str]:
         current.clear()
 
     def walk(el):
-        tag = el.tag if isinstance(el.tag, str) else ""
+        if not isinstance(el.tag, str):  # comments (CMS markers such as <!--<$[信息内容]>begin-->), PIs
+            if el.tail:
+                current.append(el.tail)
+            return
+        tag = el.tag
         if tag in DROP_TAGS or (tag and _is_hidden(el)):
             if el.tail:
                 current.append(el.tail)
@@ -375,14 +379,14 @@ def find_channel(root) -> list[str]:
     )
     for el in root.iter():
         if isinstance(el.tag, str) and el.text and re.match(
-            r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|當前位置|您的位置|現在位置)", el.text
+            r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|现在位置)", _probe(el.text[:40])
         ):
             crumbs.insert(0, el.getparent() if len(_text(el)) < 8 and el.getparent() is not None else el)
     for el in crumbs:
-        text = _text(el)
+        text = _probe(_text(el))
         if not text or len(text) > 200:
             continue
-        text = re.sub(r"^.*?(?:位置|位置)\s*[:：]?\s*", "", text)
+        text = re.sub(r"^.*?(?:位置)\s*[:：]?\s*", "", text)
         parts = [p.strip() for p in re.split(r"\s*(?:>>|>|»|›|→|/|＞|\\)\s*", text) if p.strip()]
         parts = [p for p in parts if p not in ("首页", "首頁", "网站首页", "網站首頁", "主页", "Home", "home", "正文")]
         if parts:
@@ -459,6 +463,10 @@ def _same_text(a: str, b: str) -> bool:
     return bool(a and b) and squash(a) == squash(b)
 
 
+def _lead_chars(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if not line.startswith(IMG_MARK))
+
+
 def clean_body(lines: list[str], title: str | None, record: Record, image_elements: list, base_url: str,
                from_container: bool) -> list[str]:
     """Apply the government-page line rules; fills bylines, images and info-bar fields into `record`."""
@@ -480,8 +488,8 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             # A line that starts with a label (发布时间：…, 【来源：…】, 责任编辑：…) is an info bar.
             _take_info_fields(record, labelled_fields(probe), "info_bar_in_body")
             continue
-        if not kept and title and _same_text(line, title):
-            continue  # the headline repeated at the top of the body
+        if title and _same_text(line, title) and _lead_chars(kept) < 80:
+            continue  # the headline repeated at the top of the body (maybe below a lead image)
         kept.append(line)
 
     # Image markers: a short line right after an image is its caption.

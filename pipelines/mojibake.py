@@ -657,7 +657,8 @@ def find_suspects(text: str) -> list[dict]:
     for m in _STRAY_READING.finditer(text):
         spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     for m in _LATIN_RUN.finditer(text):
-        if any(ord(c) >= 0xC0 for c in m.group(0)):
+        # Real mojibake of this kind carries Latin-1 letters (Ã, å, è …); quotes alone (”“) are text.
+        if any(0xC0 <= ord(c) <= 0xFF and c not in "×÷" for c in m.group(0)):
             spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     spans.sort(key=lambda s: s["offset"])
     return spans

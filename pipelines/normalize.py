@@ -34,8 +34,19 @@ SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])")
 SPACE_BEFORE_CJK_PUNCT = re.compile(rf"[ \t\u00a0\u3000]+(?=[{CJK_PUNCT}])")
 SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{CJK_PUNCT}])[ \t\u00a0\u3000]+")
 SPACED_HALF_PUNCT = re.compile(rf"(?<=[{CJK}])[ \t]*([,;:?!])[ \t]*(?=[{CJK}0-9])|(?<=[{CJK}])[ \t]+([,;:?!])")
-HALF_PUNCT = re.compile(rf"(?<=[{CJK}])([,;:?!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:?!])$")
+HALF_PUNCT = re.compile(
+    rf"(?<=[{CJK}])([,;:?!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:?!])$"
+    rf"|(?<=[0-9%×)])([,;:])(?=[{HAN}])"  # 增速-5%,工业… ; 1,000 and 10:30 stay
+)
 PAREN_PAIR = re.compile(r"\(([^()\n]{0,60})\)")
+# What is left of a damaged annotation (``?fù)``, ``A(chǔ)``): its parentheses pair with nothing.
+TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+DAMAGED_READING = re.compile(
+    rf"(?<=\?)\(?[{PINYIN_LETTERS}]*[{TONE_MARKS}][{PINYIN_LETTERS}]*\)"
+    rf"|(?<=[A-Za-z])\([{PINYIN_LETTERS}]*[{TONE_MARKS}][{PINYIN_LETTERS}]*\)"
+)
+_MASK = str.maketrans("()", "\x01\x02")
+_UNMASK = str.maketrans("\x01\x02", "()")
 FULL_TO_HALF = {ord(c): ord(c) - 0xFEE0 for c in
                 "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
                 "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"}
@@ -98,8 +109,9 @@ def fix_spacing(text: str) -> tuple[str, int]:
     text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
     text = SPACE_AFTER_CJK_PUNCT.sub("", text)
     text = SPACED_HALF_PUNCT.sub(lambda m: m.group(1) or m.group(2), text)
-    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(1) or m.group(2)], text)
-    text = PAREN_PAIR.sub(_full_width_parens, text)
+    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(m.lastindex)], text)
+    text = DAMAGED_READING.sub(lambda m: m.group(0).translate(_MASK), text)
+    text = PAREN_PAIR.sub(_full_width_parens, text).translate(_UNMASK)
     # Spaces left next to the full-width forms just made.
     text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
     text = SPACE_AFTER_CJK_PUNCT.sub("", text)

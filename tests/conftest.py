@@ -30,14 +30,15 @@ def manifest() -> list[dict]:
 
 
 def scrapy_crawl(*args: str, db: Path, cwd: Path = REPO, wait: bool = True):
-    """A real `scrapy crawl site …` process; returns the finished (or running) process."""
+    """A real `scrapy crawl site …` process: its output once it has finished successfully,
+    or the running process with ``wait=False``."""
     command = [str(BIN / "scrapy"), "crawl", "site", *args, "-s", f"ARCHIVE_DB={db}", *FAST]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     if wait:
-        finish(process)
+        return finish(process)
     return process
 
 
@@ -51,7 +52,7 @@ def finish(process: subprocess.Popen, timeout: float = 300) -> str:
 @pytest.fixture
 def sites_copy(tmp_path) -> Path:
     """An editable copy of the demo sites."""
-    return copy_sites(tmp_path / "sites")
+    return copy_sites(tmp_path / "served-sites")
 
 
 @pytest.fixture
