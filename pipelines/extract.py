@@ -131,6 +131,9 @@ CONTAINER_XPATHS = [
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 IMG_MARK = "\x00img:"
 CAPTION_MARK = "\x00caption"
+CAPTION_LINE = "\x00cap:"  # the text of a caption element (figcaption, class pic-desc …)
+CAPTION_CLASS = re.compile(r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pic-?text|img-?text|tpsm|imgtitle|"
+                           r"pic-?title|img-?title|photo-?desc|tuzhu)", re.I)
 
 
 def _parse(html: str) -> lxml.html.HtmlElement:
@@ -178,10 +181,17 @@ def block_lines(element, images: list | None = None) -> list[str]:
             if el.tail:
                 current.append(el.tail)
             return
-        if tag == "img" and images is not None:
+        if _is_caption_element(el):
+            flush()
+            caption = _text(el)
+            if caption:
+                lines.append(CAPTION_LINE + caption)
+        elif tag == "img" and images is not None:
             flush()
             images.append(el)
             lines.append(f"{IMG_MARK}{len(images) - 1}")
+        elif tag == "tr" and _is_layout_row(el):
+            walk_children(el)
         elif tag == "tr":
             flush()
             cells = [_text(c) for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
@@ -211,12 +221,33 @@ def block_lines(element, images: list | None = None) -> list[str]:
         if el.tail:
             current.append(el.tail)
 
+    def walk_children(el):
+        flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+        flush()
+        if el.tail:
+            current.append(el.tail)
+
     if element.text:
         current.append(element.text)
     for child in element:
         walk(child)
     flush()
     return lines
+
+
+LAYOUT_CELL_CONTENT = "p", "div", "br", "table", "ul", "ol", "h1", "h2", "h3", "h4", "center", "dl"
+
+
+def _is_layout_row(row) -> bool:
+    """A table row used for page layout (one cell, or cells holding paragraphs), not a data row."""
+    cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    if len(cells) <= 1:
+        return True
+    return any(c.find(".//" + tag) is not None for c in cells for tag in LAYOUT_CELL_CONTENT)
 
 
 # --- metadata ----------------------------------------------------------------------------------
@@ -237,7 +268,7 @@ META_NAMES = {
 # Info-bar labels, Simplified (lines are converted before matching), longest first.
 LABELS = {
     "published_at": ["发布时间", "发布日期", "发表时间", "发表日期", "信息时间", "信息日期", "更新时间", "上传时间",
-                     "录入时间", "发稿时间", "日期", "时间"],
+                     "录入时间", "发稿时间", "发表于", "发布于", "更新于", "日期", "时间"],
     "written_at": ["成文日期", "成文时间"],
     "source": ["信息来源", "文章来源", "稿件来源", "新闻来源", "来源", "出处"],
     "author": ["撰稿人", "撰稿", "作者", "记者", "通讯员", "供稿", "摄影", "文字"],
@@ -251,23 +282,42 @@ LABELS = {
     "topic": ["主题分类", "主题词"],
     "validity": ["有效性", "时效性"],
     "_fontsize": ["字号", "字体"],
+    "_other": ["分类", "栏目", "字数", "评论数", "评论", "所属栏目", "文章分类"],
 }
 _LABEL_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
 LABEL_RE = re.compile(
-    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*(?:[:：]|(?=\s*[\[【\]】]))"
+    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")"
+    r"\s*(?:[:：]|(?=\s*[\[【\]】])|(?=\s*(?:19|20)\d{2}\s*[-/.年]))"  # 发布时间 2005/05/17 needs no colon
 )
 # Labels too common in body text (会议时间：…) to mark an info bar on their own.
 WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出处", "人气", "编辑", "供稿"}
-VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000")
-BYLINE_PAREN = re.compile(
-    r"[（(]\s*((?:撰稿人?|作者|记者|通讯员|供稿|文|图|摄影|编辑|责任编辑|责编|审核人?|审稿|校对|来源|信息来源)"
-    r"\s*[:：][^（()）]{1,80})[)）]\s*$"
-)
+VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000|\s*(?=(?:阅读|浏览|点击|评论|人气)\s*[:：]?\s*\d)")
+# Bylines: （撰稿：程立胜）, (撰稿人:李明月 审核人:王燦), （记者 唐晓 罗佳）, 本报讯（通讯员 吴静）.
+NAME = r"[\u4e00-\u9fff·]{2,4}"
+ROLE_NO_COLON = r"(?:本报|本网|本台|特约|见习|实习|首席)?(?:记者|通讯员)|实习生"  # these take names without a colon
+BYLINE_ROLE = (r"撰稿人?|作者|(?:本报|本网|本台|特约|见习|实习|首席)?记者|通讯员|实习生|供稿|文|图|摄影|"
+               r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源")
+BYLINE_BODY = (rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
+               rf"|(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}}(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*)")
+BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY})\s*[)）]\s*$")
+LEAD_BYLINE = re.compile(rf"^\s*(?:[^\s，。（(]{{0,12}}讯\s*)?[（(]\s*({BYLINE_BODY})\s*[)）]")
 BYLINE_LABEL_FIELD = {"撰稿": "author", "撰稿人": "author", "作者": "author", "记者": "author", "通讯员": "author",
-                      "供稿": "author", "文": "author", "编辑": "editor", "责任编辑": "editor", "责编": "editor",
-                      "审核": "reviewer", "审核人": "reviewer", "审稿": "reviewer", "校对": "reviewer",
-                      "来源": "source", "信息来源": "source", "摄影": "author", "图": "_photo"}
-BYLINE_PART = re.compile(r"(撰稿人?|作者|记者|通讯员|供稿|文|图|摄影|责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源)\s*[:：]")
+                      "实习生": "author", "供稿": "author", "文": "author", "编辑": "editor", "责任编辑": "editor",
+                      "责编": "editor", "审核": "reviewer", "审核人": "reviewer", "审稿": "reviewer",
+                      "校对": "reviewer", "来源": "source", "信息来源": "source", "摄影": "_photo", "图": "_photo"}
+BYLINE_PART = re.compile(
+    rf"(?:(?:本报|本网|本台|特约|见习|实习|首席)(?=记者))?({BYLINE_ROLE})\s*[:：]"
+    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:本报|本网|本台|特约|见习|实习|首席)?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
+)
+BYLINE_LINE = re.compile(rf"[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
+ROLE_PREFIX = re.compile(r"^(?:(?:本报|本网|本台|特约|见习|实习|首席)?(?:记者|通讯员)|实习生|撰稿人?|作者)\s*[:：]?\s*")
+NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
+
+
+LEADING_DATE = re.compile(
+    r"^\s*[【\[]?\s*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|[〇零一二三四五六七八九]{4}年[〇零一二三四五六七八九十]{1,2}月"
+    r"[〇零一二三四五六七八九十]{1,3}日)(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*(?:更新|发布|发表)?\s*[】\]|｜/·]?\s*$"
+)
 
 
 def _probe(line: str) -> str:
@@ -279,6 +329,8 @@ def labelled_fields(line: str) -> dict[str, str]:
     """``发布时间：2020-04-30 来源：区委宣传部 浏览：150次`` → {field: value} ('' when blank)."""
     found: dict[str, str] = {}
     matches = list(LABEL_RE.finditer(line))
+    if matches and LEADING_DATE.match(line[: matches[0].start()]):
+        found["published_at"] = line[: matches[0].start()].strip(" |｜/·")  # 2021-09-28 07:52 来源：… 作者：…
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
         value = line[match.end():end]
@@ -289,11 +341,22 @@ def labelled_fields(line: str) -> dict[str, str]:
 
 
 def _clean_person(value: str | None) -> str | None:
+    """``记者 黄一鸣`` → ``黄一鸣``; ``许诺 王可`` stays two names; stops at what is not a name."""
     if not value:
         return None
-    value = re.split(r"[\s?？]+(?=\S*[:：])|[\s]{2,}|[?？]", value)[0]
-    value = value.strip(" ：:，,。;；()（）【】[]")
-    return value or None
+    value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
+    names = []
+    for token in re.split(r"[\s、，,;；/]+", value.strip(" ：:，,。;；")):
+        token = ROLE_PREFIX.sub("", token).strip(" ：:，,。;；")
+        token = re.sub(r"(?:摄|报道|整理)$", "", token) if len(token) > 3 else token
+        if not token:
+            continue
+        if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token):
+            break
+        names.append(token)
+        if len(names) == 6:
+            break
+    return " ".join(names) or None
 
 
 def _views(value: str | None) -> int | None:
@@ -409,6 +472,10 @@ BOILERPLATE_LINE = re.compile(
     r"|上一篇.*|下一篇.*|上一条.*|下一条.*"
     r"|(?:文章|新闻)?图片$|点击(?:查看)?大图$|image$"
     r"|当前位置.*|您的位置.*|您现在的位置.*"
+    r"|[【\[]?(?:免责)?声明[】\]:：].*|.*(?:转载此文|转载请注明|不代表本(?:网|站)观点|版权归原作者).*"
+    r"|.*(?:下载(?:Word|WORD|word|PDF|pdf|本文|文档)|复制全文|温馨提示[:：]).*"
+    r"|(?:通讯|联系)?地址\s*[:：][^。]{0,60}(?:电话|邮编|邮政编码|传真)\s*[:：][^。]*$|.{2,24}(?:维护|制作维护|建设维护)$"
+    r"|.*(?:建议使用|推荐使用).{0,30}(?:分辨率|浏览器).*"
     r"|.*(?:主办单位|承办单位|主办\s*[:：]|承办\s*[:：]|技术支持\s*[:：]|ICP\s*备|公网安备|网站标识码|网站地图|联系我们|版权所有|Copyright|©).*"
     r")",
     re.I,
@@ -426,6 +493,89 @@ def _find_container(root):
         if best:
             return best[0]
     return None
+
+
+INLINE_TAGS = {"span", "font", "strong", "b", "em", "i", "u", "sub", "sup", "small", "big", "label", "img",
+               "br", "abbr", "cite", "code", "q", "s", "strike", "ins", "del", "mark", "time", "nobr", "o:p"}
+DENSITY_CANDIDATES = {"div", "td", "article", "section", "main", "body", "form", "center", "blockquote"}
+
+
+def _flow_han(el) -> int:
+    """Han characters that flow directly in `el`: its own text and inline children, links excluded."""
+    count = len(HAN_RE.findall(el.text or ""))
+    for child in el:
+        if isinstance(child.tag, str) and child.tag in INLINE_TAGS and not _is_hidden(child):
+            count += sum(len(HAN_RE.findall(t)) for t in child.xpath(".//text()[not(ancestor::a)]"))
+        count += len(HAN_RE.findall(child.tail or ""))
+    return count
+
+
+def _densest_container(root):
+    """The element whose paragraphs hold the most non-link text (old table layouts, unknown CMSes).
+
+    Scores each element by the text flowing in it plus in its direct block children
+    (``<td>`` with ``<br>`` lines, ``<div>`` of ``<p>``s), then climbs to the parent
+    while that adds little (a headline, a date line) rather than another column.
+    """
+    flow = {}
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag not in INLINE_TAGS and el.tag != "a":
+            flow[el] = _flow_han(el)
+    best, best_score = None, 0
+    for el in flow:
+        if el.tag not in DENSITY_CANDIDATES:
+            continue
+        score = flow[el] + sum(flow.get(child, 0) for child in el if child.tag in ("p", "div", "section", "center",
+                                                                                  "blockquote", "h2", "h3", "h4",
+                                                                                  "ul", "ol", "li", "table"))
+        if score > best_score:
+            best, best_score = el, score
+    if best is None or best_score < 20:
+        return None
+    own = _nonlink_han(best)
+    node = best.getparent()
+    while node is not None and node.tag not in ("body", "html"):
+        if node.tag in DENSITY_CANDIDATES and _nonlink_han(node) <= own * 1.15 + 20:
+            best = node
+        elif _nonlink_han(node) > own * 1.15 + 20:
+            break
+        node = node.getparent()
+    return best
+
+
+def _nonlink_han(el) -> int:
+    return sum(len(HAN_RE.findall(t)) for t in el.xpath(".//text()[not(ancestor::a)]"))
+
+
+def _is_caption_element(el) -> bool:
+    return el.tag == "figcaption" or (el.tag in ("p", "div", "span", "td") and bool(CAPTION_CLASS.search(el.get("class", ""))))
+
+
+def _lift_captions(root) -> tuple[list, dict[int, str]]:
+    """Take caption elements out of the tree (for trafilatura), as captions of the image before them."""
+    images = list(root.iter("img"))
+    position = {img: i for i, img in enumerate(images)}
+    captions: dict[int, str] = {}
+    for el in [e for e in root.iter() if isinstance(e.tag, str) and _is_caption_element(e)]:
+        text = _text(el)
+        image = el.xpath("preceding::img[1]")
+        if text and image and image[0] in position:
+            captions.setdefault(position[image[0]], text)
+        if el.getparent() is not None:
+            el.drop_tree()
+    return images, captions
+
+
+def _unwrap_layout_tables(root) -> None:
+    """Old sites lay pages out with tables; trafilatura reads those as data and keeps
+    navigation and article as table rows. Layout tables become divs, data tables stay."""
+    for table in list(root.iter("table")):
+        parts = [el for el in table.iter("tbody", "thead", "tfoot", "tr", "td", "th")
+                 if next(el.iterancestors("table"), None) is table]
+        rows = [el for el in parts if el.tag == "tr"]
+        if rows and any(_is_layout_row(row) for row in rows):
+            for el in [table, *parts]:
+                el.tag = "div"
 
 
 def _strip_chrome(root) -> None:
@@ -455,7 +605,14 @@ def _trafilatura_lines(root, url: str) -> list[str]:
         )
     except Exception:  # trafilatura bugs on odd pages must not lose the page
         text = None
-    return [line.strip() for line in (text or "").split("\n") if line.strip()]
+    lines = []
+    for line in (text or "").split("\n"):
+        line = line.strip()
+        if line.startswith("|") and line.endswith("|"):  # its table rows: | a | b | → a | b
+            line = " | ".join(c.strip().replace("\\|", "|") for c in line.strip("|").split(" | ") if c.strip())
+        if line:
+            lines.append(line)
+    return lines
 
 
 def _same_text(a: str, b: str) -> bool:
@@ -468,12 +625,13 @@ def _lead_chars(lines: list[str]) -> int:
 
 
 def clean_body(lines: list[str], title: str | None, record: Record, image_elements: list, base_url: str,
-               from_container: bool) -> list[str]:
+               from_container: bool, lifted_captions: dict[int, str] | None = None) -> list[str]:
     """Apply the government-page line rules; fills bylines, images and info-bar fields into `record`."""
     kept: list[str] = []
-    captions: dict[int, str | None] = {}
+    captions: dict[int, str | None] = dict(lifted_captions or {})
+    alts = {a for a in ((img.get("alt") or "").strip() for img in image_elements) if len(a) >= 8}
     for i, line in enumerate(lines):
-        if line.startswith(IMG_MARK):
+        if line.startswith((IMG_MARK, CAPTION_LINE)):
             kept.append(line)
             continue
         probe = _probe(line)
@@ -482,30 +640,39 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
         if BOILERPLATE_LINE.match(probe):
             continue
         first_label = LABEL_RE.search(probe) if len(line) < 160 else None
-        if first_label and first_label.start() <= 3 and (
+        if first_label and (first_label.start() <= 3 or LEADING_DATE.match(probe[: first_label.start()])) and (
             first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2
         ):
             # A line that starts with a label (发布时间：…, 【来源：…】, 责任编辑：…) is an info bar.
             _take_info_fields(record, labelled_fields(probe), "info_bar_in_body")
             continue
+        if lifted_captions is not None and any(_same_text(line, alt) for alt in alts):
+            continue  # an image's alt text repeated as its caption, outside any caption element
         if title and _same_text(line, title) and _lead_chars(kept) < 80:
             continue  # the headline repeated at the top of the body (maybe below a lead image)
         kept.append(line)
 
-    # Image markers: a short line right after an image is its caption.
+    # Image markers: a caption element, the image's alt text, or a short line right after an image
+    # is its caption; captions go to `images`, never to the body.
     out: list[str] = []
+    last_image = None
     for i, line in enumerate(kept):
         if line == CAPTION_MARK:
             continue
+        if line.startswith(CAPTION_LINE):
+            if last_image is not None and not captions.get(last_image):
+                captions[last_image] = line[len(CAPTION_LINE):]
+            continue
         if line.startswith(IMG_MARK):
-            index = int(line[len(IMG_MARK):])
+            index = last_image = int(line[len(IMG_MARK):])
             caption = None
-            if i + 1 < len(kept) and not kept[i + 1].startswith(IMG_MARK):
+            if i + 1 < len(kept) and not kept[i + 1].startswith((IMG_MARK, CAPTION_LINE)):
                 nxt = kept[i + 1].strip()
-                if len(nxt) <= 40 and not re.search(r"[。！？!?]$", nxt):
+                alt = (image_elements[index].get("alt") or "").strip()
+                if (len(nxt) <= 40 and not re.search(r"[。！？!?]$", nxt)) or (alt and _same_text(nxt, alt)):
                     caption = nxt
                     kept[i + 1] = CAPTION_MARK
-            captions[index] = caption
+            captions[index] = caption or captions.get(index)
             continue
         if line.strip() in PLACEHOLDER_CAPTIONS:
             continue
@@ -537,11 +704,17 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
                 break
             out.pop()
             continue
-        if len(probe) < 60 and re.match(r"^[（(]?\s*" + BYLINE_PART.pattern, probe):
-            _take_byline(record, probe.strip("（()）"))
+        line_match = BYLINE_LINE.fullmatch(probe.strip()) if len(probe) < 80 else None
+        if line_match:
+            _take_byline(record, line_match.group(1))
             out.pop()
             continue
         break
+    # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…
+    if out and not record.author:
+        match = LEAD_BYLINE.match(_probe(out[0]))
+        if match:
+            _take_byline(record, match.group(1))
     return out
 
 
@@ -564,7 +737,7 @@ def _take_byline(record: Record, text: str) -> None:
     parts = list(BYLINE_PART.finditer(text))
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
-        field = BYLINE_LABEL_FIELD.get(part.group(1))
+        field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2))
         value = _clean_person(text[part.end():end])
         if field and not field.startswith("_") and value and not getattr(record, field):
             setattr(record, field, value)
@@ -594,6 +767,39 @@ def _take_info_fields(record: Record, fields: dict, method: str) -> None:
             if value and not getattr(record, name):
                 setattr(record, name, value)
                 record.provenance[name] = method
+
+
+def _date_near_title(page_lines: list[str], title: str | None) -> str | None:
+    """A complete date on a short line just below the headline (``2005年03月21日 11:21 《理财周刊》``)."""
+    if not title:
+        return None
+    seen = 0
+    for i, line in enumerate(page_lines):
+        if _same_text(line, title) or (len(title) >= 6 and title in line and len(line) <= 150):
+            after_title = line[line.find(title) + len(title):] if title in line else ""
+            for nearby in [after_title, *page_lines[max(0, i - 2):i], *page_lines[i + 1:i + 9]]:
+                if len(nearby) <= 120:
+                    found = parse_date(_probe(nearby))
+                    if found:
+                        return found
+            seen += 1
+            if seen == 3:  # the headline, the breadcrumb, the <h1>: further copies are related lists
+                break
+    return None
+
+
+def _date_before_body(page_lines: list[str], first_body_line: str) -> str | None:
+    """A complete date on a short line in the few lines above the body (the info bar's place)."""
+    probe = first_body_line[:20]
+    for i, line in enumerate(page_lines):
+        if probe and probe in line:
+            for above in reversed(page_lines[max(0, i - 8):i]):
+                if len(" ".join(above.split())) <= 80:
+                    found = parse_date(_probe(above))
+                    if found:
+                        return found
+            return None
+    return None
 
 
 def _attachments(root, base_url: str) -> list[dict]:
@@ -654,11 +860,16 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     page_lines = block_lines(root.find("body") if root.find("body") is not None else root)
     body_text_lines = set(block_lines(container)) if container is not None else set()
     for line in page_lines:
-        if len(line) > 200 or line in body_text_lines:
+        compact = " ".join(line.split())
+        if len(compact) > 200 or line in body_text_lines:
             continue
-        fields = labelled_fields(_probe(line))
-        if fields and (len(fields) >= 2 or len(line) < 40):
+        probe = _probe(line)
+        fields = labelled_fields(probe)
+        strong = [m for m in LABEL_RE.finditer(probe) if m["label"] not in WEAK_LABELS]
+        if fields and (len(fields) >= 2 or len(compact) < 40 or (strong and len(compact) < 100)):
             _take_info_fields(record, fields, "info_bar")
+        elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
+            _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
     if record.site_code is None:
         match = re.search(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,})", "\n".join(page_lines[-40:]))
         if match:
@@ -666,18 +877,33 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
 
     # The body.
     images: list = []
+    lifted: dict[int, str] = {}
     if container is not None:
         lines = block_lines(container, images)
         method = "container"
     else:
         _strip_chrome(root)
+        _unwrap_layout_tables(root)
+        images, lifted = _lift_captions(root)
         lines = _trafilatura_lines(root, url)
         method = "trafilatura"
-    lines = clean_body(lines, record.title, record, images, base_url, container is not None)
+        dense = _densest_container(root) if not lines else None
+        if dense is not None:  # trafilatura found nothing (short notices): take the densest block
+            lines = block_lines(dense, images)
+            method = "density"
+    lines = clean_body(lines, record.title, record, images, base_url, method != "trafilatura", lifted)
     record.text = "\n".join(lines)
     record.text_original = record.text
     record.provenance["text"] = method
 
+    if not record.published_at:
+        near = _date_near_title(page_lines, record.title)
+        if near:
+            record.published_at, record.provenance["published_at"] = near, "near_title"
+    if not record.published_at and lines:
+        before = _date_before_body(page_lines, lines[0])
+        if before:
+            record.published_at, record.provenance["published_at"] = before, "before_body"
     if not record.published_at:
         url_date = date_from_url(url)
         if url_date:

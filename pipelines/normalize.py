@@ -31,8 +31,9 @@ PINYIN_LETTERS = "a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêḿńň
 
 PINYIN_ANNOTATION = re.compile(rf"([{HAN}])\(([{PINYIN_LETTERS}]{{1,7}})\)")
 SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[ \t\u00a0\u3000]+(?=[{CJK}])")
-SPACE_BEFORE_CJK_PUNCT = re.compile(rf"[ \t\u00a0\u3000]+(?=[{CJK_PUNCT}])")
-SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{CJK_PUNCT}])[ \t\u00a0\u3000]+")
+# The ` | ` between table cells (see pipelines.extract.block_lines) keeps its spaces.
+SPACE_BEFORE_CJK_PUNCT = re.compile(rf"(?<![|\s])[ \t\u00a0\u3000]+(?=[{CJK_PUNCT}])")
+SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{CJK_PUNCT}])[ \t\u00a0\u3000]+(?![|\s])")
 SPACED_HALF_PUNCT = re.compile(rf"(?<=[{CJK}])[ \t]*([,;:?!])[ \t]*(?=[{CJK}0-9])|(?<=[{CJK}])[ \t]+([,;:?!])")
 HALF_PUNCT = re.compile(
     rf"(?<=[{CJK}])([,;:?!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:?!])$"
@@ -158,6 +159,7 @@ def _add(stats: dict, key: str, value: int) -> None:
         stats[key] = stats.get(key, 0) + value
 
 
+PERSON_FIELDS = ("author", "editor", "reviewer")
 TEXT_FIELDS = ("source", "author", "editor", "reviewer", "site_name", "issuer", "topic", "validity", "doc_no")
 
 
@@ -174,7 +176,10 @@ def normalize(record: Record) -> Record:
         record.title = clean_text(record.title_original, stats).replace("\n", " ") or None
     for name in TEXT_FIELDS:
         value = getattr(record, name)
-        if value:
+        if value and name in PERSON_FIELDS:  # several names: each cleaned, still space-separated
+            value = " ".join(filter(None, (clean_text(n, stats) for n in value.split())))
+            setattr(record, name, value or None)
+        elif value:
             setattr(record, name, clean_text(value, stats).replace("\n", " ") or None)
     record.channel = [clean_text(c, stats) for c in record.channel if c and c.strip()]
     for image in record.images:
