@@ -34,6 +34,9 @@ def cli():
     """Crawl Chinese local-government news into a versioned, searchable archive."""
 
 
+DEMO_PORT_BASE = 38701  # the same URLs on every run, so a second demo run adds no versions
+
+
 @cli.command()
 @db_option
 @click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
@@ -43,7 +46,7 @@ def demo(db, log_level):
     from crawler.demo.server import DemoServer
     from crawler.run import run_crawls
 
-    with DemoServer() as server, tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
+    with DemoServer(port_base=DEMO_PORT_BASE) as server, tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
         click.echo(f"Serving {len(server.sites)} demo sites on 127.0.0.1:")
         for site in server.sites.values():
             click.echo(f"  {site.name:<9} {site.list_url}")

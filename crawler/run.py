@@ -21,7 +21,7 @@ def govnews_settings(**overrides) -> Settings:
 
 def run_crawls(jobs: list[dict], **setting_overrides) -> list[dict]:
     """Run one SiteSpider per job (`{"url": …}` or `{"site": …}`); returns each crawl's stats."""
-    process = CrawlerProcess(govnews_settings(**setting_overrides), install_root_handler=True)
+    process = CrawlerProcess(govnews_settings(**setting_overrides))
     crawlers = []
     for job in jobs:
         crawler = process.create_crawler(SiteSpider)

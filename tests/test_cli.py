@@ -55,6 +55,12 @@ def test_demo_serves_crawls_and_summarises(tmp_path):
     weidu = next(db.query("select region from pages where site = 'weidu' limit 1"))
     assert json.loads(weidu["region"])["code"] == "411002"
 
+    # A second demo run over the same archive finds the same pages and adds no version.
+    again = govnews("demo", "--db", str(db_path), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"{articles} articles, 0 new versions, 0 failures." in again.stdout
+    assert db["versions"].count == articles
+
 
 def test_shipped_metadata_is_current():
     shipped = json.loads((REPO / "archive" / "metadata.json").read_text(encoding="utf-8"))

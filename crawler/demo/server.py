@@ -1,4 +1,4 @@
-"""Serve the bundled demo sites on 127.0.0.1, one free port per site.
+"""Serve the bundled demo sites on 127.0.0.1, one port per site.
 
 Each site is its own origin, as real sites are; a site's `charset` in
 `demo.yaml` is what the server declares in Content-Type (weidu declares
@@ -68,9 +68,12 @@ class DemoServer:
     sites); tests pass a copy they can edit.
     """
 
-    def __init__(self, root: Path | None = None, host: str = "127.0.0.1"):
+    def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port_base: int | None = None):
         self.root = Path(root) if root else SITES_DIR
         self.host = host
+        # With a port base, site N listens on port_base + N when that port is free, so that
+        # repeated demo runs give the same URLs (and the archive the same pages); else any free port.
+        self.port_base = port_base
         self.sites: dict[str, DemoSite] = {}
         self._threads: list[threading.Thread] = []
 
@@ -82,14 +85,12 @@ class DemoServer:
         self.stop()
 
     def start(self) -> None:
-        for entry in load_manifest():
+        for number, entry in enumerate(load_manifest()):
             site_root = self.root / entry["name"]
             handler = type(
                 f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")}
             )
-            server = ThreadingHTTPServer(
-                (self.host, 0), functools.partial(handler, directory=str(site_root))
-            )
+            server = self._listen(functools.partial(handler, directory=str(site_root)), number)
             server.daemon_threads = True
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
@@ -97,6 +98,14 @@ class DemoServer:
             self.sites[entry["name"]] = DemoSite(
                 entry["name"], site_root, entry["list_path"], server, entry
             )
+
+    def _listen(self, handler, number: int) -> ThreadingHTTPServer:
+        if self.port_base:
+            try:
+                return ThreadingHTTPServer((self.host, self.port_base + number), handler)
+            except OSError:  # taken: any free port will do
+                pass
+        return ThreadingHTTPServer((self.host, 0), handler)
 
     def stop(self) -> None:
         for site in self.sites.values():
