@@ -289,6 +289,7 @@ LABEL_RE = re.compile(
     r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")"
     r"\s*(?:[:：]|(?=\s*[\[【\]】])|(?=\s*(?:19|20)\d{2}\s*[-/.年]))"  # 发布时间 2005/05/17 needs no colon
 )
+LABEL_ONLY = re.compile(r"[【\[]?\s*(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*[:：]?\s*[】\]]?")
 # Labels too common in body text (会议时间：…) to mark an info bar on their own.
 WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出处", "人气", "编辑", "供稿"}
 VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000|\s*(?=(?:阅读|浏览|点击|评论|人气)\s*[:：]?\s*\d)")
@@ -328,6 +329,16 @@ def _probe(line: str) -> str:
 def labelled_fields(line: str) -> dict[str, str]:
     """``发布时间：2020-04-30 来源：区委宣传部 浏览：150次`` → {field: value} ('' when blank)."""
     found: dict[str, str] = {}
+    if " | " in line:  # a table row: 索引号： | 1144…/2021-00123 | 发布机构： | 丰安市人民政府办公室
+        cells = [c.strip() for c in line.split(" | ")]
+        for i, cell in enumerate(cells):
+            label = LABEL_ONLY.fullmatch(cell)
+            if label and i + 1 < len(cells) and not LABEL_ONLY.fullmatch(cells[i + 1]):
+                found.setdefault(_LABEL_FIELD[label["label"]], cells[i + 1].strip())
+            elif not label:
+                for name, value in labelled_fields(cell).items():
+                    found.setdefault(name, value)
+        return found
     matches = list(LABEL_RE.finditer(line))
     if matches and LEADING_DATE.match(line[: matches[0].start()]):
         found["published_at"] = line[: matches[0].start()].strip(" |｜/·")  # 2021-09-28 07:52 来源：… 作者：…
@@ -543,6 +554,19 @@ def _densest_container(root):
     return best
 
 
+CHROME_SHARE_LIMIT = 0.3  # above it, trafilatura's output is the whole page rather than an article
+
+
+def _chrome_share(root, lines: list[str]) -> float:
+    """The share of the text in `lines` that is page chrome: whole link texts (navigation, lists),
+    boilerplate lines (当前位置, 打印, footers) and stray brackets."""
+    links = {" ".join(_text(a).split()) for a in root.iter("a")}
+    total = sum(len(line) for line in lines)
+    chrome = sum(len(line) for line in lines
+                 if line in links or len(line.strip("[]【】|>» ")) == 0 or BOILERPLATE_LINE.match(_probe(line)))
+    return chrome / total if total else 0.0
+
+
 def _nonlink_han(el) -> int:
     return sum(len(HAN_RE.findall(t)) for t in el.xpath(".//text()[not(ancestor::a)]"))
 
@@ -734,13 +758,18 @@ def _original_offset(original: str, probe: str, probe_offset: int) -> int:
 
 
 def _take_byline(record: Record, text: str) -> None:
+    """（记者 许诺 通讯员 王可）: every name of one role group goes to its field, in order."""
     parts = list(BYLINE_PART.finditer(text))
+    found: dict[str, list[str]] = {}
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
         field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2))
         value = _clean_person(text[part.end():end])
-        if field and not field.startswith("_") and value and not getattr(record, field):
-            setattr(record, field, value)
+        if field and not field.startswith("_") and value:
+            found.setdefault(field, []).extend(n for n in value.split() if n not in found.get(field, []))
+    for field, names in found.items():
+        if not getattr(record, field):
+            setattr(record, field, " ".join(names) if field != "source" else names[0])
             record.provenance[field] = "byline"
 
 
@@ -887,10 +916,13 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
         images, lifted = _lift_captions(root)
         lines = _trafilatura_lines(root, url)
         method = "trafilatura"
-        dense = _densest_container(root) if not lines else None
-        if dense is not None:  # trafilatura found nothing (short notices): take the densest block
-            lines = block_lines(dense, images)
-            method = "density"
+        if not lines or _chrome_share(root, lines) > CHROME_SHARE_LIMIT:
+            # Below its length thresholds trafilatura falls back to the whole page (navigation,
+            # 打印/关闭, related links): short notices are better read from the densest block.
+            dense = _densest_container(root)
+            if dense is not None:
+                lines = block_lines(dense, images)
+                method = "density"
     lines = clean_body(lines, record.title, record, images, base_url, method != "trafilatura", lifted)
     record.text = "\n".join(lines)
     record.text_original = record.text
@@ -910,6 +942,12 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
             record.published_at, record.provenance["published_at"] = url_date, "url"
     if not record.title:
         record.warn("no_title")
+    elif record.provenance.get("title") == "html_title":
+        record.warn("title_from_html_title")  # no headline element agreed with <title>: check it
+    if not record.published_at:
+        record.warn("no_date")
+    elif record.provenance.get("published_at") == "url":
+        record.warn("date_from_url")
     han = len(HAN_RE.findall(record.text))
     if not record.text:
         record.warn("empty_body")

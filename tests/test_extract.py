@@ -109,3 +109,95 @@ def test_malformed_and_huge_pages_do_not_raise_anything_else():
     assert extract(big, "http://x.gov.cn/3.html").text
     with pytest.raises(ExtractionError, match="too large"):
         extract(b"<html>" + b" " * (13 * 1024 * 1024), "http://x.gov.cn/4.html")
+
+
+LEGACY_PAGE = """<html><head><meta charset="utf-8"><title>关于召开全县安全生产工作会议的通知</title></head><body>
+<table width="960"><tr><td><a href="/">首页</a> | <a href="/tzgg/">通知公告</a> | <a href="/zcfg/">政策法规</a></td></tr>
+<tr><td>当前位置：<a href="/">首页</a> &gt;&gt; <a href="/tzgg/">通知公告</a></td></tr>
+<tr><td width="700"><table width="100%">
+  <tr><td align="center"><font size="4"><b>关于召开全县安全生产工作会议的通知</b></font></td></tr>
+  <tr><td align="center">发布时间：2011-11-02 15:43:10&nbsp;&nbsp;&nbsp;文章来源：县安监局&nbsp;&nbsp;&nbsp;浏览：207次</td></tr>
+  <tr><td>各乡镇人民政府，县直有关单位：<br>　　经县政府同意，定于11月4日上午9:00在县政府四楼会议室召开全县安全生产工作会议。<br>　　桑水县安全生产委员会办公室<br>　　二〇一一年十一月二日</td></tr>
+  <tr><td>[<a href="javascript:window.print()">打印</a>] [<a href="javascript:self.close()">关闭</a>]</td></tr>
+</table></td><td width="260"><a href="/a/1.html">全县安全生产大检查工作全面展开</a><br><a href="/a/2.html">冬季森林防火专项检查</a></td></tr>
+<tr><td>主办单位：桑水县人民政府办公室 地址：桑水县桑园路45号 联系电话：0817-5221046</td></tr></table>
+</body></html>"""
+
+
+def test_old_table_layouts_give_the_body_with_its_lines_and_not_the_navigation():
+    record = extract(LEGACY_PAGE.encode(), "http://www.sangshui.gov.cn/news/detail.jsp?id=8798")
+    assert record.text.split("\n") == [
+        "各乡镇人民政府，县直有关单位：",
+        "经县政府同意，定于11月4日上午9:00在县政府四楼会议室召开全县安全生产工作会议。",
+        "桑水县安全生产委员会办公室",
+        "二〇一一年十一月二日",
+    ]
+    assert record.published_at == "2011-11-02T15:43:10+08:00" and record.source == "县安监局" and record.views == 207
+
+
+def test_bylines_without_a_colon_and_at_the_start_of_the_lead():
+    page = ("<html><body><h1>北屿区便民生活圈建设提速</h1><div class='article-content'>"
+            "<p>本报讯（记者 许诺 通讯员 王可）近日，北屿区推进“15分钟便民生活圈”建设，新增便民菜市场9个、社区食堂16个。</p>"
+            "<p>下一步，该区将继续完善社区嵌入式服务功能，让居民生活更便利。</p></div></body></html>")
+    record = extract(page.encode(), "http://www.example.com/a/20230214/1.html")
+    assert record.author == "许诺 王可"
+    assert record.text.startswith("本报讯（记者 许诺 通讯员 王可）近日")  # the lead is never dropped
+
+    page = page.replace("本报讯（记者 许诺 通讯员 王可）", "").replace("</p></div>", "</p><p>（记者 唐晓 罗佳）</p></div>")
+    record = extract(page.encode(), "http://www.example.com/a/20230214/1.html")
+    assert record.author == "唐晓 罗佳" and "记者" not in record.text
+
+
+def test_an_info_bar_that_starts_with_a_bare_date():
+    page = ("<html><body><h1>丰安日报：全市项目建设提速</h1><div class='detail-meta'><span>2021-09-28 07:52</span>"
+            "<span>来源：丰安日报</span><span>作者：记者 黄一鸣</span></div>"
+            "<div class='article-content'><p>记者从市发展改革委获悉，今年以来全市重点项目建设加快推进，完成投资超过年度计划。</p></div></body></html>")
+    record = extract(page.encode(), "http://www.example.com/a/1.html")
+    assert record.published_at == "2021-09-28T07:52:00+08:00"
+    assert record.source == "丰安日报" and record.author == "黄一鸣"
+    assert record.text.startswith("记者从市发展改革委获悉")  # 记者从… is a sentence, not a byline
+
+
+def test_a_date_on_the_line_below_the_headline_is_the_publish_time():
+    page = ("<html><body><div>网站导航 新闻 财经</div><h2>理财周刊：城市居民储蓄意愿上升</h2>"
+            "<div>http://www.example.net 2005年03月21日 11:21 《理财周刊》</div>"
+            "<div><p>央行最新调查显示，城市居民储蓄意愿继续上升，倾向于更多储蓄的居民占比达到新高。</p>"
+            "<p>专家认为，这与居民对未来收入预期有关，消费意愿则有所下降。</p></div></body></html>")
+    record = extract(page.encode(), "http://www.example.net/money/1.html")
+    assert record.published_at == "2005-03-21T11:21:00+08:00"
+    assert record.provenance["published_at"] in ("near_title", "before_body")
+
+
+def test_disclosure_table_fields_and_the_table_stays_out_of_the_text():
+    page = ("<html><body><table class='xxgk'>"
+            "<tr><td>索引号：</td><td>11441800007109233X/2021-00123</td><td>分类：</td><td>综合政务</td></tr>"
+            "<tr><td>发布机构：</td><td>丰安市人民政府办公室</td><td>成文日期：</td><td>二〇二一年六月三日</td></tr>"
+            "<tr><td>文号：</td><td>丰府办〔2021〕12号</td><td>发布日期：</td><td>2021-06-07</td></tr>"
+            "<tr><td>主题分类：</td><td>劳动、人事、监察</td><td>有效性：</td><td>有效</td></tr></table>"
+            "<h1>丰安市人民政府办公室关于进一步做好稳就业工作的通知</h1>"
+            "<div class='article-content'><p>各镇人民政府、街道办事处，市政府各部门：</p>"
+            "<p>经市人民政府同意，现就进一步做好我市稳就业工作通知如下。</p></div></body></html>")
+    record = extract(page.encode(), "http://www.fengan.gov.cn/xxgk/content/post_1.html")
+    assert (record.index_no, record.issuer, record.doc_no, record.topic, record.validity) == (
+        "11441800007109233X/2021-00123", "丰安市人民政府办公室", "丰府办〔2021〕12号", "劳动、人事、监察", "有效")
+    assert record.written_at == "2021-06-03" and record.published_at == "2021-06-07"
+    assert "索引号" not in record.text and record.text.startswith("各镇人民政府")
+
+
+def test_captions_go_to_images_and_cms_comments_never_reach_the_text():
+    page = ("<html><body><h1>海棠社区便民菜市场开业</h1><article>"
+            "<!--<$[信息内容]>begin--><figure><img src='/p/1.jpg' alt=''><figcaption>居民在便民菜市场选购蔬菜。记者 许诺 摄</figcaption></figure>"
+            "<p>早上7点，北屿区海棠社区的便民菜市场里，新鲜蔬菜、肉类摆满摊位，前来选购的居民络绎不绝。</p><!--<$[信息内容]>end-->"
+            "</article></body></html>")
+    record = extract(page.encode(), "http://www.example.com/a/1.html")
+    assert record.images == [{"url": "http://www.example.com/p/1.jpg", "caption": "居民在便民菜市场选购蔬菜。记者 许诺 摄"}]
+    assert record.text == "早上7点，北屿区海棠社区的便民菜市场里，新鲜蔬菜、肉类摆满摊位，前来选购的居民络绎不绝。"
+    assert record.author is None  # a photo credit is not a byline
+
+
+def test_weak_records_say_why():
+    page = "<html><head><title>通知</title></head><body><div><p>各单位：请于本周五前报送材料。</p></div></body></html>"
+    record = extract(page.encode(), "http://www.example.gov.cn/tzgg/1.html")
+    assert {"no_date", "short_body"} <= set(record.warnings)
+    dated = extract(page.encode(), "http://www.example.gov.cn/art/2020/6/1/art_1_2.html")
+    assert "date_from_url" in dated.warnings and "no_date" not in dated.warnings

@@ -1,0 +1,92 @@
+"""The labeled corpus (tests/fixtures/corpus): govnews against its gold, and against bare
+trafilatura and GNE run on the same pages — the thresholds of issue #3."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from crawler.evaluate import EXTRACTORS, FIELDS, evaluate, load_gold, summary
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+BOILERPLATE = ["字号", "打印", "关闭", "推荐阅读", "相关阅读", "相关新闻", "相关链接", "热点文章", "相关热词搜索",
+               "扫一扫", "分享到", "上一篇", "下一篇", "文章图片", "网站标识码", "ICP备", "公网安备", "网站地图",
+               "当前位置"]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return evaluate(CORPUS, EXTRACTORS)
+
+
+def test_the_corpus_covers_the_families_and_cases_it_claims():
+    gold = load_gold(CORPUS)
+    assert len(gold) >= 30
+    families = {g["family"] for g in gold}
+    assert {"trs", "hanweb", "intensive", "legacy", "portal", "essay"} <= families
+    assert {g["file"] for g in gold} >= {f"pages/seed_00{n}.html" for n in range(5)}
+    assert any(g["encoding"] == "gbk" for g in gold) and any(g["script"] == "zh-Hant" for g in gold)
+    for g in gold:
+        assert (CORPUS / g["file"]).is_file(), g["file"]
+
+
+def test_body_f1_is_high_on_every_page(results):
+    f1 = [r.f1["govnews"] for r in results]
+    worst = sorted(results, key=lambda r: r.f1["govnews"])[:3]
+    assert sum(f1) / len(f1) >= 0.98, [(r.file, r.f1["govnews"]) for r in worst]
+    assert min(f1) >= 0.90, [(r.file, r.f1["govnews"]) for r in worst]
+
+
+def test_fields_meet_their_thresholds(results):
+    table = summary(results, EXTRACTORS)["govnews"]
+    missed = {f: [r.file for r in results if r.scores["govnews"][f] is False] for f in FIELDS}
+    hit, total = table["title"]
+    assert hit == total, missed["title"]
+    hit, total = table["published_at"]
+    assert hit >= 0.98 * total, missed["published_at"]
+    for name in ("source", "author", "editor"):
+        hit, total = table[name]
+        assert hit >= 0.95 * total, (name, missed[name])
+
+
+def test_govnews_beats_bare_trafilatura_and_gne_on_every_field(results):
+    table = summary(results, EXTRACTORS)
+    for other in ("trafilatura", "gne"):
+        for name in FIELDS:
+            assert table["govnews"][name][0] > table[other][name][0], (other, name)
+        assert table["govnews"]["body_f1_mean"] > table[other]["body_f1_mean"], other
+
+
+def test_no_boilerplate_reaches_any_text(results):
+    for r in results:
+        text = r.outputs["govnews"]["body"]
+        for phrase in BOILERPLATE:
+            assert phrase not in text, (r.file, phrase)
+
+
+def test_eval_command_prints_the_side_by_side_table(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import cli
+
+    # A two-page gold folder: the command reads any folder in the same format.
+    folder = tmp_path / "gold"
+    (folder / "pages").mkdir(parents=True)
+    lines = [line for line in (CORPUS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+             if re.search(r'"pages/(trs_01|legacy_03)\.html"', line)]
+    for line in lines:
+        name = json.loads(line)["file"]
+        (folder / name).write_bytes((CORPUS / name).read_bytes())
+    (folder / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval", str(folder), "--worst", "2"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 pages")
+    header = result.output.splitlines()[1].split()
+    assert header == ["govnews", "trafilatura", "gne"]
+    assert re.search(r"^title\s+2/2 100\.0%", result.output, re.M)
+    assert "worst pages for govnews" in result.output and "pages/legacy_03.html" in result.output
+
+    missing = CliRunner().invoke(cli, ["eval", str(tmp_path)])
+    assert missing.exit_code != 0 and "gold.jsonl" in missing.output
