@@ -20,6 +20,7 @@ from crawler.record import Record
 
 DATA = Path(__file__).parent / "data"
 KEYWORD_COUNT = 10
+MAX_TAGGED_CHARS = 20000  # POS tagging is the slow part; an article's first 20k characters say enough
 KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
 
 # Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震.
@@ -64,14 +65,20 @@ def _stop_words() -> frozenset[str]:
     return frozenset(w.strip() for w in (DATA / "stopwords.txt").read_text(encoding="utf-8").split() if w.strip())
 
 
-def keywords(text: str, count: int = KEYWORD_COUNT) -> list[str]:
+def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None) -> list[str]:
+    """TF-IDF terms (jieba's IDF table, our dictionary and stop words) over the POS-tagged words."""
     if not text:
         return []
     _, tfidf = _tokenizer()
     stop = _stop_words()
-    terms = tfidf.extract_tags(text, topK=count * 3, allowPOS=KEYWORD_POS)
-    picked = [t for t in terms if len(t) >= 2 and t not in stop and not re.fullmatch(r"[\d.%]+", t)]
-    return picked[:count]
+    counts: dict[str, int] = {}
+    for word, flag in words if words is not None else tagged(text):
+        if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not re.fullmatch(r"[\d.%]+", word):
+            counts[word] = counts.get(word, 0) + 1
+    total = sum(counts.values()) or 1
+    idf, median = tfidf.idf_freq, tfidf.median_idf
+    scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, median) / total, w))
+    return scored[:count]
 
 
 def tagged(text: str) -> list[tuple[str, str]]:
@@ -104,21 +111,21 @@ def people(text: str) -> list[dict]:
     return [{"name": name, "title": title} for name, title in found.items()]
 
 
-def organizations(text: str) -> list[str]:
+def organizations(text: str, words: list[tuple[str, str]] | None = None) -> list[str]:
     seen: dict[str, None] = {}
     for match in ORG_SUFFIX.finditer(text):
         org = match.group(0)
         if 4 <= len(org) <= 16:
             seen.setdefault(org)
-    for word, flag in tagged(text[:20000]):
+    for word, flag in words if words is not None else tagged(text[:MAX_TAGGED_CHARS]):
         if flag == "nt" and len(word) >= 3:
             seen.setdefault(word)
     return list(seen)[:30]
 
 
-def places(text: str) -> list[str]:
+def places(text: str, words: list[tuple[str, str]] | None = None) -> list[str]:
     seen: dict[str, None] = {}
-    for word, flag in tagged(text[:20000]):
+    for word, flag in words if words is not None else tagged(text[:MAX_TAGGED_CHARS]):
         if flag == "ns" and len(word) >= 2:
             seen.setdefault(word)
     return list(seen)[:30]
@@ -132,32 +139,42 @@ def doc_type(title: str | None, text: str) -> tuple[str, str]:
     return "新闻", "default"
 
 
-def simhash(text: str) -> str | None:
+def simhash(text: str, words: list[tuple[str, str]] | None = None) -> str | None:
     """64-bit SimHash over jieba tokens (hex); near-duplicates differ in few bits."""
-    tokenizer, _ = _tokenizer()
-    weights = [0] * 64
-    tokens = [t for t in tokenizer.cut(text) if t.strip() and len(t) >= 2]
+    if words is None:
+        tokenizer, _ = _tokenizer()
+        tokens = [t for t in tokenizer.cut(text) if t.strip() and len(t) >= 2]
+    else:
+        tokens = [w for w, _ in words if w.strip() and len(w) >= 2]
     if not tokens:
         return None
+    weights = [0] * 64
     for token in tokens:
-        h = int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+        h = _token_hash(token)
         for bit in range(64):
             weights[bit] += 1 if h >> bit & 1 else -1
     value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
     return f"{value:016x}"
 
 
+@lru_cache(maxsize=200_000)
+def _token_hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+
+
 def enrich(record: Record, *, site: dict | None = None) -> Record:
     text = record.text or ""
     full = f"{record.title or ''}\n{text}"
-    record.keywords = keywords(full)
+    words = tagged(full[:MAX_TAGGED_CHARS])  # one POS-tagging pass serves every enrichment below
+    record.keywords = keywords(full, words=words)
     record.people = people(full)
-    record.organizations = organizations(full)
-    record.places = places(full)
+    record.organizations = organizations(full, words)
+    record.places = places(full, words)
     region = (site or {}).get("region")
     if region:
         record.region = dict(region)
         record.provenance["region"] = "site_config"
     record.doc_type, record.doc_type_rule = doc_type(record.title, text)
-    record.simhash = simhash(text) if text else None
+    body_start = next((i + 1 for i, (w, _) in enumerate(words) if "\n" in w), 0)  # after the title
+    record.simhash = simhash(text, words[body_start:]) if text else None
     return record

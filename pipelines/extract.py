@@ -24,6 +24,7 @@ A page that cannot give a record raises :class:`ExtractionError` with the reason
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -104,29 +105,17 @@ CHROME_WORDS = re.compile(
     r"fenxiang|guanbi|dayin)(?:$|[-_\s\d])",
     re.I,
 )
-# Content containers of the common government CMSes, most specific first.
-CONTAINER_XPATHS = [
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' Custom_UnionStyle ')]",
-    "//*[@id='zoom' or @id='Zoom' or @id='ZOOM' or @id='fontzoom' or @id='UCAP-CONTENT' or @id='ucapcontent']",
-    "//*[@id='js_content' or @id='artibody' or @id='article_content' or @id='articleContent' or"
-    " @id='newsContent' or @id='news_content' or @id='info_content' or @id='contentText' or"
-    " @id='content_text' or @id='BodyLabel' or @id='vsb_content' or @id='detailContent']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' article_content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' articleContent ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' news_content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' news-content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' pages_content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' wzcon ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' view ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' detail-content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' content-text ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' entry-content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' post-content ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' art_con ') or"
-    " contains(concat(' ', normalize-space(@class), ' '), ' xl_content ')]",
+# Content containers of the common government CMSes, most specific first: (class tokens, ids).
+CONTAINER_MARKS = [
+    ({"TRS_Editor"}, set()),
+    ({"TRS_UEDITOR"}, set()),
+    ({"Custom_UnionStyle"}, set()),
+    (set(), {"zoom", "Zoom", "ZOOM", "fontzoom", "UCAP-CONTENT", "ucapcontent"}),
+    (set(), {"js_content", "artibody", "article_content", "articleContent", "newsContent", "news_content",
+             "info_content", "contentText", "content_text", "BodyLabel", "vsb_content", "detailContent"}),
+    ({"article-content", "article_content", "articleContent", "news_content", "news-content", "pages_content",
+      "wzcon", "view", "detail-content", "content-text", "entry-content", "post-content", "art_con",
+      "xl_content"}, set()),
 ]
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 IMG_MARK = "\x00img:"
@@ -321,6 +310,7 @@ LEADING_DATE = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def _probe(line: str) -> str:
     """A line in the form labels are matched in: no pinyin annotations, Simplified."""
     return to_simplified(remove_pinyin_annotations(line)[0])
@@ -452,7 +442,7 @@ def find_channel(root) -> list[str]:
         "contains(translate(@id,'POSITION','position'),'position')]"
     )
     for el in root.iter():
-        if isinstance(el.tag, str) and el.text and re.match(
+        if isinstance(el.tag, str) and el.text and "位置" in el.text[:40] and re.match(
             r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|现在位置)", _probe(el.text[:40])
         ):
             crumbs.insert(0, el.getparent() if len(_text(el)) < 8 and el.getparent() is not None else el)
@@ -495,14 +485,23 @@ PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看�
 
 
 def _find_container(root):
-    best = None
-    for xpath in CONTAINER_XPATHS:
-        for el in root.xpath(xpath):
-            han = len(HAN_RE.findall(el.text_content()))
-            if han >= 20 and (best is None or han > best[1]):
-                best = (el, han)
-        if best:
-            return best[0]
+    """The CMS content container with the most text, from the most specific kind that has one."""
+    found: dict[int, list] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        classes, ident = el.get("class"), el.get("id")
+        if not classes and not ident:
+            continue
+        tokens = set(classes.split()) if classes else set()
+        for rank, (class_marks, id_marks) in enumerate(CONTAINER_MARKS):
+            if tokens & class_marks or ident in id_marks:
+                found.setdefault(rank, []).append(el)
+                break
+    for rank in sorted(found):
+        best = max(found[rank], key=lambda el: len(HAN_RE.findall(el.text_content())))
+        if len(HAN_RE.findall(best.text_content())) >= 20:
+            return best
     return None
 
 
@@ -639,9 +638,27 @@ def _trafilatura_lines(root, url: str) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=65536)
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", _probe(text))
+
+
 def _same_text(a: str, b: str) -> bool:
-    squash = lambda s: re.sub(r"[\s\W_]+", "", to_simplified(remove_pinyin_annotations(s)[0]))  # noqa: E731
-    return bool(a and b) and squash(a) == squash(b)
+    return bool(a and b) and abs(len(a) - len(b)) < max(len(a), len(b)) and _squash(a) == _squash(b)
+
+
+def _is_date_line(probe: str) -> bool:
+    """A short line that is a date and little else (a site name, a URL, a view count)."""
+    if len(probe) > 80 or not parse_date(probe):
+        return False
+    rest = re.sub(r"https?://\S+|www\.\S+|\d+|" + LABEL_RE.pattern, "", probe)
+    return len(HAN_RE.findall(rest)) <= 10 and not re.search(r"[。！？]", probe)
+
+
+def _before_text(kept: list[str]) -> bool:
+    """Nothing but headline-like lines so far: no sentence, no salutation (各单位：) yet."""
+    lines = [line for line in kept if not line.startswith((IMG_MARK, CAPTION_LINE))]
+    return len(lines) <= 2 and not any(re.search(r"[。！？：:；]\s*$", line) or len(line) > 60 for line in lines)
 
 
 def _lead_chars(lines: list[str]) -> int:
@@ -672,6 +689,10 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             continue
         if lifted_captions is not None and any(_same_text(line, alt) for alt in alts):
             continue  # an image's alt text repeated as its caption, outside any caption element
+        if _before_text(kept) and _is_date_line(probe):
+            if not record.published_at:  # 2005-07-18 13:03:17 / http://www.x.com 2005-07-18 above the text
+                record.published_at, record.provenance["published_at"] = parse_date(probe), "body_top"
+            continue
         if title and _same_text(line, title) and _lead_chars(kept) < 80:
             continue  # the headline repeated at the top of the body (maybe below a lead image)
         kept.append(line)
@@ -817,6 +838,11 @@ def _date_near_title(page_lines: list[str], title: str | None) -> str | None:
     return None
 
 
+def _line_index(page_lines: list[str], line: str) -> int:
+    probe = line.strip()[:20]
+    return next((i for i, page_line in enumerate(page_lines) if probe and probe in page_line), len(page_lines))
+
+
 def _date_before_body(page_lines: list[str], first_body_line: str) -> str | None:
     """A complete date on a short line in the few lines above the body (the info bar's place)."""
     probe = first_body_line[:20]
@@ -888,7 +914,8 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
         container.set("data-govnews-body", "1")
     page_lines = block_lines(root.find("body") if root.find("body") is not None else root)
     body_text_lines = set(block_lines(container)) if container is not None else set()
-    for line in page_lines:
+    info_dates: list[tuple[int, str]] = []  # (page line, date): chosen once the body's place is known
+    for index, line in enumerate(page_lines):
         compact = " ".join(line.split())
         if len(compact) > 200 or line in body_text_lines:
             continue
@@ -896,6 +923,9 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
         fields = labelled_fields(probe)
         strong = [m for m in LABEL_RE.finditer(probe) if m["label"] not in WEAK_LABELS]
         if fields and (len(fields) >= 2 or len(compact) < 40 or (strong and len(compact) < 100)):
+            found = parse_date(fields.pop("published_at", None))
+            if found:
+                info_dates.append((index, found))
             _take_info_fields(record, fields, "info_bar")
         elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
             _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
@@ -923,7 +953,15 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
             if dense is not None:
                 lines = block_lines(dense, images)
                 method = "density"
+    # An info-bar date above the body is the publish time; one below it may be a comment's.
+    body_start = _line_index(page_lines, lines[0]) if lines else len(page_lines)
+    below_body = [d for i, d in info_dates if i >= body_start]
+    above_body = [d for i, d in info_dates if i < body_start]
+    if not record.published_at and above_body:
+        record.published_at, record.provenance["published_at"] = above_body[0], "info_bar"
     lines = clean_body(lines, record.title, record, images, base_url, method != "trafilatura", lifted)
+    if not record.published_at and below_body:
+        record.published_at, record.provenance["published_at"] = below_body[0], "info_bar_below"
     record.text = "\n".join(lines)
     record.text_original = record.text
     record.provenance["text"] = method

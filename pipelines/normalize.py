@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 from crawler.record import Record, compute_content_hash
 from pipelines.mojibake import repair_mojibake
@@ -62,9 +63,35 @@ def _converter():
     return OpenCC("t2s")
 
 
+@lru_cache(maxsize=1)
+def _traditional_re() -> re.Pattern:
+    """The characters t2s would change: a text without any of them is already Simplified.
+
+    Built from OpenCC's own tables: every Traditional character, plus the characters that
+    differ in phrases whose Traditional form has none (反覆 → 反复, 明瞭 → 明了).
+    """
+    import opencc
+
+    folder = Path(opencc.__file__).parent / "dictionary"
+    chars: set[str] = set()
+    for line in (folder / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        if key and key != values.split(" ")[0]:
+            chars.add(key)
+    for line in (folder / "TSPhrases.txt").read_text(encoding="utf-8").splitlines():
+        key, _, values = line.partition("\t")
+        value = values.split(" ")[0]
+        if key != value:
+            differing = [a for a, b in zip(key, value) if a != b] if len(key) == len(value) else list(key)
+            chars.update(differing)
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
 def to_simplified(text: str) -> str:
     """Traditional → Simplified, phrase-level (OpenCC t2s); Simplified text passes unchanged."""
-    return _converter().convert(text) if text else text
+    if not text or not _traditional_re().search(text):
+        return text  # the common case, without OpenCC's slow pure-Python segmentation
+    return _converter().convert(text)
 
 
 def detect_script(text: str) -> str | None:
@@ -73,8 +100,8 @@ def detect_script(text: str) -> str | None:
     if not han:
         return None
     sample = "".join(han[:5000])
-    changed = sum(a != b for a, b in zip(sample, to_simplified(sample)))
-    return "zh-Hant" if changed / len(sample) > 0.05 else "zh-Hans"
+    traditional = len(_traditional_re().findall(sample))
+    return "zh-Hant" if traditional / len(sample) > 0.05 else "zh-Hans"
 
 
 @lru_cache(maxsize=20000)

@@ -165,7 +165,7 @@ def test_a_date_on_the_line_below_the_headline_is_the_publish_time():
             "<p>专家认为，这与居民对未来收入预期有关，消费意愿则有所下降。</p></div></body></html>")
     record = extract(page.encode(), "http://www.example.net/money/1.html")
     assert record.published_at == "2005-03-21T11:21:00+08:00"
-    assert record.provenance["published_at"] in ("near_title", "before_body")
+    assert record.provenance["published_at"] in ("near_title", "before_body", "body_top")
 
 
 def test_disclosure_table_fields_and_the_table_stays_out_of_the_text():
@@ -201,3 +201,14 @@ def test_weak_records_say_why():
     assert {"no_date", "short_body"} <= set(record.warnings)
     dated = extract(page.encode(), "http://www.example.gov.cn/art/2020/6/1/art_1_2.html")
     assert "date_from_url" in dated.warnings and "no_date" not in dated.warnings
+
+
+def test_a_comment_time_below_the_article_is_not_its_publish_time():
+    page = ("<html><body><h1>第四届经济学年会会议议程</h1><div>2004-12-10　　阅读10544次</div>"
+            "<div><p>第四届经济学年会将于12月11日至12日在南开大学举行，代表于12月10日报到注册。</p>"
+            "<p>会议设主题报告、分组讨论和圆桌论坛，欢迎各位代表准时参加。</p></div>"
+            "<div class='comments'><p>发表人：网友甲 | 发表时间：2004-12-11 9:51:00</p><p>期待会议成功举办！</p></div>"
+            "</body></html>")
+    record = extract(page.encode(), "http://www.example.edu.cn/news/1.html")
+    assert record.published_at == "2004-12-10"
+    assert "阅读" not in record.text and record.text.startswith("第四届经济学年会将于")
