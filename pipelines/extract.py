@@ -655,10 +655,9 @@ def _is_date_line(probe: str) -> bool:
     return len(HAN_RE.findall(rest)) <= 10 and not re.search(r"[。！？]", probe)
 
 
-def _before_text(kept: list[str]) -> bool:
-    """Nothing but headline-like lines so far: no sentence, no salutation (各单位：) yet."""
-    lines = [line for line in kept if not line.startswith((IMG_MARK, CAPTION_LINE))]
-    return len(lines) <= 2 and not any(re.search(r"[。！？：:；]\s*$", line) or len(line) > 60 for line in lines)
+def _is_text_line(line: str) -> bool:
+    """A sentence or a salutation (各单位：), not a headline-like line."""
+    return len(line) > 60 or bool(re.search(r"[。！？：:；]\s*$", line))
 
 
 def _lead_chars(lines: list[str]) -> int:
@@ -671,6 +670,7 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
     kept: list[str] = []
     captions: dict[int, str | None] = dict(lifted_captions or {})
     alts = {a for a in ((img.get("alt") or "").strip() for img in image_elements) if len(a) >= 8}
+    text_lines, text_started = 0, False  # until a sentence comes, date lines belong to the info bar
     for i, line in enumerate(lines):
         if line.startswith((IMG_MARK, CAPTION_LINE)):
             kept.append(line)
@@ -689,13 +689,15 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             continue
         if lifted_captions is not None and any(_same_text(line, alt) for alt in alts):
             continue  # an image's alt text repeated as its caption, outside any caption element
-        if _before_text(kept) and _is_date_line(probe):
+        if not text_started and _is_date_line(probe):
             if not record.published_at:  # 2005-07-18 13:03:17 / http://www.x.com 2005-07-18 above the text
                 record.published_at, record.provenance["published_at"] = parse_date(probe), "body_top"
             continue
         if title and _same_text(line, title) and _lead_chars(kept) < 80:
             continue  # the headline repeated at the top of the body (maybe below a lead image)
         kept.append(line)
+        text_lines += 1
+        text_started = text_started or text_lines > 2 or _is_text_line(line)
 
     # Image markers: a caption element, the image's alt text, or a short line right after an image
     # is its caption; captions go to `images`, never to the body.

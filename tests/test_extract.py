@@ -107,6 +107,9 @@ def test_malformed_and_huge_pages_do_not_raise_anything_else():
     big = b"<html><body><h1>" + "标题".encode() + b"</h1><div id='zoom'>" + ("<p>" + "正文内容很长。" * 20 + "</p>").encode() * 8000 + b"</div></body></html>"
     assert len(big) > 1_000_000
     assert extract(big, "http://x.gov.cn/3.html").text
+    ten_mb = b"<html><body><h1>" + "标题".encode() + b"</h1><div>" + ("<p>" + "正文内容很长。" * 20 + "</p>").encode() * 23000 + b"</div></body></html>"
+    assert len(ten_mb) > 9_500_000
+    assert extract(ten_mb, "http://x.gov.cn/5.html").text.count("\n") == 23000 - 1  # every paragraph, no chrome
     with pytest.raises(ExtractionError, match="too large"):
         extract(b"<html>" + b" " * (13 * 1024 * 1024), "http://x.gov.cn/4.html")
 
