@@ -22,6 +22,17 @@ TABLES = {
             "last_changed": "When the latest version was archived (UTC)",
             "version_count": "How many distinct versions the page has had",
             "latest_version_id": "The latest row of versions",
+            "duplicate_of": "The earliest archived page whose text is near-identical (a syndicated copy's original)",
+            "duplicate_distance": "SimHash bits between this page and duplicate_of (0 = same text; at most 7)",
+        },
+    ),
+    "simhash_bands": (
+        "SimHash bands",
+        "Eight 8-bit bands of each page's SimHash: the index that finds near-duplicate pages.",
+        {
+            "url": "The page",
+            "band": "Which band (0–7)",
+            "value": "The band's 8 bits",
         },
     ),
     "versions": (

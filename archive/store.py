@@ -7,6 +7,9 @@ Tables (names later work relies on):
 - ``pages``      one row per URL, carrying its latest version's fields.
 - ``failures``   url, stage, error, when — beside a kept snapshot.
 - ``crawl_runs`` one row per crawl: start, end, counts.
+- ``simhash_bands`` eight 8-bit bands of each page's SimHash, to find near-duplicates
+  (syndicated copies) without comparing every page: two texts within
+  ``DUPLICATE_DISTANCE`` bits share at least one band.
 
 The record columns of ``versions`` and ``pages`` are derived from
 :class:`crawler.record.Record`, so a new record field becomes a new column
@@ -28,6 +31,11 @@ from crawler import __version__
 from crawler.record import Record, compute_content_hash
 
 EXTRACTOR_VERSION = __version__
+# Measured on the labeled corpus and the demo sites (55 articles): different articles are 14 or
+# more bits apart, a syndicated copy (a source line added, a paragraph dropped, punctuation
+# changed) 0–8 bits from its original, mostly ≤ 7. Eight bands guarantee a shared band at ≤ 7.
+DUPLICATE_DISTANCE = 7
+SIMHASH_BANDS = 8
 
 
 def utcnow() -> str:
@@ -224,7 +232,32 @@ class Archive:
                 pages.update(record.url, page)
             else:
                 pages.insert({**page, "first_seen": fetched_at})
+            self._link_duplicate(record.url, record.simhash)
         return version_id
+
+    def _link_duplicate(self, url: str, simhash: str | None) -> None:
+        """Index the page's SimHash bands and point `duplicate_of` at the earliest near-identical page."""
+        bands = self.db["simhash_bands"]
+        bands.delete_where("url = ?", [url])
+        duplicate, distance = None, None
+        if simhash:
+            value = int(simhash, 16)
+            keys = [(band, value >> (8 * band) & 0xFF) for band in range(SIMHASH_BANDS)]
+            bands.insert_all([{"url": url, "band": b, "value": v} for b, v in keys])
+            where = " or ".join("(b.band = ? and b.value = ?)" for _ in keys)
+            candidates = self.db.query(
+                f"select distinct p.url, p.simhash, p.first_seen from simhash_bands b join pages p on p.url = b.url "
+                f"where b.url != ? and p.duplicate_of is null and ({where})",
+                [url, *[x for key in keys for x in key]],
+            )
+            best = None
+            for row in candidates:
+                bits = bin(value ^ int(row["simhash"], 16)).count("1") if row["simhash"] else 64
+                if bits <= DUPLICATE_DISTANCE and (best is None or (bits, row["first_seen"]) < best[:2]):
+                    best = (bits, row["first_seen"], row["url"])
+            if best:
+                distance, duplicate = best[0], best[2]
+        self.db["pages"].update(url, {"duplicate_of": duplicate, "duplicate_distance": distance})
 
     def latest_record(self, url: str) -> Record | None:
         row = next(self.db.query("select * from pages where url = ?", [url]), None)
@@ -293,9 +326,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 "version_count": int,
                 "latest_version_id": int,
                 **{k: v for k, v in record_columns.items() if k != "url"},
+                "duplicate_of": str,
+                "duplicate_distance": int,
             },
             "url",
         ),
+        "simhash_bands": ({"url": str, "band": int, "value": int}, None),
         "failures": (
             {
                 "id": int,
@@ -324,7 +360,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for name, (columns, pk) in tables.items():
         table = db[name]
         if not table.exists():
-            table.create(columns, pk=pk, foreign_keys=foreign_keys.get(name))
+            table.create(columns, pk=pk, foreign_keys=foreign_keys.get(name)) if pk else table.create(columns)
         else:
             existing = table.columns_dict
             for column, column_type in columns.items():
@@ -337,5 +373,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         ("failures", ["url"]),
         ("versions", ["crawl_run_id"]),
         ("pages", ["site"]),
+        ("pages", ["duplicate_of"]),
+        ("simhash_bands", ["band", "value"]),
+        ("simhash_bands", ["url"]),
     ):
         db[table].create_index(columns, if_not_exists=True)

@@ -17,25 +17,35 @@ from functools import lru_cache
 from pathlib import Path
 
 from crawler.record import Record
+from pipelines.region import find_region
 
 DATA = Path(__file__).parent / "data"
 KEYWORD_COUNT = 10
 MAX_TAGGED_CHARS = 20000  # POS tagging is the slow part; an article's first 20k characters say enough
 KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
 
-# Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震.
+# Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震,
+# 开发区党工委书记、管委会主任范兆森, 市政府秘书长焦新文.
 LEVEL = r"(?:省|市|区|县|镇|乡|街道|州|盟|旗)"
+ORG_PREFIX = r"(?:" + LEVEL + r"?(?:党工委|管委会|人大常委会|政协|政府|纪委|监委)|[\u4e00-\u9fff]{1,3}(?:局|办|部|院|厅))?"
 OFFICE = (
-    r"(?:总书记|常务副市长|常务副区长|常务副县长|常务副省长|"
-    + LEVEL + r"?(?:委|人大常委会|政协|政府|纪委|监委)?(?:常委|常务)?副?(?:书记|省长|市长|区长|县长|镇长|乡长|主任|主席|秘书长|部长|"
-    r"局长|院长|检察长|主任委员|常委|委员|代表))"
+    r"(?:总书记|" + ORG_PREFIX + r"(?:常务副市长|常务副区长|常务副县长|常务副省长|" + LEVEL
+    + r"?(?:委|人大常委会|政协|政府|纪委|监委)?(?:常委|常务)?副?(?:书记|省长|市长|区长|县长|镇长|乡长|主任|主席|"
+    r"秘书长|部长|局长|院长|检察长|主任委员|常委|委员|代表)))"
 )
-PERSON_AFTER_OFFICE = re.compile(rf"({OFFICE})、?([\u4e00-\u9fff]{{2,4}})")
-LEADER_LIST = re.compile(rf"{LEVEL}(?:领导|级领导)([\u4e00-\u9fff、，,]{{2,120}}?)(?:等|和其他|及|出席|参加|陪同)")
+PERSON_AFTER_OFFICE = re.compile(rf"({OFFICE})、?(?=[\u4e00-\u9fff]{{2}})")
+# What follows a name in a report: punctuation, or the verb of the sentence.
+NAME_END = re.compile(
+    r"[、，,。；;：:）)\s“”]|同志|主持|出席|参加|讲话|指出|强调|要求|表示|介绍|在|等|和|及|作|代表|就|对|带队|调研|一行|"
+    r"陪同|分别|率|到|赴|深入|会见|听取|宣读|传达|通报|部署|为|与|向|说|提出|看望|慰问|莅|先后|也|还|一起|共同|$"
+)
+LEADER_LIST = re.compile(rf"{LEVEL}(?:领导|级领导)([\u4e00-\u9fff、，,]{{2,120}}?)(?:等|和其他|及|出席|参加|陪同|分别)")
 ORG_SUFFIX = re.compile(
     rf"{LEVEL}(?:委|政府|人大常委会|政协)?[\u4e00-\u9fff]{{0,8}}?(?:局|委员会|办公室|宣传部|组织部|统战部|政法委|"
     r"管委会|中心|法院|检察院|办事处|公司|学校|医院)"
 )
+NOT_IN_ORG = re.compile(r"[要的了在是与把对为将观抓做让使从向也都就还把好]")  # sentence words, not a name
+ORG_END = re.compile(r"(?:局|委|会|院|部|办|厅|中心|公司|政府|集团|银行|大学|学校|医院|所|站|队|社|署|处|室|馆)$")
 DOC_TYPE_RULES = [
     ("通知公告", "title: 通知/公告/通告/公示", re.compile(r"(?:通知|公告|通告|公示|启事|预告)$|关于.{2,40}的(?:通知|公告|通告|公示)")),
     ("政策文件", "title: 办法/意见/方案/规定/条例/规划", re.compile(r"(?:办法|意见|方案|规定|条例|规划|细则|决定|批复|政策解读)(?:（[^）]*）)?$")),
@@ -56,17 +66,20 @@ def _tokenizer():
     tfidf = jieba.analyse.TFIDF()
     tfidf.tokenizer = tokenizer
     tfidf.postokenizer = jieba.posseg.POSTokenizer(tokenizer)
-    tfidf.set_stop_words(str(DATA / "stopwords.txt"))
     return tokenizer, tfidf
 
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    return frozenset(w.strip() for w in (DATA / "stopwords.txt").read_text(encoding="utf-8").split() if w.strip())
+    lines = (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None) -> list[str]:
-    """TF-IDF terms (jieba's IDF table, our dictionary and stop words) over the POS-tagged words."""
+def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None,
+             names: list[str] = ()) -> list[str]:
+    """TF-IDF terms (jieba's IDF table, our dictionary and stop words) over the POS-tagged words.
+
+    `names` are the people found in the text: jieba's pieces of them (潘功 of 潘功发) count as the name."""
     if not text:
         return []
     _, tfidf = _tokenizer()
@@ -74,6 +87,7 @@ def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]]
     counts: dict[str, int] = {}
     for word, flag in words if words is not None else tagged(text):
         if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not re.fullmatch(r"[\d.%]+", word):
+            word = next((n for n in names if n.startswith(word)), word)
             counts[word] = counts.get(word, 0) + 1
     total = sum(counts.values()) or 1
     idf, median = tfidf.idf_freq, tfidf.median_idf
@@ -86,27 +100,54 @@ def tagged(text: str) -> list[tuple[str, str]]:
     return [(p.word, p.flag) for p in tfidf.postokenizer.cut(text)]
 
 
+@lru_cache(maxsize=1)
+def _surnames() -> tuple[frozenset[str], frozenset[str]]:
+    words = [w for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
+             if not line.startswith("#") for w in line.split()]
+    return frozenset(w for w in words if len(w) == 1), frozenset(w for w in words if len(w) == 2)
+
+
 def _name_at(text: str) -> str | None:
-    """The person name at the start of `text` (jieba decides 2 or 3 characters)."""
+    """The person name at the start of `text`: a surname, one or two more characters, then
+    punctuation or the sentence's verb (王震出席 → 王震, 王斌权、 → 王斌权); jieba decides otherwise."""
+    single, double = _surnames()
+    for length in (3, 2, 4):
+        candidate = text[:length]
+        if len(candidate) < length or not all("\u4e00" <= c <= "\u9fff" for c in candidate):
+            continue
+        surname_ok = candidate[:2] in double if length == 4 else candidate[0] in single or candidate[:2] in double
+        if surname_ok and NAME_END.match(text, length):
+            return candidate
     words = tagged(text[:8])
     if words and words[0][1] == "nr" and 2 <= len(words[0][0]) <= 4:
         return words[0][0]
     return None
 
 
+def _office_title(office: str) -> str:
+    # 区政府区长 → 区长; 市政府秘书长 stays (the secretary-general belongs to the government).
+    return re.sub(rf"^{LEVEL}?政府(?={LEVEL})", "", office)
+
+
 def people(text: str) -> list[dict]:
     found: dict[str, str] = {}
     for match in PERSON_AFTER_OFFICE.finditer(text):
-        office = match.group(1)
-        name = _name_at(text[match.start(2):])
-        if name and name not in found:
-            title = re.sub(rf"^{LEVEL}?政府", "", office) if re.match(rf"^{LEVEL}?政府{LEVEL}", office) else office
-            found[name] = title
+        title = _office_title(match.group(1))
+        position = match.end()
+        while True:  # 副市长王斌权、梁丽萍、武健鹏: every name of the list holds the office
+            name = _name_at(text[position:position + 12])
+            if not name:
+                break
+            found.setdefault(name, title)
+            position += len(name)
+            if text[position:position + 1] != "、":
+                break
+            position += 1
     for match in LEADER_LIST.finditer(text):
         level = match.group(0)[: match.group(0).index("领导")]
         for part in re.split(r"[、，,]", match.group(1)):
             part = part.strip()
-            if 2 <= len(part) <= 3 and part not in found and _name_at(part + "出席") == part:
+            if 2 <= len(part) <= 3 and part not in found and _name_at(part + "，") == part:
                 found[part] = f"{level}领导"
     return [{"name": name, "title": title} for name, title in found.items()]
 
@@ -115,10 +156,10 @@ def organizations(text: str, words: list[tuple[str, str]] | None = None) -> list
     seen: dict[str, None] = {}
     for match in ORG_SUFFIX.finditer(text):
         org = match.group(0)
-        if 4 <= len(org) <= 16:
+        if 4 <= len(org) <= 16 and not NOT_IN_ORG.search(org[1:-1]):
             seen.setdefault(org)
     for word, flag in words if words is not None else tagged(text[:MAX_TAGGED_CHARS]):
-        if flag == "nt" and len(word) >= 3:
+        if flag == "nt" and len(word) >= 3 and ORG_END.search(word):
             seen.setdefault(word)
     return list(seen)[:30]
 
@@ -166,14 +207,19 @@ def enrich(record: Record, *, site: dict | None = None) -> Record:
     text = record.text or ""
     full = f"{record.title or ''}\n{text}"
     words = tagged(full[:MAX_TAGGED_CHARS])  # one POS-tagging pass serves every enrichment below
-    record.keywords = keywords(full, words=words)
     record.people = people(full)
+    record.keywords = keywords(full, words=words, names=[p["name"] for p in record.people])
     record.organizations = organizations(full, words)
     record.places = places(full, words)
     region = (site or {}).get("region")
     if region:
-        record.region = dict(region)
+        record.region = {**dict(region), "source": "site_config"}
         record.provenance["region"] = "site_config"
+    else:
+        record.region = find_region(site_code=record.site_code, site_name=record.site_name,
+                                    title=record.title, text=text)
+        if record.region:
+            record.provenance["region"] = record.region["source"]
     record.doc_type, record.doc_type_rule = doc_type(record.title, text)
     body_start = next((i + 1 for i, (w, _) in enumerate(words) if "\n" in w), 0)  # after the title
     record.simhash = simhash(text, words[body_start:]) if text else None

@@ -2,9 +2,12 @@
 import dataclasses
 import json
 import sqlite3
+from pathlib import Path
 
 from archive.store import Archive
 from crawler.record import Record
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_record(**changes) -> Record:
@@ -81,3 +84,26 @@ def test_an_archive_missing_newer_columns_upgrades_in_place(tmp_path):
     archive = Archive(path)
     assert "keywords" in archive.db["pages"].columns_dict
     assert archive.db["pages"].get("http://x.gov.cn/1.html")["title"] == "旧标题"
+
+
+def test_a_syndicated_copy_is_linked_to_its_original(tmp_path):
+    from pipelines.enrich import enrich
+    from pipelines.process import process_page
+
+    page = (REPO / "crawler" / "demo" / "sites" / "jincheng" / "zwgk" / "jcyw" / "202005" / "t20200507_1129365.shtml")
+    original = process_page(page.read_bytes(), "http://www.jcgov.gov.cn/zwgk/jcyw/202005/t20200507_1129365.shtml")
+    copy = process_page(page.read_bytes(), "http://news.example.com/a/1.html")
+    copy.text = "（来源：晋城日报）\n" + copy.text.replace("会议强调", "会议要求")
+    enrich(copy)
+    other_page = REPO / "crawler" / "demo" / "sites" / "weidu" / "zwxx" / "wdyw" / "202004" / "t20200430_1234567.html"
+    other = process_page(other_page.read_bytes(), "http://www.weidu.gov.cn/zwxx/wdyw/202004/t20200430_1234567.html")
+
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(original, fetched_at="2020-05-07T12:00:00Z", site="jincheng")
+    archive.add_record(other, fetched_at="2020-05-07T12:30:00Z", site="weidu")
+    archive.add_record(copy, fetched_at="2020-05-08T08:00:00Z", site="aggregator")
+    pages = {row["url"]: row for row in archive.db["pages"].rows}
+    assert pages[copy.url]["duplicate_of"] == original.url
+    assert 0 < pages[copy.url]["duplicate_distance"] <= 7
+    assert pages[original.url]["duplicate_of"] is None and pages[other.url]["duplicate_of"] is None
+    assert archive.db["simhash_bands"].count == 3 * 8

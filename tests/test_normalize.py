@@ -61,3 +61,25 @@ def test_normalize_keeps_the_originals_and_says_what_changed():
     assert record.script == "zh-Hant"
     assert record.normalization["pinyin_removed"] == 2
     assert record.content_hash
+
+
+def _tricky_strings() -> list[str]:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "tricky_strings.txt"
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+
+
+def test_the_tricky_corpus_is_large_enough():
+    assert len(_tricky_strings()) >= 30
+
+
+@pytest.mark.parametrize("text", _tricky_strings())
+def test_no_false_repair_on_clean_text(text):
+    from pipelines.mojibake import repair_mojibake
+
+    assert repair_mojibake(text) == (text, 0, [])
+    assert remove_pinyin_annotations(text) == (text, 0)
+    stats: dict = {}
+    assert clean_text(text, stats) == text
+    assert "mojibake_suspected" not in stats
