@@ -531,7 +531,7 @@ def _strip_annotations(s: str) -> str:
 # whole-run encoding confusion
 # ---------------------------------------------------------------------------
 
-_LATIN_RUN = re.compile(r"[\u00a0-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}")
+_LATIN_RUN = re.compile(r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}")
 
 
 def _utf8_mojibake_byte(b: int) -> bool:
@@ -543,7 +543,7 @@ def _gbk_run_candidates(text: str):
     run_start = None
     for i, ch in enumerate(text + "\x00"):
         ok = False
-        if is_han(ch) or ch in "銆锛鈥":
+        if ord(ch) > 0x7F and ch not in PUNCT:  # Han mostly, also ㄥ, 銆, 锛: what GBK made of the bytes
             try:
                 b = ch.encode("gbk")
                 ok = len(b) == 2 and _utf8_mojibake_byte(b[0]) and _utf8_mojibake_byte(b[1])
@@ -571,6 +571,26 @@ def _han_share(s: str) -> float:
     return sum(1 for c in s if is_han(c) or c in PUNCT) / max(1, len(s))
 
 
+def _latin_run_candidates(run: str):
+    """(repaired run, its decoded part) for a run of latin-1/cp1252 characters read from UTF-8 or GBK bytes."""
+    for enc in ("cp1252", "latin-1"):
+        try:
+            data = run.encode(enc)
+        except UnicodeEncodeError:
+            continue
+        for dec in ("utf-8", "gbk"):
+            try:
+                decoded = data.decode(dec)
+                yield decoded, decoded
+            except UnicodeDecodeError:
+                if dec != "utf-8":
+                    continue
+                # A byte lost at the end (è¯�): repair the whole characters, keep the rest as it was.
+                prefix, used = _decode_utf8_prefix(data)
+                if used >= 0.8 * len(data) and len(prefix) >= 2:
+                    yield prefix + data[used:].decode(enc), prefix
+
+
 def _repair_encoding_runs(text: str):
     repaired = 0
     # UTF-8 (or GBK) read as latin-1/cp1252
@@ -578,18 +598,9 @@ def _repair_encoding_runs(text: str):
         nonlocal repaired
         run = m.group(0)
         best = None
-        for enc in ("cp1252", "latin-1"):
-            try:
-                data = run.encode(enc)
-            except UnicodeEncodeError:
-                continue
-            for dec in ("utf-8", "gbk"):
-                try:
-                    cand = data.decode(dec)
-                except UnicodeDecodeError:
-                    continue
-                if _han_share(cand) >= 0.8 and (best is None or plausibility(cand) > plausibility(best)):
-                    best = cand
+        for candidate, decoded_part in _latin_run_candidates(run):
+            if _han_share(decoded_part) >= 0.8 and (best is None or plausibility(candidate) > plausibility(best)):
+                best = candidate
         if best is not None and plausibility(best) > -14:
             repaired += 1
             return best

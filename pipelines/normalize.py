@@ -6,7 +6,9 @@ Order matters, and each step counts what it changed in ``record.normalization``:
    it runs first because the damaged pinyin readings are clues to the lost bytes;
 2. **pinyin annotations**: ``區(qū)`` → ``區``, only when the reading in the
    parentheses is a reading of the character before it (pypinyin), so
-   ``世界卫生组织(WHO)`` and ``(撰稿:…)`` stay;
+   ``世界卫生组织(WHO)`` and ``(撰稿:…)`` stay; what is left of an annotation whose
+   character was lost to mojibake (``挑重?fù)?dān)子``, ``;A(chǔ)``: a toned reading after
+   ``?`` or a Latin letter) goes too, and the damaged span stays flagged;
 3. **script**: OpenCC Traditional→Simplified with phrase-level conversion (``t2s``);
 4. **spacing and punctuation**: no spaces between Han characters and punctuation,
    half-width ``, : ; ? ! ( )`` in Chinese context become full-width, full-width
@@ -37,8 +39,11 @@ SPACE_BEFORE_CJK_PUNCT = re.compile(rf"(?<![|\s])[ \t\u00a0\u3000]+(?=[{CJK_PUNC
 SPACE_AFTER_CJK_PUNCT = re.compile(rf"(?<=[{CJK_PUNCT}])[ \t\u00a0\u3000]+(?![|\s])")
 SPACED_HALF_PUNCT = re.compile(rf"(?<=[{CJK}])[ \t]*([,;:?!])[ \t]*(?=[{CJK}0-9])|(?<=[{CJK}])[ \t]+([,;:?!])")
 HALF_PUNCT = re.compile(
-    rf"(?<=[{CJK}])([,;:?!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:?!])$"
+    rf"(?<=[{CJK}])([,;:!])(?=[{CJK}0-9])|(?<=[{HAN}])([,;:!])$"
     rf"|(?<=[0-9%×)])([,;:])(?=[{HAN}])"  # 增速-5%,工业… ; 1,000 and 10:30 stay
+    # A "?" inside Han text is usually a character lost to mojibake (確?!半p): only a "?" after a
+    # question word or closing a sentence is a question mark.
+    r"|(?<=[吗呢么吧啊呀嘛谁哪何几否])(\?)|(?<=[\u4e00-\u9fff])(\?)(?=\s|$|[”」』）])"
 )
 PAREN_PAIR = re.compile(r"\(([^()\n]{0,60})\)")
 # What is left of a damaged annotation (``?fù)``, ``A(chǔ)``): its parentheses pair with nothing.
@@ -164,6 +169,7 @@ def clean_text(text: str, stats: dict | None = None) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text, repaired, suspects = repair_mojibake(text)
     text, removed = remove_pinyin_annotations(text)
+    text, damaged = DAMAGED_READING.subn("", text)  # ?fù) of a lost character: the span stays flagged
     simplified = to_simplified(text)
     converted = sum(a != b for a, b in zip(text, simplified))
     paragraphs, spacing = [], 0
@@ -174,6 +180,7 @@ def clean_text(text: str, stats: dict | None = None) -> str:
             paragraphs.append(line)
     _add(stats, "mojibake_repaired", repaired)
     _add(stats, "pinyin_removed", removed)
+    _add(stats, "damaged_readings_removed", damaged)
     _add(stats, "chars_simplified", converted)
     _add(stats, "paragraphs_respaced", spacing)
     if suspects:

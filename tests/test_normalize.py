@@ -83,3 +83,34 @@ def test_no_false_repair_on_clean_text(text):
     stats: dict = {}
     assert clean_text(text, stats) == text
     assert "mojibake_suspected" not in stats
+
+
+@pytest.mark.parametrize(
+    "damaged, repaired",
+    [
+        # UTF-8 bytes read as latin-1 / cp1252 (a wrong charset header on a UTF-8 page)
+        ("召开" + "会议召开".encode("utf-8").decode("latin-1") + "。", "召开会议召开。"),
+        ("区委书记。".encode("utf-8").decode("cp1252"), "区委书记。"),
+        # UTF-8 bytes read as GBK (a page declared gb2312 that is really UTF-8)
+        ("内容：" + "全区经济社会发展".encode("utf-8").decode("gbk") + "。", "内容：全区经济社会发展。"),
+        ("内容：" + "通知如下".encode("utf-8").decode("gbk") + "。", "内容：通知如下。"),
+    ],
+)
+def test_mojibake_that_decodes_back_is_repaired_and_counted(damaged, repaired):
+    stats: dict = {}
+    assert clean_text(damaged, stats) == repaired
+    assert stats["mojibake_repaired"] >= 1 and "mojibake_suspected" not in stats
+
+
+def test_a_lost_byte_repairs_the_whole_characters_and_flags_the_rest():
+    stats: dict = {}
+    damaged = "区委书记讲话".encode("utf-8").decode("cp1252", "replace")  # 话's 0x9d has no cp1252 character
+    assert clean_text(damaged, stats).startswith("区委书记讲")
+    assert stats["mojibake_repaired"] == 1 and stats["mojibake_suspected"]
+
+
+def test_what_is_left_of_a_damaged_annotation_goes_and_the_span_stays_flagged():
+    stats: dict = {}
+    assert clean_text("要敢于挑重?fù)?dān)子、啃硬骨头;A(chǔ)设施", stats) == "要敢于挑重??子、啃硬骨头;A设施"
+    assert stats["damaged_readings_removed"] == 3
+    assert stats["mojibake_suspected"]
