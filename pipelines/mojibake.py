@@ -538,23 +538,26 @@ def _utf8_mojibake_byte(b: int) -> bool:
     return 0x80 <= b <= 0xBF or 0xE0 <= b <= 0xEF
 
 
+@lru_cache(maxsize=1)
+def _gbk_mojibake_run_re() -> re.Pattern:
+    """Runs of ≥2 characters that GBK makes of UTF-8 bytes: every character whose two GBK bytes
+    both look like UTF-8 lead/continuation bytes (Han mostly, also ㄥ, 銆, 锛), punctuation excluded."""
+    chars = set()
+    for lead in range(0x80, 0x100):
+        for trail in range(0x80, 0x100):
+            if _utf8_mojibake_byte(lead) and _utf8_mojibake_byte(trail):
+                try:
+                    ch = bytes([lead, trail]).decode("gbk")
+                except UnicodeDecodeError:
+                    continue
+                if len(ch) == 1 and ch not in PUNCT:
+                    chars.add(ch)
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]{2,}")
+
+
 def _gbk_run_candidates(text: str):
-    """Runs of ≥2 characters whose GBK bytes all look like UTF-8 lead/continuation bytes."""
-    run_start = None
-    for i, ch in enumerate(text + "\x00"):
-        ok = False
-        if ord(ch) > 0x7F and ch not in PUNCT:  # Han mostly, also ㄥ, 銆, 锛: what GBK made of the bytes
-            try:
-                b = ch.encode("gbk")
-                ok = len(b) == 2 and _utf8_mojibake_byte(b[0]) and _utf8_mojibake_byte(b[1])
-            except UnicodeEncodeError:
-                ok = False
-        if ok and run_start is None:
-            run_start = i
-        elif not ok and run_start is not None:
-            if i - run_start >= 2:
-                yield run_start, i
-            run_start = None
+    for match in _gbk_mojibake_run_re().finditer(text):
+        yield match.start(), match.end()
 
 
 def _decode_utf8_prefix(data: bytes) -> tuple[str, int]:

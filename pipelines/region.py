@@ -68,6 +68,11 @@ def _by_name() -> dict[str, list[Division]]:
     return names
 
 
+def division_names() -> dict[str, list[Division]]:
+    """Every division name of the table (魏都区, 许昌市, 河南省 …)."""
+    return _by_name()
+
+
 @lru_cache(maxsize=1)
 def _name_re() -> re.Pattern:
     # Longest first, so 新城区 wins over 城区; two-character names (城区, 郊区) are too common in text.
