@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import sqlite3
+import time
 import types
 import typing
 import zlib
@@ -84,8 +87,17 @@ class Archive:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
-        self.db.enable_wal()
-        ensure_schema(self.db)
+        for attempt in range(10):
+            try:
+                self.db.enable_wal()
+                ensure_schema(self.db)
+                break
+            except sqlite3.OperationalError as exc:
+                # Crawls started together on a new archive race to create it: the loser sees
+                # "already exists" / "duplicate column"; the schema step is idempotent, so retry.
+                if attempt == 9 or not re.search(r"already exists|duplicate column|locked", str(exc)):
+                    raise
+                time.sleep(0.1 * (attempt + 1))
 
     def close(self) -> None:
         self.db.close()

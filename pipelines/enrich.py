@@ -56,6 +56,7 @@ DOC_TYPE_RULES = [
 
 @lru_cache(maxsize=1)
 def _tokenizer():
+    """jieba's tables: the TF-IDF idf table and the dictionary's part-of-speech tags."""
     import jieba
     import jieba.analyse
     import jieba.posseg
@@ -67,6 +68,24 @@ def _tokenizer():
     tfidf.tokenizer = tokenizer
     tfidf.postokenizer = jieba.posseg.POSTokenizer(tokenizer)
     return tokenizer, tfidf
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    """jieba-rs (rjieba): jieba's dictionary and HMM, twenty times faster than jieba in Python."""
+    import rjieba
+
+    segmenter = rjieba.Jieba()
+    for line in (DATA / "gov_terms.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts and not line.startswith("#"):
+            segmenter.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    return segmenter
+
+
+def segment(text: str) -> list[str]:
+    """The words of `text`, as jieba cuts them with the government-term dictionary."""
+    return _segmenter().cut(text, hmm=True) if text else []
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +105,7 @@ def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]]
     stop = _stop_words()
     counts: dict[str, int] = {}
     for word, flag in words if words is not None else tagged(text):
-        if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not re.fullmatch(r"[\d.%]+", word):
+        if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not NUMBER.fullmatch(word):
             word = next((n for n in names if n.startswith(word)), word)
             counts[word] = counts.get(word, 0) + 1
     total = sum(counts.values()) or 1
@@ -103,18 +122,17 @@ def tagged(text: str) -> list[tuple[str, str]]:
     whole pipeline. A word found only by the HMM (a new name, a new term) is tagged ``nr``
     when it starts with a surname and ``nz`` otherwise.
     """
-    tokenizer, _ = _tokenizer()
     tags = _word_tags()
     single, double = _surnames()
     pairs = []
-    for word in tokenizer.cut(text):
+    for word in segment(text):
         tag = tags.get(word)
         if tag is None:
             if HAN_WORD.fullmatch(word) and 2 <= len(word) <= 4:
                 tag = "nr" if len(word) <= 3 and (word[0] in single or word[:2] in double) else "nz"
-            elif re.fullmatch(r"[A-Za-z][A-Za-z0-9.+-]*", word):
+            elif LATIN_WORD.fullmatch(word):
                 tag = "eng"
-            elif re.fullmatch(r"[\d.%,]+", word):
+            elif NUMBER.fullmatch(word):
                 tag = "m"
             else:
                 tag = "x"
@@ -123,6 +141,8 @@ def tagged(text: str) -> list[tuple[str, str]]:
 
 
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.+-]*")
+NUMBER = re.compile(r"[\d.%,]+")
 
 
 @lru_cache(maxsize=1)
@@ -231,8 +251,7 @@ def doc_type(title: str | None, text: str) -> tuple[str, str]:
 def simhash(text: str, words: list[tuple[str, str]] | None = None) -> str | None:
     """64-bit SimHash over jieba tokens (hex); near-duplicates differ in few bits."""
     if words is None:
-        tokenizer, _ = _tokenizer()
-        tokens = [t for t in tokenizer.cut(text) if t.strip() and len(t) >= 2]
+        tokens = [t for t in segment(text) if t.strip() and len(t) >= 2]
     else:
         tokens = [w for w, _ in words if w.strip() and len(w) >= 2]
     if not tokens:

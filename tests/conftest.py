@@ -15,7 +15,6 @@ from crawler.demo.server import MANIFEST, DemoServer, copy_sites
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 EXPECTED_DIR = REPO / "tests" / "fixtures" / "seeds"
-SEEDS_DIR = REPO.parent / "shared" / "seeds"
 
 # Crawl fast against our own loopback servers; politeness settings are tested on their own.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]

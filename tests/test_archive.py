@@ -107,3 +107,16 @@ def test_a_syndicated_copy_is_linked_to_its_original(tmp_path):
     assert 0 < pages[copy.url]["duplicate_distance"] <= 7
     assert pages[original.url]["duplicate_of"] is None and pages[other.url]["duplicate_of"] is None
     assert archive.db["simhash_bands"].count == 3 * 8
+
+
+def test_crawls_started_together_on_a_new_archive_all_open_it(tmp_path):
+    """Eight processes create the same new archive at once (as parallel `scrapy crawl`s do)."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "new.db"
+    code = f"from archive.store import Archive; Archive({str(db)!r}).db['pages'].count"
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stderr=subprocess.PIPE, text=True)
+                 for _ in range(8)]
+    errors = [p.communicate(timeout=120)[1] for p in processes]
+    assert [p.returncode for p in processes] == [0] * 8, errors

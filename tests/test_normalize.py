@@ -114,3 +114,21 @@ def test_what_is_left_of_a_damaged_annotation_goes_and_the_span_stays_flagged():
     assert clean_text("要敢于挑重?fù)?dān)子、啃硬骨头;A(chǔ)设施", stats) == "要敢于挑重??子、啃硬骨头;A设施"
     assert stats["damaged_readings_removed"] == 3
     assert stats["mojibake_suspected"]
+
+
+def test_the_fast_conversion_gives_exactly_what_opencc_gives():
+    from pathlib import Path
+
+    from opencc import OpenCC
+
+    from pipelines.normalize import to_simplified
+
+    repo = Path(__file__).resolve().parents[1]
+    pages = sorted((repo / "crawler" / "demo" / "sites").glob("[fd]a*/**/*.*htm*"))  # fanwen, daguan: Traditional
+    pages += sorted((repo / "tests" / "fixtures" / "corpus" / "pages").glob("essay_0*.html"))
+    texts = [p.read_text(encoding="utf-8") for p in pages]
+    assert len(texts) >= 10
+    texts += ["反覆思量，一目瞭然，找藉口", "著作權、顯著、土著", "臺灣的著名學者說：「這裡的髮型很好看。」"]
+    opencc = OpenCC("t2s")
+    for text in texts:
+        assert to_simplified(text) == opencc.convert(text)
