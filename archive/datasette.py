@@ -26,6 +26,15 @@ TABLES = {
             "duplicate_distance": "SimHash bits between this page and duplicate_of (0 = same text; at most 7)",
         },
     ),
+    "pages_fts": (
+        "Search index",
+        "FTS5 index of each page's title and text, segmented by jieba (words and the words inside them).",
+        {
+            "url": "The page",
+            "title": "Its headline as space-separated words",
+            "text": "Its text as space-separated words",
+        },
+    ),
     "simhash_bands": (
         "SimHash bands",
         "Eight 8-bit bands of each page's SimHash: the index that finds near-duplicate pages.",

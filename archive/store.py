@@ -7,6 +7,7 @@ Tables (names later work relies on):
 - ``pages``      one row per URL, carrying its latest version's fields.
 - ``failures``   url, stage, error, when — beside a kept snapshot.
 - ``crawl_runs`` one row per crawl: start, end, counts.
+- ``pages_fts``   FTS5 index of each page's jieba-segmented title and text (archive/search.py).
 - ``simhash_bands`` eight 8-bit bands of each page's SimHash, to find near-duplicates
   (syndicated copies) without comparing every page: two texts within
   ``DUPLICATE_DISTANCE`` bits share at least one band.
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import search as search_index
 from crawler import __version__
 from crawler.record import Record, compute_content_hash
 
@@ -91,6 +93,7 @@ class Archive:
             try:
                 self.db.enable_wal()
                 ensure_schema(self.db)
+                search_index.ensure_index(self.db)
                 break
             except sqlite3.OperationalError as exc:
                 # Crawls started together on a new archive race to create it: the loser sees
@@ -245,7 +248,11 @@ class Archive:
             else:
                 pages.insert({**page, "first_seen": fetched_at})
             self._link_duplicate(record.url, record.simhash)
+            search_index.index_page(self.db, record.url, record.title, record.text)
         return version_id
+
+    def search(self, query: str, limit: int = 20) -> list[dict]:
+        return search_index.search(self.db, query, limit)
 
     def _link_duplicate(self, url: str, simhash: str | None) -> None:
         """Index the page's SimHash bands and point `duplicate_of` at the earliest near-identical page."""

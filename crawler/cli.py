@@ -178,5 +178,23 @@ def browse(db, port, host):
     os.execv(sys.executable, args)
 
 
+@cli.command()
+@db_option
+@click.argument("query")
+@click.option("--limit", default=20, show_default=True, type=int, help="How many pages at most.")
+def search(db, query, limit):
+    """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
+    from archive.store import Archive
+
+    if not Path(db).exists():
+        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
+    rows = Archive(db).search(query, limit)
+    for row in rows:
+        click.echo(f"{row['published_at'] or '-':<25} {row['title']}  {row['url']}")
+    if not rows:
+        click.echo(f"no page matches {query!r}", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     cli()

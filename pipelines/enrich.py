@@ -88,6 +88,12 @@ def segment(text: str) -> list[str]:
     return _segmenter().cut(text, hmm=True) if text else []
 
 
+def segment_for_index(text: str) -> list[str]:
+    """The words of `text` and the shorter words inside them (区委书记 → 区委, 书记, 区委书记), so
+    that a search for 书记 finds a text that says 区委书记."""
+    return _segmenter().cut_for_search(text, hmm=True) if text else []
+
+
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
     lines = (DATA / "stopwords.txt").read_text(encoding="utf-8").splitlines()

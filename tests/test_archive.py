@@ -120,3 +120,32 @@ def test_crawls_started_together_on_a_new_archive_all_open_it(tmp_path):
                  for _ in range(8)]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 8, errors
+
+
+def test_chinese_search_finds_two_character_words_and_stays_in_step(tmp_path):
+    from archive.search import FTS_TABLE
+    from pipelines.process import process_page
+
+    page = REPO / "crawler" / "demo" / "sites" / "weidu" / "zwxx" / "wdyw" / "202004" / "t20200430_1234567.html"
+    record = process_page(page.read_bytes(), "http://www.weidu.gov.cn/zwxx/wdyw/202004/t20200430_1234567.html")
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(record, site="weidu")
+    for query in ("书记", "项目建设", "张书杰 项目建设", "会议"):
+        assert [r["url"] for r in archive.search(query)] == [record.url], query
+    assert archive.search("航天飞机") == [] and archive.search("  ") == []
+
+    record.text = record.text.replace("张书杰", "某某某")  # an edit: the index follows the new version
+    record.content_hash = None
+    archive.add_record(record, site="weidu")
+    assert archive.search("张书杰") == [] and archive.search("某某某")
+    assert archive.db.execute(f"select count(*) from {FTS_TABLE}").fetchone()[0] == 1
+
+
+def test_an_archive_made_before_the_index_gets_it_on_opening(tmp_path):
+    from archive.search import FTS_TABLE
+
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(Record(url="http://x.gov.cn/1.html", title="区委书记讲话", text="区委书记强调抓好项目建设。"))
+    archive.db.execute(f"drop table {FTS_TABLE}")
+    archive.close()
+    assert [r["url"] for r in Archive(tmp_path / "a.db").search("书记")] == ["http://x.gov.cn/1.html"]

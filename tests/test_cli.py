@@ -98,3 +98,11 @@ def test_browse_serves_the_archive_in_datasette_with_its_metadata(demo_archive, 
 def test_missing_archive_is_a_clear_error(tmp_path):
     result = govnews("browse", "--db", str(tmp_path / "nope.db"))
     assert result.returncode == 1 and "no archive at" in result.stderr
+
+
+def test_search_prints_matching_pages_and_says_when_none_match(demo_archive):
+    found = govnews("search", "书记", "--db", str(demo_archive["db"]))
+    assert found.returncode == 0, found.stderr
+    assert "我区召开全区领导干部会议" in found.stdout
+    none = govnews("search", "航天飞机", "--db", str(demo_archive["db"]))
+    assert none.returncode == 1 and "no page matches" in none.stderr
