@@ -215,3 +215,13 @@ def test_a_comment_time_below_the_article_is_not_its_publish_time():
     record = extract(page.encode(), "http://www.example.edu.cn/news/1.html")
     assert record.published_at == "2004-12-10"
     assert "阅读" not in record.text and record.text.startswith("第四届经济学年会将于")
+
+
+def test_an_event_notice_keeps_its_organiser_lines():
+    page = ("<html><body><h1>关于举办2021年全民阅读活动的通知</h1><div id='zoom'>"
+            "<p>各镇（街道）、区直各单位：</p><p>为推进书香社会建设，决定举办2021年全民阅读活动。</p>"
+            "<p>一、主办单位：区委宣传部</p><p>二、承办单位：区图书馆</p><p>三、活动时间：2021年4月23日</p></div>"
+            "<div class='footer'>主办单位：某某区人民政府办公室 网站标识码：1101010001</div></body></html>")
+    record = extract(page.encode(), "http://www.example.gov.cn/art/2021/4/1/art_1_2.html")
+    assert "一、主办单位：区委宣传部" in record.text and "二、承办单位：区图书馆" in record.text
+    assert "网站标识码" not in record.text
