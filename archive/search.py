@@ -8,10 +8,20 @@ into words the same way, and a page must contain all of them.
 
     >>> fts_query("张书杰 项目建设")
     '"张书杰" "项目建设"'
+
+The index is contentless (the text already lives in ``pages``) and its rowid is
+``pages.page_id``, which is what Datasette's search box joins on.  A contentless FTS5 row
+is removed by repeating the words it was indexed with, so the index records which
+segmenter built it (``archive_meta.fts_segmenter``) and is rebuilt when that changes:
+removing with other words would corrupt it.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.metadata
 import re
+from pathlib import Path
 
 import sqlite_utils
 
@@ -19,8 +29,17 @@ from pipelines.enrich import segment, segment_for_index
 
 FTS_TABLE = "pages_fts"
 WORD = re.compile(r"\w", re.UNICODE)
+SEGMENTER_KEY = "fts_segmenter"
 
 
+def segmenter_fingerprint() -> str:
+    """Changes whenever segmentation may: the segmenter's version and the project dictionary."""
+    terms = Path(__file__).resolve().parents[1] / "pipelines" / "data" / "gov_terms.txt"
+    digest = hashlib.sha256(terms.read_bytes()).hexdigest()[:16]
+    return f"rjieba-{importlib.metadata.version('rjieba')}-{digest}"
+
+
+@functools.lru_cache(maxsize=64)  # a changed page is removed with the words it was added with
 def index_terms(text: str | None) -> str:
     return " ".join(w for w in segment_for_index(text or "") if WORD.search(w))
 
@@ -32,18 +51,33 @@ def fts_query(query: str) -> str:
 
 
 def ensure_index(db: sqlite_utils.Database) -> None:
-    """Create the index; fill it from `pages` when it is new (an archive made before it existed)."""
-    if FTS_TABLE in db.table_names():
+    """Create the index, or rebuild it when it is missing rows' words or another segmenter built it."""
+    fingerprint = segmenter_fingerprint()
+    built_by = next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get("value")
+    if FTS_TABLE in db.table_names() and built_by == fingerprint:
         return
-    db.execute(f"create virtual table {FTS_TABLE} using fts5(url unindexed, title, text, tokenize='unicode61')")
-    for row in db.query("select url, title, text from pages"):
-        index_page(db, row["url"], row["title"], row["text"])
+    from archive.store import write_transaction
+
+    with write_transaction(db):
+        if next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get(
+                "value") == fingerprint and FTS_TABLE in db.table_names():
+            return  # another process built it while we waited
+        db.execute(f"drop table if exists {FTS_TABLE}")
+        db.execute(f"create virtual table {FTS_TABLE} using fts5(title, text, content='', tokenize='unicode61')")
+        for row in db.query("select page_id, title, text from pages where page_id is not null"):
+            add_page(db, row["page_id"], row["title"], row["text"])
+        db["archive_meta"].upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
 
 
-def index_page(db: sqlite_utils.Database, url: str, title: str | None, text: str | None) -> None:
-    db.execute(f"delete from {FTS_TABLE} where url = ?", [url])
-    db.execute(f"insert into {FTS_TABLE} (url, title, text) values (?, ?, ?)",
-               [url, index_terms(title), index_terms(text)])
+def add_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None) -> None:
+    db.execute(f"insert into {FTS_TABLE} (rowid, title, text) values (?, ?, ?)",
+               [page_id, index_terms(title), index_terms(text)])
+
+
+def remove_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None) -> None:
+    """Remove what `add_page` indexed for these title and text."""
+    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) values ('delete', ?, ?, ?)",
+               [page_id, index_terms(title), index_terms(text)])
 
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict]:
@@ -51,6 +85,6 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict]
     match = fts_query(query)
     if not match:
         return []
-    sql = (f"select p.url, p.title, p.published_at, p.site from {FTS_TABLE} f join pages p on p.url = f.url "
-           f"where {FTS_TABLE} match ? order by bm25({FTS_TABLE}, 0, 5.0, 1.0) limit ?")
+    sql = (f"select p.url, p.title, p.published_at, p.site from {FTS_TABLE} f join pages p on p.page_id = f.rowid "
+           f"where {FTS_TABLE} match ? order by bm25({FTS_TABLE}, 5.0, 1.0) limit ?")
     return list(db.query(sql, [match, limit]))

@@ -1,37 +1,41 @@
 """The archive: every fetch, every distinct version, every failure, in one SQLite file.
 
-Tables (names later work relies on):
+Tables (names later work relies on; the README's "Schema" section has every column):
 
-- ``snapshots``  every fetch: raw body (zlib), status, headers, when; written first.
-- ``versions``   one row per distinct content version of a page (all record fields).
-- ``pages``      one row per URL, carrying its latest version's fields.
-- ``failures``   url, stage, error, when — beside a kept snapshot.
-- ``crawl_runs`` one row per crawl: start, end, counts.
+- ``snapshots``   every fetch: url, status, headers, when, and the digest of its raw body.
+- ``bodies``      raw bodies, stored once per sha256, zstd-compressed, mostly as a delta
+                  against an earlier body of the same page (archive/blobs.py).
+- ``versions``    one row per distinct content version of a page: the main fields plain,
+                  the whole record as a compressed blob, and a readable diff from the
+                  version before (archive/diff.py).
+- ``pages``       one row per URL, carrying its latest version's fields and its state
+                  (live, gone, moved).
+- ``page_events`` each page's timeline: first_seen, changed, gone, back, moved.
+- ``failures``    url, stage, error, when — beside a kept snapshot.
+- ``crawl_runs``  one row per crawl: start, end, counts.
 - ``pages_fts``   FTS5 index of each page's jieba-segmented title and text (archive/search.py).
 - ``simhash_bands`` eight 8-bit bands of each page's SimHash, to find near-duplicates
   (syndicated copies) without comparing every page: two texts within
   ``DUPLICATE_DISTANCE`` bits share at least one band.
-
-The record columns of ``versions`` and ``pages`` are derived from
-:class:`crawler.record.Record`, so a new record field becomes a new column
-(added in place to an older archive) without touching this module.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import sqlite3
 import time
-import types
-import typing
-import zlib
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import sqlite_utils
 
+from archive import blobs, migrations, schema
 from archive import search as search_index
+from archive.diff import record_diff
+from archive.schema import JSON_FIELDS, RECORD_COLUMNS, VERSION_COLUMNS  # noqa: F401 (re-exported)
 from crawler import __version__
 from crawler.record import Record, compute_content_hash
 
@@ -41,28 +45,42 @@ EXTRACTOR_VERSION = __version__
 # changed) 0–8 bits from its original, mostly ≤ 7. Eight bands guarantee a shared band at ≤ 7.
 DUPLICATE_DISTANCE = 7
 SIMHASH_BANDS = 8
+GONE_STATUSES = (404, 410)
+
+
+def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
+    """Insert one row with plain SQL (no commit of its own, unlike sqlite-utils' insert)."""
+    columns = ", ".join(f"[{c}]" for c in row)
+    marks = ", ".join("?" for _ in row)
+    return db.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+
+
+def update(db: sqlite_utils.Database, table: str, key: str, value, row: dict) -> None:
+    sets = ", ".join(f"[{c}] = ?" for c in row)
+    db.execute(f"update [{table}] set {sets} where [{key}] = ?", [*row.values(), value])
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database):
+    """BEGIN IMMEDIATE: take the write lock up front, waiting (busy_timeout) for other crawls.
+
+    A deferred transaction that reads first and writes later fails at once with "database is
+    locked" when another process wrote in between; several crawls share one archive."""
+    if db.conn.in_transaction:
+        with db.atomic():  # a savepoint inside the caller's transaction
+            yield
+        return
+    db.conn.execute("begin immediate")
+    try:
+        yield
+    except BaseException:
+        db.rollback()
+        raise
+    db.conn.execute("commit")
 
 
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _field_kinds() -> tuple[dict[str, type], set[str]]:
-    """SQLite column types of the Record fields, and which of them are stored as JSON."""
-    columns, json_fields = {}, set()
-    for name, hint in typing.get_type_hints(Record).items():
-        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
-            hint = next(a for a in typing.get_args(hint) if a is not type(None))
-        origin = typing.get_origin(hint) or hint
-        if origin in (list, dict):
-            json_fields.add(name)
-            columns[name] = str
-        else:
-            columns[name] = hint if hint in (str, int, float) else str
-    return columns, json_fields
-
-
-RECORD_COLUMNS, JSON_FIELDS = _field_kinds()
 
 
 def record_row(record: Record) -> dict:
@@ -79,7 +97,78 @@ def row_record(row: dict) -> Record:
     for name in JSON_FIELDS:
         if isinstance(data.get(name), str):
             data[name] = json.loads(data[name])
+    if data.get("text_original") is None:  # pages keep it only where it differs from text
+        data["text_original"] = data.get("text") or ""
     return Record.from_dict(data)
+
+
+def encode_record(record: Record) -> bytes:
+    return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode_record_blob(blob: bytes, base: bytes | None = None) -> dict:
+    """A version's record (as a dict) from its `record` blob and, for a delta, its base's JSON."""
+    return json.loads(blobs.decompress(blob, base))
+
+
+def page_columns(record: Record) -> dict:
+    """The `pages` columns derived from a record, beside the record's own."""
+    row = record_row(record)
+    if row["text_original"] == row["text"]:
+        row["text_original"] = None
+    region = record.region or {}
+    names = [region.get(k) for k in ("province", "city", "county")]
+    row.update(
+        published_month=record.published_at[:7] if record.published_at else None,
+        region_code=region.get("code"),
+        region_name="".join(dict.fromkeys(n for n in names if n)) or None,
+    )
+    return row
+
+
+def store_body(db: sqlite_utils.Database, url: str, body: bytes) -> str:
+    """Keep a raw body once (content-addressed); returns its sha256."""
+    digest = hashlib.sha256(body).hexdigest()
+    if db.execute("select 1 from bodies where sha256 = ?", [digest]).fetchone():
+        return digest
+    # The page's newest self-contained body is the base a new capture is compressed against.
+    base = db.execute(
+        "select b.sha256, b.data from snapshots s join bodies b on b.sha256 = s.body_sha256 "
+        "where s.url = ? and b.base_sha256 is null order by s.id desc limit 1",
+        [url],
+    ).fetchone()
+    base_body = blobs.decompress(base[1]) if base else None
+    data, delta = blobs.compress_against(body, base_body)
+    insert(db, "bodies", {
+        "sha256": digest, "size": len(body), "compression": blobs.CODEC,
+        "base_sha256": base[0] if delta else None, "data": data,
+    })
+    return digest
+
+
+def add_version(db: sqlite_utils.Database, record: Record, *, version: int, previous: dict | None,
+                reason: str, extractor_version: str = EXTRACTOR_VERSION, **meta) -> int:
+    """Insert a version: the record compressed (against the page's newest self-contained version
+    when that pays), its main fields plain, and its diff from `previous` (a record dict)."""
+    keyframe = None
+    if previous is not None:
+        keyframe = db.execute(
+            "select id, record from versions where url = ? and record_base is null order by id desc limit 1",
+            [record.url],
+        ).fetchone()
+    base = blobs.decompress(keyframe[1]) if keyframe else None
+    blob, delta = blobs.compress_against(encode_record(record), base)
+    return insert(db, "versions", {
+        "url": record.url,
+        "version": version,
+        **{k: v for k, v in record_row(record).items() if k in VERSION_COLUMNS},
+        **meta,
+        "extractor_version": extractor_version,
+        "reason": reason,
+        "diff": record_diff(previous, record.to_dict()),
+        "record": blob,
+        "record_base": keyframe[0] if delta else None,
+    })
 
 
 class Archive:
@@ -89,10 +178,13 @@ class Archive:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.db.execute("PRAGMA busy_timeout = 30000")
+        # With WAL, NORMAL loses no committed transaction on a crash of the process (only on
+        # power loss), and spares an fsync per page.
+        self.db.execute("PRAGMA synchronous = NORMAL")
         for attempt in range(10):
             try:
                 self.db.enable_wal()
-                ensure_schema(self.db)
+                migrations.upgrade(self.db)
                 search_index.ensure_index(self.db)
                 break
             except sqlite3.OperationalError as exc:
@@ -132,7 +224,7 @@ class Archive:
         return {
             "pages_fetched": count("select count(*) from snapshots where crawl_run_id = ?"),
             "articles": count(
-                "select count(distinct url) from snapshots where crawl_run_id = ? and status < 400"
+                "select count(distinct url) from snapshots where crawl_run_id = ? and status between 1 and 399"
             ),
             "new_versions": count("select count(*) from versions where crawl_run_id = ?"),
             "failures": count("select count(*) from failures where crawl_run_id = ?"),
@@ -151,27 +243,50 @@ class Archive:
         site: str | None = None,
         crawl_run_id: int | None = None,
     ) -> int:
-        table = self.db["snapshots"]
-        table.insert(
-            {
-                "url": url,
-                "request_url": request_url or url,
-                "site": site,
-                "fetched_at": fetched_at or utcnow(),
-                "status": status,
-                "headers": json.dumps(headers, ensure_ascii=False),
-                "body": zlib.compress(body, 6),
-                "body_compression": "zlib",
-                "body_size": len(body),
-                "body_sha256": hashlib.sha256(body).hexdigest(),
-                "crawl_run_id": crawl_run_id,
-            }
-        )
-        return table.last_pk
+        with write_transaction(self.db):
+            digest = self.store_body(url, body)
+            return insert(
+                self.db,
+                "snapshots",
+                {
+                    "url": url,
+                    "request_url": request_url or url,
+                    "site": site,
+                    "fetched_at": fetched_at or utcnow(),
+                    "status": status,
+                    "headers": json.dumps(headers, ensure_ascii=False),
+                    "body_sha256": digest,
+                    "body_size": len(body),
+                    "crawl_run_id": crawl_run_id,
+                },
+            )
+
+    def store_body(self, url: str, body: bytes) -> str:
+        """Keep a raw body once (content-addressed); returns its sha256."""
+        return store_body(self.db, url, body)
+
+    def body(self, digest: str) -> bytes:
+        row = self.db.execute("select data, base_sha256 from bodies where sha256 = ?", [digest]).fetchone()
+        if row is None:
+            raise KeyError(f"no body {digest}")
+        data, base_digest = row
+        base = None
+        if base_digest:
+            base = blobs.decompress(self.db.execute("select data from bodies where sha256 = ?",
+                                                    [base_digest]).fetchone()[0])
+        return blobs.decompress(data, base)
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
-        row = self.db["snapshots"].get(snapshot_id)
-        return zlib.decompress(row["body"])
+        row = self.db.execute("select body_sha256 from snapshots where id = ?", [snapshot_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no snapshot {snapshot_id}")
+        return self.body(row[0])
+
+    def captures(self) -> Iterator[dict]:
+        """Every snapshot row in fetch order, headers as a dict (bodies through `snapshot_body`)."""
+        for row in self.db.query("select * from snapshots order by id"):
+            row["headers"] = json.loads(row["headers"] or "{}")
+            yield row
 
     def add_failure(
         self,
@@ -195,6 +310,40 @@ class Archive:
         )
         return table.last_pk
 
+    # --- page events -------------------------------------------------------
+    def _event(self, url: str, event: str, at: str, **fields) -> None:
+        insert(self.db, "page_events", {"url": url, "event": event, "at": at, **fields})
+
+    def mark_gone(self, url: str, *, status: int, fetched_at: str | None = None,
+                  snapshot_id: int | None = None, crawl_run_id: int | None = None) -> bool:
+        """A 404/410 for a page the archive has: mark it gone (never deleted). False if unknown."""
+        fetched_at = fetched_at or utcnow()
+        with write_transaction(self.db):
+            page = next(self.db.query("select status from pages where url = ?", [url]), None)
+            if page is None:
+                return False
+            update(self.db, "pages", "url", url, {"last_fetched": fetched_at})
+            if page["status"] != "gone":
+                update(self.db, "pages", "url", url, {"status": "gone", "gone_at": fetched_at})
+                self._event(url, "gone", fetched_at, snapshot_id=snapshot_id,
+                            crawl_run_id=crawl_run_id, detail=f"HTTP {status}")
+        return True
+
+    def note_redirect(self, request_url: str, url: str, *, fetched_at: str | None = None,
+                      snapshot_id: int | None = None, crawl_run_id: int | None = None) -> bool:
+        """An archived page that now redirects elsewhere has moved; True when that is news."""
+        if request_url == url:
+            return False
+        fetched_at = fetched_at or utcnow()
+        with write_transaction(self.db):
+            page = next(self.db.query("select moved_to from pages where url = ?", [request_url]), None)
+            if page is None or page["moved_to"] == url:
+                return False
+            update(self.db, "pages", "url", request_url, {"moved_to": url, "status": "moved", "last_fetched": fetched_at})
+            self._event(request_url, "moved", fetched_at, snapshot_id=snapshot_id,
+                        crawl_run_id=crawl_run_id, detail=url)
+        return True
+
     # --- versions ----------------------------------------------------------
     def add_record(
         self,
@@ -204,65 +353,94 @@ class Archive:
         site: str | None = None,
         snapshot_id: int | None = None,
         crawl_run_id: int | None = None,
+        reason: str = "crawl",
     ) -> int | None:
-        """Archive a record; returns the new version's id, or None when the page is unchanged."""
+        """Archive a record; returns the new version's id, or None when the page is unchanged.
+
+        `reason="reprocess"` is a re-extraction of a stored capture: it may add a version but
+        says nothing about the page being live, so it leaves the page's state alone.
+        """
         fetched_at = fetched_at or utcnow()
         if record.content_hash is None:
             record.content_hash = compute_content_hash(record)
-        pages = self.db["pages"]
-        with self.db.conn:
-            current = next(
-                self.db.query(
-                    "select content_hash, version_count from pages where url = ?", [record.url]
-                ),
-                None,
-            )
+        fetched = reason == "crawl"
+        with write_transaction(self.db):
+            current = next(self.db.query("select * from pages where url = ?", [record.url]), None)
+            if current and fetched and current["status"] in ("gone", "moved"):
+                update(self.db, "pages", "url", record.url, {"status": "live", "gone_at": None, "moved_to": None})
+                self._event(record.url, "back", fetched_at, snapshot_id=snapshot_id, crawl_run_id=crawl_run_id)
             if current and current["content_hash"] == record.content_hash:
-                pages.update(record.url, {"last_fetched": fetched_at})
+                if fetched:
+                    update(self.db, "pages", "url", record.url, {"last_fetched": fetched_at})
                 return None
-            row = record_row(record)
-            version_number = (current["version_count"] if current else 0) + 1
-            versions = self.db["versions"]
-            versions.insert(
-                {
-                    **row,
-                    "version": version_number,
-                    "site": site,
-                    "fetched_at": fetched_at,
-                    "snapshot_id": snapshot_id,
-                    "crawl_run_id": crawl_run_id,
-                    "extractor_version": EXTRACTOR_VERSION,
-                }
-            )
-            version_id = versions.last_pk
-            page = {
-                **row,
-                "site": site,
-                "last_fetched": fetched_at,
-                "last_changed": fetched_at,
-                "latest_version_id": version_id,
-                "version_count": version_number,
-            }
-            if current:
-                pages.update(record.url, page)
-            else:
-                pages.insert({**page, "first_seen": fetched_at})
-            self._link_duplicate(record.url, record.simhash)
-            search_index.index_page(self.db, record.url, record.title, record.text)
+            version_id = self._add_version(record, current, fetched_at=fetched_at, site=site,
+                                           snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, reason=reason)
+            self._update_page(record, current, version_id, fetched_at=fetched_at, site=site, fetched=fetched)
+            self._event(record.url, "changed" if current else "first_seen", fetched_at, version_id=version_id,
+                        snapshot_id=snapshot_id, crawl_run_id=crawl_run_id,
+                        detail="reprocess" if reason == "reprocess" else None)
         return version_id
+
+    def _add_version(self, record: Record, current: dict | None, *, reason: str, **meta) -> int:
+        return add_version(
+            self.db, record, reason=reason, **meta,
+            version=(current["version_count"] if current else 0) + 1,
+            previous=row_record(current).to_dict() if current else None,
+        )
+
+    def _update_page(self, record: Record, current: dict | None, version_id: int, *,
+                     fetched_at: str, site: str | None, fetched: bool) -> None:
+        page = {
+            **page_columns(record),
+            "site": site,
+            "last_changed": fetched_at,
+            "latest_version_id": version_id,
+            "version_count": (current["version_count"] if current else 0) + 1,
+        }
+        if fetched:
+            page["last_fetched"] = fetched_at
+        if current:
+            page_id = current["page_id"]
+            update(self.db, "pages", "url", record.url, page)
+            search_index.remove_page(self.db, page_id, current["title"], current["text"])
+        else:
+            page_id = self.db.execute("select coalesce(max(page_id), 0) + 1 from pages").fetchone()[0]
+            insert(self.db, "pages", {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at,
+                                      "last_fetched": fetched_at})
+        search_index.add_page(self.db, page_id, record.title, record.text)
+        self._link_duplicate(record.url, record.simhash)
+
+    def version_record(self, version_id: int) -> Record:
+        row = self.db.execute("select record, record_base from versions where id = ?", [version_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no version {version_id}")
+        blob, base_id = row
+        base = None
+        if base_id:
+            base = blobs.decompress(self.db.execute("select record from versions where id = ?",
+                                                    [base_id]).fetchone()[0])
+        return Record.from_dict(decode_record_blob(blob, base))
+
+    def iter_versions(self) -> Iterator[dict]:
+        """Every version in id order: its metadata and its `record` (a Record)."""
+        columns = "id, url, version, fetched_at, site, snapshot_id, crawl_run_id, extractor_version, reason"
+        for row in self.db.query(f"select {columns} from versions order by id"):
+            row["version_id"] = row.pop("id")
+            row["record"] = self.version_record(row["version_id"])
+            yield row
 
     def search(self, query: str, limit: int = 20) -> list[dict]:
         return search_index.search(self.db, query, limit)
 
     def _link_duplicate(self, url: str, simhash: str | None) -> None:
         """Index the page's SimHash bands and point `duplicate_of` at the earliest near-identical page."""
-        bands = self.db["simhash_bands"]
-        bands.delete_where("url = ?", [url])
+        self.db.execute("delete from simhash_bands where url = ?", [url])
         duplicate, distance = None, None
         if simhash:
             value = int(simhash, 16)
             keys = [(band, value >> (8 * band) & 0xFF) for band in range(SIMHASH_BANDS)]
-            bands.insert_all([{"url": url, "band": b, "value": v} for b, v in keys])
+            self.db.conn.executemany("insert into simhash_bands (url, band, value) values (?, ?, ?)",
+                                     [(url, b, v) for b, v in keys])
             where = " or ".join("(b.band = ? and b.value = ?)" for _ in keys)
             candidates = self.db.query(
                 f"select distinct p.url, p.simhash, p.first_seen from simhash_bands b join pages p on p.url = b.url "
@@ -276,124 +454,8 @@ class Archive:
                     best = (bits, row["first_seen"], row["url"])
             if best:
                 distance, duplicate = best[0], best[2]
-        self.db["pages"].update(url, {"duplicate_of": duplicate, "duplicate_distance": distance})
+        update(self.db, "pages", "url", url, {"duplicate_of": duplicate, "duplicate_distance": distance})
 
     def latest_record(self, url: str) -> Record | None:
         row = next(self.db.query("select * from pages where url = ?", [url]), None)
         return row_record(row) if row else None
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create the tables, or add the columns a newer Record has to an older archive."""
-    record_columns = dict(RECORD_COLUMNS)
-    tables = {
-        "crawl_runs": (
-            {
-                "id": int,
-                "spider": str,
-                "site": str,
-                "start_urls": str,
-                "started_at": str,
-                "finished_at": str,
-                "status": str,
-                "pages_fetched": int,
-                "articles": int,
-                "new_versions": int,
-                "failures": int,
-                "extractor_version": str,
-            },
-            "id",
-        ),
-        "snapshots": (
-            {
-                "id": int,
-                "url": str,
-                "request_url": str,
-                "site": str,
-                "fetched_at": str,
-                "status": int,
-                "headers": str,
-                "body": bytes,
-                "body_compression": str,
-                "body_size": int,
-                "body_sha256": str,
-                "crawl_run_id": int,
-            },
-            "id",
-        ),
-        "versions": (
-            {
-                "id": int,
-                "url": str,
-                "version": int,
-                "site": str,
-                "fetched_at": str,
-                **{k: v for k, v in record_columns.items() if k != "url"},
-                "snapshot_id": int,
-                "crawl_run_id": int,
-                "extractor_version": str,
-            },
-            "id",
-        ),
-        "pages": (
-            {
-                "url": str,
-                "site": str,
-                "first_seen": str,
-                "last_fetched": str,
-                "last_changed": str,
-                "version_count": int,
-                "latest_version_id": int,
-                **{k: v for k, v in record_columns.items() if k != "url"},
-                "duplicate_of": str,
-                "duplicate_distance": int,
-            },
-            "url",
-        ),
-        "simhash_bands": ({"url": str, "band": int, "value": int}, None),
-        "failures": (
-            {
-                "id": int,
-                "url": str,
-                "stage": str,
-                "error": str,
-                "at": str,
-                "snapshot_id": int,
-                "crawl_run_id": int,
-            },
-            "id",
-        ),
-    }
-    foreign_keys = {
-        "snapshots": [("crawl_run_id", "crawl_runs", "id")],
-        "versions": [
-            ("snapshot_id", "snapshots", "id"),
-            ("crawl_run_id", "crawl_runs", "id"),
-        ],
-        "pages": [("latest_version_id", "versions", "id")],
-        "failures": [
-            ("snapshot_id", "snapshots", "id"),
-            ("crawl_run_id", "crawl_runs", "id"),
-        ],
-    }
-    for name, (columns, pk) in tables.items():
-        table = db[name]
-        if not table.exists():
-            table.create(columns, pk=pk, foreign_keys=foreign_keys.get(name)) if pk else table.create(columns)
-        else:
-            existing = table.columns_dict
-            for column, column_type in columns.items():
-                if column not in existing:
-                    table.add_column(column, column_type)
-    for table, columns in (
-        ("versions", ["url", "id"]),
-        ("snapshots", ["url"]),
-        ("snapshots", ["crawl_run_id"]),
-        ("failures", ["url"]),
-        ("versions", ["crawl_run_id"]),
-        ("pages", ["site"]),
-        ("pages", ["duplicate_of"]),
-        ("simhash_bands", ["band", "value"]),
-        ("simhash_bands", ["url"]),
-    ):
-        db[table].create_index(columns, if_not_exists=True)

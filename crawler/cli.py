@@ -165,16 +165,38 @@ def crawl(db, sites, urls, all_sites, sites_dirs, log_level):
 @db_option
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-def browse(db, port, host):
-    """Open the archive in Datasette, with the project's metadata."""
+@click.option("--live", is_flag=True,
+              help="For an archive a crawl is still writing: serve it as it changes (read-only), "
+                   "instead of as an immutable file.")
+def browse(db, port, host, live):
+    """Open the archive in Datasette (read-only): Chinese search, diffs, canned queries."""
+    import hashlib
+    import sqlite3
+
     from archive.datasette import metadata_for
 
-    if not Path(db).exists():
+    path = Path(db)
+    if not path.is_file():
         raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
-    metadata = Path(tempfile.mkdtemp(prefix="govnews-")) / "metadata.json"
-    metadata.write_text(json.dumps(metadata_for(db), ensure_ascii=False), encoding="utf-8")
-    args = [sys.executable, "-m", "datasette", "serve", db, "--metadata", str(metadata),
-            "--host", host, "--port", str(port)]
+    if not live:
+        # An immutable open reads the main file only: move what the WAL holds into it first.
+        try:
+            with sqlite3.connect(path, timeout=10) as conn:
+                busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise click.ClickException(f"{db} is not a readable SQLite archive: {exc}") from exc
+        if busy or (wal_pages != -1 and moved < wal_pages):
+            raise click.ClickException(
+                f"{db} is being written (its WAL could not be checkpointed): serve it with --live"
+            )
+    folder = Path(tempfile.gettempdir()) / ("govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12])
+    folder.mkdir(exist_ok=True)
+    metadata = folder / "metadata.json"
+    metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+    args = [sys.executable, "-m", "datasette", "serve", *([str(path)] if live else ["-i", str(path)]),
+            "--metadata", str(metadata), "--host", host, "--port", str(port)]
+    click.echo(f"Serving {path} {'live' if live else 'immutable'} at http://{host}:{port}/{path.stem}", err=True)
     os.execv(sys.executable, args)
 
 
@@ -194,6 +216,48 @@ def search(db, query, limit):
     if not rows:
         click.echo(f"no page matches {query!r}", err=True)
         sys.exit(1)
+
+
+from archive.export import export_command  # noqa: E402
+
+cli.add_command(export_command)
+
+
+@cli.command()
+@db_option
+@click.option("--site", help="Only this site's captures.")
+@click.option("--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra folder of site configs (their region hints are used again).")
+def reprocess(db, site, sites_dirs):
+    """Re-extract stored captures with the current code; a version is added only where a record changed."""
+    from archive.reprocess import reprocess as run
+    from crawler.sites import all_sites
+
+    archive = _open_existing(db)
+    configs = {s.name: s.to_dict() for s in all_sites(sites_dirs)}
+    report = run(archive, site=site, site_configs=configs)
+    for url, error in report.errors.items():
+        click.echo(f"failed: {url}: {error}", err=True)
+    click.echo(report.summary())
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+def stats(db, as_json):
+    """What the archive holds, and its size per version."""
+    from archive.stats import archive_stats, format_stats
+
+    numbers = archive_stats(_open_existing(db))
+    click.echo(json.dumps(numbers, indent=2) if as_json else format_stats(numbers))
+
+
+def _open_existing(db: str):
+    from archive.store import Archive
+
+    if not Path(db).exists():
+        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
+    return Archive(db)
 
 
 if __name__ == "__main__":

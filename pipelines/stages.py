@@ -12,7 +12,7 @@ import weakref
 
 from scrapy import signals
 
-from archive.store import Archive
+from archive.store import GONE_STATUSES, Archive
 from crawler.items import PageItem
 from pipelines.enrich import enrich
 from pipelines.errors import ExtractionError
@@ -128,7 +128,13 @@ class ArchivePipeline(_Stage):
         self.archive = archive_for(self.crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
-        if item.failure is not None:
+        where = {"fetched_at": item.fetched_at, "snapshot_id": item.snapshot_id, "crawl_run_id": item.crawl_run_id}
+        if item.request_url and self.archive.note_redirect(item.request_url, item.url, **where):
+            self.crawler.stats.inc_value("govnews/moved")
+        if item.status in GONE_STATUSES and self.archive.mark_gone(item.url, status=item.status, **where):
+            # A page the archive has answers 404/410: an event of its timeline, not a failure.
+            self.crawler.stats.inc_value("govnews/gone")
+        elif item.failure is not None:
             self.archive.add_failure(
                 url=item.url,
                 stage=item.failure["stage"],

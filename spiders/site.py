@@ -84,7 +84,8 @@ class SiteSpider(scrapy.Spider):
     def parse_article(self, response: Response):
         yield PageItem(
             url=response.url,
-            request_url=response.request.url if response.request else response.url,
+            # After redirects, the first URL asked for (the one the list linked to).
+            request_url=(response.meta.get("redirect_urls") or [response.url])[0],
             status=response.status,
             headers=response_headers(response),
             body=response.body,

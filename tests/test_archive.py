@@ -4,7 +4,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-from archive.store import Archive
+import pytest
+
+from archive.schema import SCHEMA_VERSION, VERSION_COLUMNS
+from archive.store import EXTRACTOR_VERSION, Archive
 from crawler.record import Record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -24,10 +27,40 @@ def make_record(**changes) -> Record:
 
 def test_new_archive_has_the_tables_and_a_column_for_every_record_field(tmp_path):
     archive = Archive(tmp_path / "a.db")
-    assert {"pages", "versions", "snapshots", "crawl_runs", "failures"} <= set(archive.db.table_names())
+    assert {"pages", "versions", "snapshots", "bodies", "page_events", "crawl_runs", "failures"} <= set(
+        archive.db.table_names())
     fields = {f.name for f in dataclasses.fields(Record)}
-    assert fields <= set(archive.db["versions"].columns_dict) | {"url"}
     assert fields <= set(archive.db["pages"].columns_dict)
+    assert set(VERSION_COLUMNS) | {"record", "diff", "extractor_version"} <= set(archive.db["versions"].columns_dict)
+    assert archive.db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_version_keeps_the_whole_record_compressed_and_its_diff(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    first = make_record(people=[{"name": "张书杰", "title": "区委书记"}], text_original="原文")
+    v1 = archive.add_record(first, site="weidu")
+    edited = "4月29日，全区领导干部会议召开。\n区委书记张书杰讲话，要求倒排工期。\n新增一段。"
+    second = make_record(text=edited, text_original=edited)
+    v2 = archive.add_record(second, site="weidu")
+    assert archive.version_record(v1) == first and archive.version_record(v2) == second
+    rows = {r["id"]: r for r in archive.db.query("select * from versions")}
+    assert rows[v1]["diff"] is None and rows[v1]["extractor_version"] == EXTRACTOR_VERSION
+    assert rows[v2]["diff"].splitlines() == ["~ 区委书记张书杰讲话{+，要求倒排工期+}。", "+ 新增一段。"]
+    assert isinstance(rows[v2]["record"], bytes) and rows[v2]["title"] == first.title
+    # pages keep text_original only where it differs from text
+    page = archive.db["pages"].get(first.url)
+    assert page["text_original"] is None and archive.latest_record(first.url).text_original == second.text
+
+
+def test_a_near_identical_version_is_stored_as_a_small_delta(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    text = "\n".join(f"第{i}段：区委书记张书杰强调，要坚持项目为王，抓好重点项目建设。" for i in range(200))
+    v1 = archive.add_record(make_record(text=text))
+    v2 = archive.add_record(make_record(text=text + "\n新增一段。"))
+    sizes = {r["id"]: (r["size"], r["record_base"]) for r in
+             archive.db.query("select id, length(record) as size, record_base from versions")}
+    assert sizes[v2][1] == v1 and sizes[v2][0] < sizes[v1][0] / 5
+    assert archive.version_record(v2).text.endswith("新增一段。")
 
 
 def test_unchanged_record_adds_no_version_and_a_change_adds_exactly_one(tmp_path):
@@ -38,8 +71,9 @@ def test_unchanged_record_adds_no_version_and_a_change_adds_exactly_one(tmp_path
     enriched = archive.add_record(make_record(keywords=["营商环境"]), site="weidu")
     changed = archive.add_record(make_record(text="4月29日，会议召开。"), site="weidu")
     assert first and changed and again is None and enriched is None
-    versions = list(archive.db.query("select version, text from versions order by id"))
+    versions = list(archive.db.query("select version, id from versions order by id"))
     assert [v["version"] for v in versions] == [1, 2]
+    assert archive.version_record(versions[0]["id"]).text == make_record().text
     page = archive.db["pages"].get("http://example.gov.cn/t20200430_1.html")
     assert page["version_count"] == 2
     assert page["latest_version_id"] == changed
@@ -149,3 +183,116 @@ def test_an_archive_made_before_the_index_gets_it_on_opening(tmp_path):
     archive.db.execute(f"drop table {FTS_TABLE}")
     archive.close()
     assert [r["url"] for r in Archive(tmp_path / "a.db").search("书记")] == ["http://x.gov.cn/1.html"]
+
+
+def test_identical_bodies_are_stored_once_and_a_changed_capture_as_a_delta(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    page = (REPO / "crawler/demo/sites/weidu/zwxx/wdyw/202004/t20200430_1234567.html").read_bytes()
+    edited = page.replace("会议".encode("gbk"), "大会".encode("gbk"), 1)
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+    url = "http://www.weidu.gov.cn/zwxx/wdyw/202004/t20200430_1234567.html"
+    ids = [archive.add_snapshot(url=url, status=200, headers={}, body=body) for body in (page, page, edited)]
+    ids.append(archive.add_snapshot(url="http://x.gov.cn/a.png", status=200, headers={}, body=png))
+    ids.append(archive.add_snapshot(url="http://x.gov.cn/b", status=0, headers={}, body=b""))
+    assert [archive.snapshot_body(i) for i in ids] == [page, page, edited, png, b""]
+    bodies = {r["sha256"]: r for r in archive.db.query("select sha256, size, base_sha256, length(data) as stored from bodies")}
+    assert len(bodies) == 4  # the repeated capture is stored once
+    first, second = (archive.db["snapshots"].get(i)["body_sha256"] for i in ids[1:3])
+    assert bodies[second]["base_sha256"] == first
+    assert bodies[second]["stored"] < bodies[first]["stored"] / 4
+
+
+def test_a_page_has_a_timeline_first_seen_changed_gone_back_moved(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    url = make_record().url
+    archive.add_record(make_record(), fetched_at="2026-10-01T00:00:00+00:00")
+    archive.add_record(make_record(title="新标题"), fetched_at="2026-10-02T00:00:00+00:00")
+    assert archive.mark_gone(url, status=404, fetched_at="2026-10-03T00:00:00+00:00")
+    assert archive.mark_gone(url, status=404, fetched_at="2026-10-04T00:00:00+00:00")  # still gone: no new event
+    assert not archive.mark_gone("http://x.gov.cn/never-seen.html", status=404)
+    page = archive.db["pages"].get(url)
+    assert (page["status"], page["gone_at"]) == ("gone", "2026-10-03T00:00:00+00:00")
+    assert archive.db["versions"].count == 2  # gone is a state, never a deletion
+    # A re-extraction says nothing about the page being back.
+    archive.add_record(make_record(title="重新抽取"), fetched_at="2026-10-02T00:00:00+00:00", reason="reprocess")
+    assert archive.db["pages"].get(url)["status"] == "gone"
+    archive.add_record(make_record(title="重新抽取"), fetched_at="2026-10-05T00:00:00+00:00")  # the page is back
+    assert archive.note_redirect(url, "http://example.gov.cn/new/1.html", fetched_at="2026-10-06T00:00:00+00:00")
+    assert not archive.note_redirect(url, "http://example.gov.cn/new/1.html")
+    events = [(e["event"], e["at"][:10], e["detail"]) for e in
+              archive.db.query("select * from page_events where url = ? order by id", [url])]
+    assert events == [
+        ("first_seen", "2026-10-01", None), ("changed", "2026-10-02", None), ("gone", "2026-10-03", "HTTP 404"),
+        ("changed", "2026-10-02", "reprocess"), ("back", "2026-10-05", None),
+        ("moved", "2026-10-06", "http://example.gov.cn/new/1.html"),
+    ]
+    page = archive.db["pages"].get(url)
+    assert (page["status"], page["moved_to"]) == ("moved", "http://example.gov.cn/new/1.html")
+
+
+OLD_ARCHIVE = REPO / "tests" / "fixtures" / "archives" / "govnews-0.1.0.db"
+
+
+def _old_contents(path: Path) -> dict:
+    """What a 0.1 archive holds, read with plain sqlite3: bodies, records, pages."""
+    import zlib
+
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    bodies = {r["id"]: zlib.decompress(r["body"]) for r in conn.execute("select id, body from snapshots")}
+    versions = {r["id"]: dict(r) for r in conn.execute("select * from versions")}
+    pages = {r["url"]: dict(r) for r in conn.execute("select * from pages")}
+    conn.close()
+    return {"bodies": bodies, "versions": versions, "pages": pages}
+
+
+def test_an_archive_written_by_govnews_0_1_upgrades_in_place_without_loss(tmp_path):
+    from archive.store import row_record
+
+    path = tmp_path / "old.db"
+    path.write_bytes(OLD_ARCHIVE.read_bytes())
+    before = _old_contents(path)
+    assert sqlite3.connect(path).execute("pragma user_version").fetchone()[0] == 0
+    archive = Archive(path)
+    db = archive.db
+    assert db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+    # every capture, byte for byte, under its old id
+    assert {i: archive.snapshot_body(i) for i in before["bodies"]} == before["bodies"]
+    assert db["bodies"].count < len(before["bodies"])  # re-crawled identical pages: stored once
+    # every version, with its old id, number, time and extractor version, its record whole
+    for vid, old in before["versions"].items():
+        new = db["versions"].get(vid)
+        assert (new["url"], new["version"], new["fetched_at"], new["extractor_version"]) == (
+            old["url"], old["version"], old["fetched_at"], old["extractor_version"])
+        assert archive.version_record(vid) == row_record(old)
+    edited = next(v for v in db["versions"].rows if v["version"] == 2)
+    assert "{+他要求，要倒排工期、挂图作战。+}" in edited["diff"]
+    for url, old in before["pages"].items():
+        assert archive.latest_record(url) == row_record(old)
+        assert db["pages"].get(url)["version_count"] == old["version_count"]
+    # the timeline the history implies: the edit, and the article deleted before the second crawl
+    events = {(e["event"], e["url"].rsplit("/", 1)[1]) for e in db["page_events"].rows if e["event"] != "first_seen"}
+    assert events == {("changed", "t20200508_1235874.html"), ("gone", "t20200512_1131207.shtml")}
+    assert sum(1 for e in db["page_events"].rows if e["event"] == "first_seen") == len(before["pages"])
+    assert [r["title"] for r in archive.search("项目建设 调研")]
+    event_count = db["page_events"].count
+    archive.close()
+    # Opening again changes nothing.
+    again = Archive(path)
+    assert again.db["page_events"].count == event_count and again.db["versions"].count == 21
+
+
+def test_an_upgrade_that_fails_leaves_the_old_archive_as_it_was(tmp_path):
+    path = tmp_path / "old.db"
+    path.write_bytes(OLD_ARCHIVE.read_bytes())
+    conn = sqlite3.connect(path)
+    conn.execute("update snapshots set body = x'00ff00ff' where id = 7")  # a damaged capture
+    conn.commit()
+    conn.close()
+    with pytest.raises(Exception, match="(?i)error|invalid|incorrect"):
+        Archive(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("pragma user_version").fetchone()[0] == 0
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    assert {"snapshots", "versions", "pages"} <= tables and not {"bodies", "_old_snapshots"} & tables
+    assert conn.execute("select count(*) from versions").fetchone()[0] == 21

@@ -149,3 +149,37 @@ def test_render_browser_sends_a_site_through_chromium(demo_server, tmp_path):
     assert "scrapy-playwright/request_count" in output or "playwright/request_count" in output
     expected = next(e for e in expected_records() if e["site"] == "jincheng")
     assert page_row(db, site.url(expected["path"]))["title"] == expected["title"]
+
+
+def test_a_withdrawn_page_is_marked_gone_a_moved_one_moved_and_a_restored_one_back(demo_server, sites_copy, tmp_path):
+    db_path = tmp_path / "archive.db"
+    site = demo_server.sites["jincheng"]
+    root = sites_copy / "jincheng"
+    crawl = lambda: scrapy_crawl("-a", f"url={site.list_url}", db=db_path)  # noqa: E731
+    crawl()
+    withdrawn, moved = "/zwgk/jcyw/202005/t20200512_1131207.shtml", "/zwgk/jcyw/202005/t20200509_1130452.shtml"
+    new_home = "/zwgk/jcyw/2020/t20200509_1130452.shtml"
+    saved = (root / withdrawn.lstrip("/")).read_bytes()
+    (root / withdrawn.lstrip("/")).unlink()  # the list still links it: it answers 404
+    (root / new_home.lstrip("/")).parent.mkdir(parents=True)
+    (root / moved.lstrip("/")).rename(root / new_home.lstrip("/"))
+    (root / ".redirects").write_text(f"{moved} {new_home}\n", encoding="utf-8")
+    crawl()
+
+    db = sqlite_utils.Database(db_path)
+    events = {(e["event"], e["url"], e["detail"]) for e in db.query("select * from page_events where crawl_run_id = 2")}
+    assert events == {
+        ("gone", site.url(withdrawn), "HTTP 404"),
+        ("moved", site.url(moved), site.url(new_home)),
+        ("first_seen", site.url(new_home), None),
+    }
+    gone = db["pages"].get(site.url(withdrawn))
+    assert gone["status"] == "gone" and gone["gone_at"] and gone["version_count"] == 1  # kept, not deleted
+    assert db["pages"].get(site.url(moved))["moved_to"] == site.url(new_home)
+    assert db["failures"].count == 0  # a known page's 404 is an event of its timeline, not a failure
+
+    (root / withdrawn.lstrip("/")).write_bytes(saved)
+    crawl()
+    assert [e["event"] for e in db.query("select event from page_events where crawl_run_id = 3")] == ["back"]
+    assert db["pages"].get(site.url(withdrawn))["status"] == "live"
+    assert db["versions"].count == len(site.manifest["articles"]) + 1  # only the moved page's new URL

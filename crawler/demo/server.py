@@ -30,6 +30,24 @@ class _SiteHandler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".shtml": "text/html", ".htm": "text/html", ".html": "text/html"}
 
+    def send_head(self):
+        # A site's `.redirects` file ("OLD_PATH NEW_PATH" a line) moves pages, as CMS migrations do.
+        target = self._redirects().get(self.path.split("?", 1)[0])
+        if target:
+            self.send_response(301)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        return super().send_head()
+
+    def _redirects(self) -> dict[str, str]:
+        path = Path(self.directory) / ".redirects"
+        if not path.exists():
+            return {}
+        pairs = (line.split() for line in path.read_text(encoding="utf-8").splitlines())
+        return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
     def guess_type(self, path):
         kind = super().guess_type(path)
         if kind == "text/html" and self.charset:

@@ -1,0 +1,127 @@
+"""The archive's tables, and the migrations that bring an older archive up to date.
+
+The schema version is SQLite's ``PRAGMA user_version``: 0 is an archive written by
+govnews 0.1 (or a new, empty file), 2 is this release.  Opening an archive runs the
+migrations it lacks, in one transaction each, so an interrupted upgrade leaves the
+archive as it was.  Columns for new Record fields are added in place on every open.
+"""
+from __future__ import annotations
+
+import types
+import typing
+
+import sqlite_utils
+
+from crawler.record import Record
+
+SCHEMA_VERSION = 2
+
+# Record fields kept as plain columns of `versions` (the whole record is in its `record` blob).
+VERSION_COLUMNS = ("title", "published_at", "source", "author", "editor", "channel", "content_hash")
+
+
+def _field_kinds() -> tuple[dict[str, type], set[str]]:
+    """SQLite column types of the Record fields, and which of them are stored as JSON."""
+    columns, json_fields = {}, set()
+    for name, hint in typing.get_type_hints(Record).items():
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        origin = typing.get_origin(hint) or hint
+        if origin in (list, dict):
+            json_fields.add(name)
+            columns[name] = str
+        else:
+            columns[name] = hint if hint in (str, int, float) else str
+    return columns, json_fields
+
+
+RECORD_COLUMNS, JSON_FIELDS = _field_kinds()
+
+
+def tables() -> dict[str, tuple[dict, str | None, list]]:
+    """name → (columns, primary key, foreign keys) of schema version 2."""
+    record = {k: v for k, v in RECORD_COLUMNS.items() if k != "url"}
+    return {
+        "crawl_runs": ({
+            "id": int, "spider": str, "site": str, "start_urls": str, "started_at": str,
+            "finished_at": str, "status": str, "pages_fetched": int, "articles": int,
+            "new_versions": int, "failures": int, "extractor_version": str,
+        }, "id", []),
+        "bodies": ({
+            "sha256": str, "size": int, "compression": str, "base_sha256": str, "data": bytes,
+        }, "sha256", []),
+        "snapshots": ({
+            "id": int, "url": str, "request_url": str, "site": str, "fetched_at": str,
+            "status": int, "headers": str, "body_sha256": str, "body_size": int, "crawl_run_id": int,
+        }, "id", [("crawl_run_id", "crawl_runs", "id"), ("body_sha256", "bodies", "sha256")]),
+        "versions": ({
+            "id": int, "url": str, "version": int, "site": str, "fetched_at": str,
+            **{k: RECORD_COLUMNS[k] for k in VERSION_COLUMNS},
+            "extractor_version": str, "reason": str, "snapshot_id": int, "crawl_run_id": int,
+            "diff": str, "record": bytes, "record_base": int,
+        }, "id", [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
+        "pages": ({
+            "url": str, "page_id": int, "site": str, "status": str, "first_seen": str,
+            "last_fetched": str, "last_changed": str, "gone_at": str, "moved_to": str,
+            "version_count": int, "latest_version_id": int, "published_month": str,
+            "region_code": str, "region_name": str,
+            **record,
+            "duplicate_of": str, "duplicate_distance": int,
+        }, "url", [("latest_version_id", "versions", "id")]),
+        "page_events": ({
+            "id": int, "url": str, "event": str, "at": str, "version_id": int,
+            "snapshot_id": int, "crawl_run_id": int, "detail": str,
+        }, "id", [("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
+        "simhash_bands": ({"url": str, "band": int, "value": int}, None, []),
+        "archive_meta": ({"key": str, "value": str}, "key", []),
+        "failures": ({
+            "id": int, "url": str, "stage": str, "error": str, "at": str,
+            "snapshot_id": int, "crawl_run_id": int,
+        }, "id", [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
+    }
+
+
+INDEXES = (
+    ("versions", ["url", "id"]),
+    ("versions", ["crawl_run_id"]),
+    ("snapshots", ["url"]),
+    ("snapshots", ["crawl_run_id"]),
+    ("snapshots", ["body_sha256"]),
+    ("failures", ["url"]),
+    ("pages", ["site"]),
+    ("pages", ["duplicate_of"]),
+    ("pages", ["published_month"]),
+    ("pages", ["region_code"]),
+    ("page_events", ["url", "at"]),
+    ("page_events", ["event", "at"]),
+    ("simhash_bands", ["band", "value"]),
+    ("simhash_bands", ["url"]),
+)
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    for name, (columns, pk, foreign_keys) in tables().items():
+        table = db[name]
+        if not table.exists():
+            table.create(columns, pk=pk, foreign_keys=foreign_keys or None) if pk else table.create(columns)
+    db["pages"].create_index(["page_id"], unique=True, if_not_exists=True)
+    for name, columns in INDEXES:
+        db[name].create_index(columns, if_not_exists=True)
+
+
+def add_missing_columns(db: sqlite_utils.Database) -> None:
+    """A Record field added since the archive was made becomes a new column of `pages`."""
+    for name, (columns, _, _) in tables().items():
+        table = db[name]
+        existing = table.columns_dict
+        for column, column_type in columns.items():
+            if column not in existing:
+                table.add_column(column, column_type)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("pragma user_version").fetchone()[0]
+
+
+def set_schema_version(db: sqlite_utils.Database, version: int) -> None:
+    db.execute(f"pragma user_version = {int(version)}")

@@ -1,0 +1,352 @@
+"""`govnews export`: JSON Lines and WARC, read back with warcio's own reader and command-line tools."""
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.export import export_jsonl, export_warc, response_headers, warc_date
+from archive.store import Archive
+from conftest import BIN, REPO
+from crawler.cli import cli
+from crawler.record import Record
+
+TITLE = "济阳区召开重点项目建设推进会"
+TEXT = "张书杰主持会议并讲话。\n会议强调，要加快项目建设进度。"
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(range(256))
+GBK_HTML = "<html><head><title>卫东区新闻</title></head><body><p>卫东区召开安全生产会议。</p></body></html>".encode("gbk")
+UTF8_HTML = f"<html><head><title>{TITLE}</title></head><body><p>{TEXT}</p></body></html>".encode("utf-8")
+SAME = b"<html><body><p>\xe5\x90\x8c\xe4\xb8\x80\xe4\xb8\xaa\xe9\xa1\xb5\xe9\x9d\xa2</p></body></html>"
+BASE = "http://www.example.gov.cn"
+
+
+def copy_db(source, target):
+    """A copy of a (WAL-mode) SQLite archive, so exporting cannot touch the original."""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(f"{source}{suffix}"):
+            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+    return target
+
+
+@pytest.fixture
+def demo_copy(demo_archive, tmp_path):
+    return copy_db(demo_archive["db"], tmp_path / "demo.db")
+
+
+@pytest.fixture
+def edge_db(tmp_path):
+    """Captures the demo crawl never makes: 404, binary, GBK, a failed fetch, repeats, a redirect."""
+    path = tmp_path / "edge.db"
+    archive = Archive(path)
+    run = archive.start_run("site", "edge", [f"{BASE}/news/"])
+
+    def capture(url, status, headers, body, at, **extra):
+        return archive.add_snapshot(url=url, status=status, headers=headers, body=body,
+                                    fetched_at=f"2024-03-0{at}T10:00:00+08:00", site="edge",
+                                    crawl_run_id=run, **extra)
+
+    def version(url, snapshot_id, at, **fields):
+        archive.add_record(Record(url=url, **fields), fetched_at=f"2024-03-0{at}T10:00:00+08:00",
+                           site="edge", snapshot_id=snapshot_id, crawl_run_id=run)
+
+    gzipped = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip",
+               "Transfer-Encoding": "chunked", "Content-Length": "123", "Server": "nginx"}
+    ok = capture(f"{BASE}/news/1.html?id=7&p=1", 200, gzipped, UTF8_HTML, 1)
+    version(f"{BASE}/news/1.html?id=7&p=1", ok, 1, title=TITLE, text=TEXT)
+    missing = capture(f"{BASE}/news/gone.html", 404, {"Content-Type": "text/html"}, b"<h1>404 Not Found</h1>", 2)
+    archive.add_failure(url=f"{BASE}/news/gone.html", stage="fetch", error="HTTP 404",
+                        snapshot_id=missing, crawl_run_id=run)
+    capture(f"{BASE}/img/logo.png", 200, {"Content-Type": "image/png"}, PNG, 3)
+    gbk = capture(f"{BASE}/news/gbk.html", 200, {"Content-Type": "text/html; charset=gbk"}, GBK_HTML, 4)
+    version(f"{BASE}/news/gbk.html", gbk, 4, title="卫东区新闻", text="卫东区召开安全生产会议。")
+    failed = capture(f"{BASE}/news/timeout.html", 0, {}, b"", 5)
+    archive.add_failure(url=f"{BASE}/news/timeout.html", stage="fetch", error="TimeoutError: took too long",
+                        snapshot_id=failed, crawl_run_id=run)
+    for at in (6, 7):  # the same body fetched twice, the second time after a redirect
+        request_url = f"{BASE}/old/same.html" if at == 7 else None
+        same = capture(f"{BASE}/news/same.html", 200, {"Content-Type": "text/html; charset=utf-8",
+                                                        "Content-Length": str(len(SAME))}, SAME, at,
+                       request_url=request_url)
+        version(f"{BASE}/news/same.html", same, at, title="同一个页面", text="同一个页面")
+    archive.finish_run(run, "finished")
+    archive.close()
+    return path
+
+
+def read_warc(data: bytes) -> list[dict]:
+    """Every record of a WARC, its payload read through warcio's own decoding."""
+    records = []
+    for record in ArchiveIterator(io.BytesIO(data)):
+        records.append({
+            "type": record.rec_type,
+            "id": record.rec_headers.get_header("WARC-Record-ID"),
+            "uri": record.rec_headers.get_header("WARC-Target-URI"),
+            "date": record.rec_headers.get_header("WARC-Date"),
+            "concurrent_to": record.rec_headers.get_header("WARC-Concurrent-To"),
+            "refers_to": record.rec_headers.get_header("WARC-Refers-To"),
+            "content_type": record.rec_headers.get_header("Content-Type"),
+            "http": record.http_headers,
+            "payload": record.content_stream().read(),
+        })
+    return records
+
+
+def export_to_bytes(db, **options) -> tuple[bytes, object]:
+    archive = Archive(db)
+    out = io.BytesIO()
+    counts = export_warc(archive, out, **options)
+    archive.close()
+    return out.getvalue(), counts
+
+
+def check_warc_against_archive(data: bytes, db) -> dict:
+    """Every capture with a response appears once, byte for byte, with its request and metadata."""
+    records = read_warc(data)
+    archive = Archive(db)
+    captures = list(archive.captures())
+    by_id = {r["id"]: r for r in records}
+    metadata = [json.loads(r["payload"]) | {"_record": r} for r in records if r["type"] == "metadata"]
+    assert [m["snapshot_id"] for m in metadata] == [c["id"] for c in captures]
+    assert records[0]["type"] == "warcinfo"
+    for capture, facts in zip(captures, metadata):
+        meta = facts["_record"]
+        assert meta["uri"] == capture["url"] and meta["content_type"] == "application/json"
+        assert meta["date"] == warc_date(capture["fetched_at"])
+        assert facts["site"] == capture["site"] and facts["crawl_run_id"] == capture["crawl_run_id"]
+        assert facts["fetched_at"] == capture["fetched_at"] and facts["body_sha256"] == capture["body_sha256"]
+        assert facts["version_ids"] == [r["id"] for r in archive.db["versions"].rows_where(
+            "snapshot_id = ?", [capture["id"]], order_by="id")]
+        assert facts["failure_ids"] == [r["id"] for r in archive.db["failures"].rows_where(
+            "snapshot_id = ?", [capture["id"]], order_by="id")]
+        if capture["status"] == 0:
+            assert meta["concurrent_to"] is None
+            continue
+        response = by_id[meta["concurrent_to"]]
+        assert meta["refers_to"] == response["id"]
+        assert response["type"] == "response" and response["uri"] == capture["url"]
+        assert response["date"] == meta["date"]
+        assert response["payload"] == archive.snapshot_body(capture["id"])
+        assert int(response["http"].get_statuscode()) == capture["status"]
+        requests = [r for r in records if r["type"] == "request" and r["concurrent_to"] == response["id"]]
+        assert len(requests) == 1 and requests[0]["uri"] == capture["url"]
+        assert facts["request_url"] == capture["request_url"]
+    with_response = [c for c in captures if c["status"]]
+    assert sum(r["type"] == "response" for r in records) == len(with_response)
+    assert sum(r["type"] == "request" for r in records) == len(with_response)
+    archive.close()
+    return {"records": records, "captures": captures}
+
+
+def warcio_tool(*args) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(BIN / "warcio"), *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+# --- WARC ------------------------------------------------------------------------
+def test_warc_of_the_demo_crawl_has_every_capture_byte_for_byte(demo_copy, tmp_path):
+    data, counts = export_to_bytes(demo_copy)
+    seen = check_warc_against_archive(data, demo_copy)
+    assert counts.captures == len(seen["captures"]) > 0
+    assert counts.records == len(seen["records"]) == 1 + 3 * counts.responses + counts.no_response
+
+    # warcio's own tools read it: every record's digests check out, every capture is indexed.
+    path = tmp_path / "demo.warc.gz"
+    path.write_bytes(data)
+    check = warcio_tool("check", "-v", str(path))
+    assert check.stdout.count("digest pass") == counts.records  # every record carries its digests
+    index = [json.loads(line) for line in warcio_tool(
+        "index", "-f", "warc-type,warc-target-uri,http:status", str(path)).stdout.splitlines()]
+    responses = [(i["warc-target-uri"], int(i["http:status"])) for i in index if i["warc-type"] == "response"]
+    assert responses == [(c["url"], c["status"]) for c in seen["captures"] if c["status"]]
+
+
+def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_db, tmp_path):
+    data, counts = export_to_bytes(edge_db)
+    seen = check_warc_against_archive(data, edge_db)
+    assert (counts.captures, counts.responses, counts.no_response) == (7, 6, 1)
+    assert counts.records == 1 + 6 * 3 + 1
+    records = seen["records"]
+    responses = {}
+    for r in records:
+        if r["type"] == "response":
+            responses.setdefault(r["uri"], []).append(r)
+    assert responses[f"{BASE}/img/logo.png"][0]["payload"] == PNG
+    assert responses[f"{BASE}/news/gbk.html"][0]["payload"] == GBK_HTML
+    assert responses[f"{BASE}/news/gone.html"][0]["http"].get_statuscode() == "404"
+    assert [r["payload"] for r in responses[f"{BASE}/news/same.html"]] == [SAME, SAME]
+    assert f"{BASE}/news/timeout.html" not in responses
+    # A redirected fetch: the request record asks for the URL that answered; the first URL asked
+    # for is in the metadata.
+    same = [json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/same.html"]
+    assert [m["request_url"] for m in same] == [f"{BASE}/news/same.html", f"{BASE}/old/same.html"]
+
+    failed = next(json.loads(r["payload"]) for r in records
+                  if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/timeout.html")
+    assert failed["status"] == 0 and len(failed["failure_ids"]) == 1 and failed["version_ids"] == []
+    # Chinese survives in the metadata's JSON; the first capture's facts name its version.
+    first = next(json.loads(r["payload"]) for r in records if r["type"] == "metadata")
+    assert len(first["version_ids"]) == 1
+
+    path = tmp_path / "edge.warc.gz"
+    path.write_bytes(data)
+    warcio_tool("check", str(path))
+    index = [json.loads(line) for line in warcio_tool("index", "-f", "warc-type,warc-target-uri", str(path)).stdout.splitlines()]
+    assert {i["warc-target-uri"] for i in index if i["warc-type"] == "metadata"} == {c["url"] for c in seen["captures"]}
+
+
+def test_response_headers_describe_the_stored_decoded_body(edge_db):
+    data, _ = export_to_bytes(edge_db)
+    first = next(r for r in read_warc(data) if r["type"] == "response")
+    http = first["http"]
+    assert http.get_header("Content-Encoding") is None and http.get_header("Transfer-Encoding") is None
+    assert http.get_header("Content-Length") == str(len(UTF8_HTML))
+    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"
+    assert http.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    assert http.get_header("X-Archive-Orig-Content-Length") == "123"
+    assert http.get_header("Server") == "nginx"
+    assert first["payload"] == UTF8_HTML  # not gunzipped, not de-chunked by the reader
+
+    request = next(r for r in read_warc(data) if r["type"] == "request")
+    assert request["http"].protocol == "GET" and request["http"].statusline == "/news/1.html?id=7&p=1 HTTP/1.1"
+    assert request["http"].get_header("Host") == "www.example.gov.cn"
+    assert request["http"].get_header("User-Agent") == "govnews"  # the archive keeps no crawl User-Agent
+
+
+def test_response_headers_keep_a_true_content_length_and_name_unknown_statuses():
+    headers = response_headers(521, {"content-length": "5", "X-Note": "a\r\nb"}, 5)
+    assert headers.statusline == "521 Unknown" and headers.protocol == "HTTP/1.1"
+    assert headers.headers == [("X-Note", "a b"), ("Content-Length", "5")]
+
+
+def test_warc_date_is_utc_with_z():
+    assert warc_date("2024-03-01T10:00:00+08:00") == "2024-03-01T02:00:00Z"
+    assert warc_date("2024-03-01T10:00:00") == "2024-03-01T10:00:00Z"
+
+
+def test_plain_warc_without_gzip(edge_db):
+    data, counts = export_to_bytes(edge_db, gzip=False)
+    assert data.startswith(b"WARC/1.0\r\n") and GBK_HTML in data and PNG in data
+    check_warc_against_archive(data, edge_db)
+    gzipped, _ = export_to_bytes(edge_db)
+    assert gzip.decompress(gzipped).count(b"\r\nWARC-Type: ") == counts.records
+
+
+# --- JSON Lines --------------------------------------------------------------------
+def jsonl(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+def test_jsonl_pages_are_latest_records_with_page_facts(demo_copy, edge_db):
+    for db in (demo_copy, edge_db):
+        archive = Archive(db)
+        out = io.BytesIO()
+        count = export_jsonl(archive, out, "pages")
+        lines = jsonl(out.getvalue())
+        assert count == len(lines) == archive.db["pages"].count > 0
+        pages = {row["url"]: row for row in archive.db["pages"].rows}
+        for line in lines:
+            page = pages[line["url"]]
+            assert {k: line[k] for k in archive.latest_record(line["url"]).to_dict()} == \
+                archive.latest_record(line["url"]).to_dict()
+            for field in ("site", "first_seen", "last_fetched", "version_count"):
+                assert line[field] == page[field]
+            assert ("gone_at" in line) == ("gone_at" in archive.db["pages"].columns_dict)
+        archive.close()
+    # Chinese is written as Chinese, not as \u escapes.
+    assert TITLE.encode("utf-8") in out.getvalue()
+    edge = {line["url"]: line for line in lines}
+    assert edge[f"{BASE}/news/1.html?id=7&p=1"]["title"] == TITLE
+    assert edge[f"{BASE}/news/1.html?id=7&p=1"]["text"] == TEXT
+    assert edge[f"{BASE}/news/same.html"]["version_count"] == 1  # the repeat was unchanged
+
+
+def test_jsonl_versions_carry_version_facts_and_the_record(demo_copy, edge_db):
+    for db in (demo_copy, edge_db):
+        archive = Archive(db)
+        out = io.BytesIO()
+        count = export_jsonl(archive, out, "versions")
+        lines = jsonl(out.getvalue())
+        rows = list(archive.db["versions"].rows_where(order_by="id"))
+        assert count == len(lines) == len(rows) > 0
+        for line, row in zip(lines, rows):
+            assert line["version_id"] == row["id"]
+            for field in ("url", "version", "fetched_at", "site", "snapshot_id", "crawl_run_id", "extractor_version"):
+                assert line[field] == row[field]
+            assert line["record"]["url"] == row["url"] and line["record"]["title"] == row["title"]
+        archive.close()
+    assert [line["record"]["title"] for line in lines] == [TITLE, "卫东区新闻", "同一个页面"]
+    assert "卫东区召开安全生产会议。".encode("utf-8") in out.getvalue()
+
+
+# --- the command --------------------------------------------------------------------
+def run_cli(*args, env=None):
+    return CliRunner().invoke(cli, ["export", *args], env=env)
+
+
+def test_cli_exports_jsonl_to_stdout_and_warc_to_a_file(edge_db, tmp_path):
+    result = run_cli("--db", str(edge_db), "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(jsonl(result.stdout_bytes)) == 3 and "Wrote 3 pages to stdout" in result.stderr
+
+    result = run_cli("--format", "jsonl", "--what", "versions", "-o", str(tmp_path / "v.jsonl"),
+                     env={"GOVNEWS_DB": str(edge_db)})
+    assert result.exit_code == 0, result.output
+    assert len(jsonl((tmp_path / "v.jsonl").read_bytes())) == 3
+
+    out = tmp_path / "edge.warc.gz"
+    result = run_cli("--db", str(edge_db), "--format", "warc", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"Wrote 20 WARC records for 7 captures to {out}" in result.stderr
+    assert "1 failed fetches as metadata only" in result.stderr
+    check_warc_against_archive(out.read_bytes(), edge_db)
+    assert not (tmp_path / "edge.warc.gz.partial").exists()
+
+    result = run_cli("--db", str(edge_db), "--format", "warc", "--no-gzip", "-o", "-")
+    assert result.exit_code == 0 and result.stdout_bytes.startswith(b"WARC/1.0")
+    check_warc_against_archive(result.stdout_bytes, edge_db)
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--db", "{tmp}/none.db", "--format", "jsonl"], 1, "no archive at {tmp}/none.db: run `govnews demo` or `govnews crawl` first"),
+    (["--db", "{edge}", "--format", "warc", "--what", "pages", "-o", "{tmp}/x.warc.gz"], 2, "--what applies to --format jsonl only"),
+    (["--db", "{edge}", "--format", "warc"], 2, "--format warc needs -o FILE"),
+    (["--db", "{edge}", "--format", "jsonl", "--no-gzip"], 2, "--no-gzip applies to --format warc only"),
+    (["--db", "{edge}", "--format", "csv"], 2, "'csv' is not one of 'jsonl', 'warc'"),
+    (["--db", "{edge}"], 2, "Missing option '--format'"),
+])
+def test_cli_refuses_what_it_cannot_do(edge_db, tmp_path, args, code, message):
+    fill = {"tmp": tmp_path, "edge": edge_db}
+    result = run_cli(*[a.format(**fill) for a in args])
+    assert result.exit_code == code and message.format(**fill) in result.output
+    assert not (tmp_path / "none.db").exists() and not (tmp_path / "x.warc.gz").exists()
+
+
+def test_govnews_export_as_a_real_process(demo_copy, tmp_path):
+    out = tmp_path / "demo.warc"
+    command = [str(BIN / "govnews"), "export", "--db", str(demo_copy), "--format", "warc", "--no-gzip", "-o", str(out)]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("Wrote ") and f"captures to {out}" in result.stderr
+    check_warc_against_archive(out.read_bytes(), demo_copy)
+
+    command = [str(BIN / "govnews"), "export", "--format", "jsonl", "--what", "versions"]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120,
+                            env={**os.environ, "GOVNEWS_DB": str(demo_copy), "LANG": "C", "LC_ALL": "C"})
+    assert result.returncode == 0, result.stderr
+    lines = jsonl(result.stdout)
+    archive = Archive(demo_copy)
+    assert len(lines) == archive.db["versions"].count and {line["record"]["title"] for line in lines} == \
+        {row["title"] for row in archive.db["versions"].rows}
+    archive.close()
+
+    missing = subprocess.run([str(BIN / "govnews"), "export", "--db", str(tmp_path / "no.db"), "--format", "jsonl"],
+                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "no archive at" in missing.stderr

@@ -1,0 +1,115 @@
+"""`govnews reprocess` and `govnews stats` on the stored archive written by govnews 0.1."""
+import json
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+from archive.reprocess import reprocess
+from archive.store import EXTRACTOR_VERSION, Archive
+from crawler.record import compute_content_hash
+from pipelines.process import process_page
+
+REPO = Path(__file__).resolve().parents[1]
+OLD_ARCHIVE = REPO / "tests" / "fixtures" / "archives" / "govnews-0.1.0.db"
+GOVNEWS = [sys.executable, "-m", "crawler.cli"]
+
+
+@pytest.fixture
+def old_archive(tmp_path) -> Path:
+    path = tmp_path / "archive.db"
+    path.write_bytes(OLD_ARCHIVE.read_bytes())
+    return path
+
+
+def changed_by_current_extractor(path: Path) -> set[str]:
+    """Read the 0.1 archive with plain sqlite3: the URLs whose newest answered capture the
+    current code extracts differently from what 0.1 archived."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "select s.url, s.body, s.headers, p.content_hash from snapshots s join pages p on p.url = s.url "
+        "where s.id in (select max(id) from snapshots where status < 400 group by url)")
+    changed = set()
+    for url, body, headers, old_hash in rows:
+        record = process_page(zlib.decompress(body), url, headers=json.loads(headers))
+        if compute_content_hash(record) != old_hash:
+            changed.add(url)
+    conn.close()
+    return changed
+
+
+def test_reprocess_adds_versions_only_for_records_the_current_extractor_changes(old_archive):
+    expected = changed_by_current_extractor(old_archive)
+    pages = sqlite3.connect(old_archive).execute("select count(*) from pages").fetchone()[0]
+    assert 0 < len(expected) < pages  # the stored archive exercises both paths
+
+    result = subprocess.run([*GOVNEWS, "reprocess", "--db", str(old_archive)], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert f"Re-extracted {pages} captures: {len(expected)} new versions (0 new pages), " \
+           f"{pages - len(expected)} unchanged, 0 failed." in result.stdout
+
+    archive = Archive(old_archive)
+    new = list(archive.db.query("select * from versions where reason = 'reprocess'"))
+    assert {v["url"] for v in new} == expected
+    for version in new:
+        assert version["extractor_version"] == EXTRACTOR_VERSION and version["diff"]
+        page = archive.db["pages"].get(version["url"])
+        assert page["latest_version_id"] == version["id"]
+        assert archive.version_record(version["id"]).content_hash == page["content_hash"]
+        snapshot = archive.db["snapshots"].get(version["snapshot_id"])
+        assert version["fetched_at"] == snapshot["fetched_at"]  # the capture's time, not today's
+    # the withdrawn page stays gone: re-extraction is not a fetch
+    assert archive.db.execute("select count(*) from pages where status = 'gone'").fetchone()[0] == 1
+
+    again = reprocess(archive)
+    assert (again.new_versions, again.unchanged) == (0, pages)
+
+
+def test_an_interrupted_reprocess_resumes_to_the_same_archive(old_archive, tmp_path):
+    whole = tmp_path / "whole.db"
+    whole.write_bytes(old_archive.read_bytes())
+    reprocess(Archive(whole))
+
+    def interrupt_midway(report):
+        if report.captures == 8:
+            raise KeyboardInterrupt
+
+    archive = Archive(old_archive)
+    with pytest.raises(KeyboardInterrupt):
+        reprocess(archive, progress=interrupt_midway)
+    reprocess(archive)
+
+    def versions(path):
+        return sorted((v["url"], v["version"], v["content_hash"], v["reason"])
+                      for v in Archive(path).db["versions"].rows)
+
+    assert versions(old_archive) == versions(whole)
+
+
+def test_stats_reports_counts_and_bytes_per_version(old_archive):
+    result = subprocess.run([*GOVNEWS, "stats", "--db", str(old_archive), "--json"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    db = Archive(old_archive).db
+    assert (stats["pages"], stats["versions"], stats["snapshots"]) == (20, 21, 40)
+    assert stats["distinct_bodies"] == db["bodies"].count < stats["snapshots"]
+    assert stats["raw_bytes_stored"] < stats["raw_bytes_distinct"] <= stats["raw_bytes_fetched"]
+    assert stats["archive_bytes_per_version"] == round(stats["archive_bytes"] / 21)
+    assert stats["pages_gone"] == 1 and stats["table_bytes"]["bodies"] > 0
+
+    text = subprocess.run([*GOVNEWS, "stats", "--db", str(old_archive)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120).stdout
+    assert "versions                 21" in text and "per version" in text
+
+
+def test_reprocess_and_stats_need_an_existing_archive(tmp_path):
+    for command in ("reprocess", "stats"):
+        result = subprocess.run([*GOVNEWS, command, "--db", str(tmp_path / "none.db")], cwd=REPO,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "no archive at" in result.stderr
+        assert not (tmp_path / "none.db").exists()
