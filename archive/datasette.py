@@ -1,82 +1,119 @@
-"""Datasette metadata for an archive: titles and descriptions of every table and column.
+"""Datasette metadata for an archive: titles, descriptions, units, facets and canned queries.
 
 `archive/metadata.json` is this output for the default `archive.db`; `govnews
-browse` writes it for whatever the archive file is called.  Regenerate the
-shipped file with `python -m archive.datasette > archive/metadata.json`.
+browse` writes it for whatever the archive file is called (Datasette names a
+database after its file).  Regenerate the shipped file with
+`python -m archive.datasette > archive/metadata.json`.
+
+What the project's Datasette plugin (archive/datasette_plugin.py) reads from it:
+
+- ``fts_table`` / ``fts_pk`` of ``pages``: the search box searches ``pages_fts``, whose
+  rowid is ``pages.page_id``; the plugin segments what people type with jieba.
+- ``plugins.govnews.charts``: the canned queries drawn as a bar chart above their rows.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from archive.schema import VERSION_COLUMNS
 from crawler.record import FIELD_DESCRIPTIONS
 
 TABLES = {
     "pages": (
         "Pages",
-        "One row per article URL, carrying its latest version's fields.",
+        "One row per article URL, carrying its latest version's fields. The search box finds "
+        "Chinese words as people type them (书记, 项目建设, 区委书记张书杰); `title:书记` searches "
+        "headlines only.",
         {
+            "url": "The page's canonical address",
+            "page_id": "The page's number: the rowid of its row in the search index",
             "site": "The crawl's site name",
+            "status": "live, gone (the site answered 404/410) or moved (it now redirects to moved_to)",
             "first_seen": "When the page was first archived (UTC)",
             "last_fetched": "When the page was last fetched (UTC)",
             "last_changed": "When the latest version was archived (UTC)",
+            "gone_at": "When the page was found gone (UTC)",
+            "moved_to": "Where the page redirects now",
             "version_count": "How many distinct versions the page has had",
             "latest_version_id": "The latest row of versions",
+            "published_month": "YYYY-MM of published_at, for facets and the per-month counts",
+            "region_code": "GB/T 2260 code of the region the article belongs to (a county's starts with its city's 4 digits, its province's 2)",
+            "region_name": "Province, city and county names of that region",
+            "text_original": "Body text exactly as the page had it, when it differs from text (null when identical)",
             "duplicate_of": "The earliest archived page whose text is near-identical (a syndicated copy's original)",
             "duplicate_distance": "SimHash bits between this page and duplicate_of (0 = same text; at most 7)",
         },
     ),
-    "pages_fts": (
-        "Search index",
-        "FTS5 index of each page's title and text, segmented by jieba (words and the words inside them).",
-        {
-            "url": "The page",
-            "title": "Its headline as space-separated words",
-            "text": "Its text as space-separated words",
-        },
-    ),
-    "simhash_bands": (
-        "SimHash bands",
-        "Eight 8-bit bands of each page's SimHash: the index that finds near-duplicate pages.",
-        {
-            "url": "The page",
-            "band": "Which band (0–7)",
-            "value": "The band's 8 bits",
-        },
-    ),
     "versions": (
         "Versions",
-        "One row per distinct content version of a page: a crawl of an unchanged page adds none.",
+        "One row per distinct content version of a page: a crawl of an unchanged page adds none. "
+        "diff says what changed from the version before.",
         {
+            "id": "The version's id",
+            "url": "The page",
             "version": "1 for the first version of the page, then 2, 3 …",
             "site": "The crawl's site name",
             "fetched_at": "When the fetch that gave this version happened (UTC)",
+            "extractor_version": "The govnews version that extracted it",
+            "reason": "crawl (a fetch found new content) or reprocess (re-extraction of a stored capture)",
             "snapshot_id": "The raw capture this version was extracted from",
             "crawl_run_id": "The crawl that found it",
-            "extractor_version": "The govnews version that extracted it",
+            "diff": "What changed since the previous version, one line a change: "
+                    "'@ field: old → new', '- removed paragraph', '+ added paragraph', "
+                    "'~ edited paragraph' with [-removed-] and {+added+} words; null for version 1",
+            "record": "The whole record as zstd-compressed JSON (SQL: govnews_record(record) for a "
+                      "self-contained one, govnews_record(record, base.record) for a delta)",
+            "record_base": "The version whose record is this record's compression base (null: self-contained)",
+        },
+    ),
+    "page_events": (
+        "Page events",
+        "The life of each page: first_seen, changed, gone, back, moved.",
+        {
+            "id": "The event's id",
+            "url": "The page",
+            "event": "first_seen, changed (a new version), gone (404/410), back (live again) or moved (redirects)",
+            "at": "When (UTC)",
+            "version_id": "The version it added (first_seen, changed)",
+            "snapshot_id": "The fetch that showed it",
+            "crawl_run_id": "The crawl",
+            "detail": "HTTP status of a gone page, target of a move, 'reprocess' for a re-extraction",
         },
     ),
     "snapshots": (
         "Snapshots",
-        "Every fetch, raw body included (zlib-compressed), so any page can be re-extracted.",
+        "Every fetch: status, headers and the raw body (in bodies), so any page can be re-extracted.",
         {
+            "id": "The fetch's id",
             "url": "Response URL (after redirects)",
             "request_url": "The URL that was requested",
             "site": "The crawl's site name",
             "fetched_at": "When it was fetched (UTC)",
             "status": "HTTP status",
             "headers": "Response headers (JSON)",
-            "body": "Raw response body, compressed as body_compression says",
-            "body_compression": "How body is compressed",
-            "body_size": "Uncompressed body size in bytes",
-            "body_sha256": "sha256 of the uncompressed body",
+            "body_sha256": "sha256 of the raw body: its row in bodies",
+            "body_size": "Uncompressed body size",
             "crawl_run_id": "The crawl that fetched it",
+        },
+    ),
+    "bodies": (
+        "Bodies",
+        "Raw response bodies, once each (content-addressed), zstd-compressed, a capture often "
+        "against an earlier capture of its page.",
+        {
+            "sha256": "sha256 of the uncompressed body",
+            "size": "Uncompressed size",
+            "compression": "Codec of data",
+            "base_sha256": "The body data is compressed against (null: self-contained)",
+            "data": "The compressed body",
         },
     ),
     "crawl_runs": (
         "Crawl runs",
         "One row per crawl of a site: when, what it fetched, what it added.",
         {
+            "id": "The crawl's id",
             "spider": "Scrapy spider name",
             "site": "Site config name, or the start URL's host",
             "start_urls": "The list pages it started from (JSON)",
@@ -94,6 +131,7 @@ TABLES = {
         "Failures",
         "Pages that could not be fetched or extracted; the snapshot is kept beside them.",
         {
+            "id": "The failure's id",
             "url": "The page",
             "stage": "fetch, extract, normalize, enrich or archive",
             "error": "Why",
@@ -102,23 +140,166 @@ TABLES = {
             "crawl_run_id": "The crawl",
         },
     ),
+    "archive_meta": (
+        "Archive settings",
+        "Facts about the archive itself (which segmenter built the search index, …).",
+        {"key": "Name", "value": "Value"},
+    ),
+    "pages_fts": (
+        "Search index",
+        "FTS5 index of each page's title and text as jieba-segmented words (the words inside "
+        "long words too); contentless, its rowid is pages.page_id.",
+        {"title": "The headline as space-separated words", "text": "The text as space-separated words"},
+    ),
+    "simhash_keys": (
+        "SimHash keys",
+        "Each page's SimHash under 36 block-pair keys: the index that finds near-duplicate pages.",
+        {"key": "Block pair number × 65536 + the pair's bits", "page_id": "The page (pages.page_id)"},
+    ),
 }
 
-RECORD_TABLES = ("pages", "versions")
+# Record fields that `versions` keeps as plain columns (the rest is in its record blob).
+VERSION_RECORD_COLUMNS = VERSION_COLUMNS
+
+HIDDEN = ("pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
+          "pages_fts_content", "simhash_keys", "bodies", "archive_meta")
+
+TABLE_OPTIONS = {
+    "pages": {
+        "label_column": "title",
+        "fts_table": "pages_fts",
+        "fts_pk": "page_id",
+        "sort_desc": "published_at",
+        "sortable_columns": ["published_at", "title", "site", "status", "first_seen", "last_fetched",
+                             "last_changed", "version_count", "views", "published_month",
+                             "region_code", "doc_type", "duplicate_distance"],
+        "facets": ["site", {"array": "channel"}, "region_name", "doc_type", "published_month"],
+    },
+    "versions": {
+        "sort_desc": "id",
+        "sortable_columns": ["id", "url", "version", "site", "fetched_at", "published_at",
+                             "extractor_version", "reason", "crawl_run_id"],
+        "facets": ["site", "reason", "extractor_version"],
+    },
+    "page_events": {
+        "sort_desc": "at",
+        "sortable_columns": ["id", "url", "event", "at", "crawl_run_id"],
+        "facets": ["event"],
+    },
+    "snapshots": {
+        "sort_desc": "id",
+        "sortable_columns": ["id", "url", "site", "fetched_at", "status", "body_size", "crawl_run_id"],
+        "facets": ["site", "status"],
+        "units": {"body_size": "bytes"},
+    },
+    "bodies": {"units": {"size": "bytes"}},
+    "crawl_runs": {
+        "sort_desc": "id",
+        "sortable_columns": ["id", "site", "started_at", "finished_at", "status", "pages_fetched",
+                             "articles", "new_versions", "failures"],
+    },
+    "failures": {
+        "sort_desc": "id",
+        "sortable_columns": ["id", "url", "stage", "at", "crawl_run_id"],
+        "facets": ["stage"],
+    },
+}
+
+QUERIES = {
+    "page_versions": {
+        "title": "Versions of a page",
+        "description": "Every version of one page, oldest first, with what changed each time "
+                       "(removed words struck through in red, added words in green).",
+        "sql": "select id, version, fetched_at, extractor_version, reason, title, diff\n"
+               "from versions where url = :url order by version",
+    },
+    "recent_changes": {
+        "title": "Changes in the last 7 days",
+        "description": "Pages first seen, changed, gone, back or moved in the last seven days, newest first.",
+        "sql": "select e.at, e.event, e.url, p.title, e.version_id, e.detail\n"
+               "from page_events e left join pages p on p.url = e.url\n"
+               "where e.event in ('changed', 'gone', 'back', 'moved', 'first_seen')\n"
+               "  and datetime(e.at) >= datetime('now', '-7 days')\n"
+               "order by e.at desc, e.id desc",
+    },
+    "withdrawn": {
+        "title": "Pages withdrawn in a month",
+        "description": "Pages that went gone (the site answered 404 or 410) in a month, given as YYYY-MM (2026-11).",
+        "sql": "select e.at as gone_at, e.url, p.title, p.published_at, p.site, e.detail\n"
+               "from page_events e left join pages p on p.url = e.url\n"
+               "where e.event = 'gone' and substr(e.at, 1, 7) = :month\n"
+               "order by e.at",
+    },
+    "person_mentions": {
+        "title": "Pages naming a person",
+        "description": "Pages whose people (names found with their titles) include this name, newest first.",
+        "sql": "select url, title, published_at, site from pages\n"
+               "where exists (select 1 from json_each(pages.people) where json_extract(value, '$.name') = :name)\n"
+               "order by published_at desc",
+    },
+    "articles_by_region": {
+        "title": "Articles of a region",
+        "description": "Pages of a GB/T 2260 region and the regions inside it: a code of 2 digits "
+                       "(province), 4 (city) or 6 (410000, 411000 and 411002 work too).",
+        "sql": "with q as (select case\n"
+               "    when length(:code) = 6 and substr(:code, 3) = '0000' then substr(:code, 1, 2)\n"
+               "    when length(:code) = 6 and substr(:code, 5) = '00' then substr(:code, 1, 4)\n"
+               "    else :code end as prefix)\n"
+               "select p.url, p.title, p.published_at, p.region_code, p.region_name, p.site\n"
+               "from pages p, q where q.prefix != '' and substr(p.region_code, 1, length(q.prefix)) = q.prefix\n"
+               "order by p.published_at desc",
+    },
+    "articles_per_month": {
+        "title": "Articles per month",
+        "description": "How many archived pages were published in each month (pages without a date left out).",
+        "sql": "select published_month as month, count(*) as articles from pages\n"
+               "where published_month is not null group by month order by month",
+    },
+    "search": {
+        "title": "Search",
+        "description": "Pages containing every word of what you type (Chinese is segmented with jieba: "
+                       "书记, 项目建设, 区委书记张书杰), best matches first, at most 50.",
+        "sql": "select p.url, p.title, p.published_at, p.site\n"
+               "from pages_fts f join pages p on p.page_id = f.rowid\n"
+               "where pages_fts match govnews_fts(:q)\n"
+               "order by bm25(pages_fts) limit 50",
+    },
+}
+
+CHARTS = {
+    "articles_per_month": {"x": "month", "y": "articles", "title": "Articles per month"},
+}
+
+
+def table_metadata(name: str) -> dict:
+    title, description, columns = TABLES[name]
+    if name == "pages":
+        columns = {**FIELD_DESCRIPTIONS, **columns}
+    elif name == "versions":
+        record = {k: FIELD_DESCRIPTIONS[k] for k in VERSION_RECORD_COLUMNS}
+        columns = {**record, **columns}
+    meta = {"title": title, "description": description, "columns": dict(columns)}
+    if name in HIDDEN:
+        meta["hidden"] = True
+    meta.update(json.loads(json.dumps(TABLE_OPTIONS.get(name, {}))))
+    return meta
 
 
 def metadata_for(db_path: str | Path = "archive.db") -> dict:
-    tables = {}
-    for name, (title, description, columns) in TABLES.items():
-        columns = dict(columns)
-        if name in RECORD_TABLES:
-            columns = {**FIELD_DESCRIPTIONS, **columns}
-        tables[name] = {"title": title, "description": description, "columns": columns}
+    tables = {name: table_metadata(name) for name in TABLES}
+    for name in HIDDEN:
+        tables.setdefault(name, {"hidden": True})
     return {
         "title": "govnews archive",
         "description": "Chinese local-government news, every version kept.",
         "license": "Content © the publishing governments; archive for research",
-        "databases": {Path(db_path).stem: {"tables": tables}},
+        "databases": {
+            Path(db_path).stem: {
+                "tables": tables,
+                "queries": json.loads(json.dumps(QUERIES)),
+                "plugins": {"govnews": {"charts": json.loads(json.dumps(CHARTS))}},
+            }
+        },
     }
 
 

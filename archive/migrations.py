@@ -34,8 +34,7 @@ def upgrade(db: sqlite_utils.Database) -> None:
 
 
 def _create(db: sqlite_utils.Database, name: str) -> None:
-    columns, pk, foreign_keys = schema.tables()[name]
-    db.execute(db.create_table_sql(name, columns, pk=pk, foreign_keys=foreign_keys or None))
+    db.execute(schema.create_sql(db, name))
 
 
 def migrate_0_to_2(db: sqlite_utils.Database) -> None:
@@ -49,15 +48,17 @@ def migrate_0_to_2(db: sqlite_utils.Database) -> None:
         old = [name for name in OLD_TABLES if name in db.table_names()]
         _add_old_columns(db, old)
         conn.execute("drop table if exists pages_fts")
+        conn.execute("drop table if exists simhash_bands")  # 0.1's 8-bit bands: replaced by simhash_keys
         for name in old:
             conn.execute(f"alter table [{name}] rename to [_old_{name}]")
         for name in schema.tables():
             if name not in db.table_names():
                 _create(db, name)
-        _add_new_columns(db, ("crawl_runs", "failures", "simhash_bands"))
+        _add_new_columns(db, ("crawl_runs", "failures"))
         for name in old:
             MOVES[name](db)
         _replay_events(db)
+        _index_simhashes(db)
         for name in old:
             conn.execute(f"drop table [_old_{name}]")
         schema.set_schema_version(db, 2)
@@ -139,6 +140,14 @@ def _move_pages(db: sqlite_utils.Database) -> None:
             **{k: row.get(k) for k in ("site", "first_seen", "last_fetched", "last_changed", "version_count",
                                        "latest_version_id", "duplicate_of", "duplicate_distance")},
         })
+
+
+def _index_simhashes(db: sqlite_utils.Database) -> None:
+    from archive.near_duplicates import pair_keys
+
+    rows = list(db.execute("select page_id, simhash from pages where simhash is not null"))
+    db.conn.executemany("insert or ignore into simhash_keys (key, page_id) values (?, ?)",
+                        [(key, page_id) for page_id, simhash in rows for key in pair_keys(int(simhash, 16))])
 
 
 MOVES = {"snapshots": _move_snapshots, "versions": _move_versions, "pages": _move_pages}

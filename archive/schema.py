@@ -38,7 +38,7 @@ def _field_kinds() -> tuple[dict[str, type], set[str]]:
 RECORD_COLUMNS, JSON_FIELDS = _field_kinds()
 
 
-def tables() -> dict[str, tuple[dict, str | None, list]]:
+def tables() -> dict[str, tuple[dict, str | tuple, list]]:
     """name → (columns, primary key, foreign keys) of schema version 2."""
     record = {k: v for k, v in RECORD_COLUMNS.items() if k != "url"}
     return {
@@ -72,7 +72,7 @@ def tables() -> dict[str, tuple[dict, str | None, list]]:
             "id": int, "url": str, "event": str, "at": str, "version_id": int,
             "snapshot_id": int, "crawl_run_id": int, "detail": str,
         }, "id", [("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
-        "simhash_bands": ({"url": str, "band": int, "value": int}, None, []),
+        "simhash_keys": ({"key": int, "page_id": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
         "failures": ({
             "id": int, "url": str, "stage": str, "error": str, "at": str,
@@ -94,16 +94,20 @@ INDEXES = (
     ("pages", ["region_code"]),
     ("page_events", ["url", "at"]),
     ("page_events", ["event", "at"]),
-    ("simhash_bands", ["band", "value"]),
-    ("simhash_bands", ["url"]),
 )
 
 
+def create_sql(db: sqlite_utils.Database, name: str) -> str:
+    columns, pk, foreign_keys = tables()[name]
+    sql = db.create_table_sql(name, columns, pk=pk, foreign_keys=foreign_keys or None)
+    return sql.rstrip().rstrip(";") + (" WITHOUT ROWID" if isinstance(pk, tuple) else "")
+
+
 def create_tables(db: sqlite_utils.Database) -> None:
-    for name, (columns, pk, foreign_keys) in tables().items():
+    for name in tables():
         table = db[name]
         if not table.exists():
-            table.create(columns, pk=pk, foreign_keys=foreign_keys or None) if pk else table.create(columns)
+            db.execute(create_sql(db, name))
     db["pages"].create_index(["page_id"], unique=True, if_not_exists=True)
     for name, columns in INDEXES:
         db[name].create_index(columns, if_not_exists=True)

@@ -6,8 +6,8 @@ such as 书记), so both sides are segmented with jieba before FTS5 sees them. T
 the shorter words inside long ones (区委书记 → 区委 书记 区委书记). A query is cut
 into words the same way, and a page must contain all of them.
 
-    >>> fts_query("张书杰 项目建设")
-    '"张书杰" "项目建设"'
+    >>> fts_query("张书杰 书记")
+    '"张书杰" AND "书记"'
 
 The index is contentless (the text already lives in ``pages``) and its rowid is
 ``pages.page_id``, which is what Datasette's search box joins on.  A contentless FTS5 row
@@ -41,13 +41,49 @@ def segmenter_fingerprint() -> str:
 
 @functools.lru_cache(maxsize=64)  # a changed page is removed with the words it was added with
 def index_terms(text: str | None) -> str:
-    return " ".join(w for w in segment_for_index(text or "") if WORD.search(w))
+    # Punctuation tokens need no filtering: FTS5's unicode61 tokenizer drops them itself.
+    return " ".join(segment_for_index(text or ""))
 
 
 def fts_query(query: str) -> str:
-    """The FTS5 query for what a person typed: every word quoted, all of them required."""
-    words = [w for w in segment(query.strip()) if WORD.search(w)]
-    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+    """The FTS5 query for what a person typed: every word required.
+
+    A long word may be cut otherwise in the page's context (项目建设 inside 重点项目建设 is
+    indexed as 重点 项目 重点项目 建设), so it also matches as its own pieces standing close
+    together: ``("项目建设" OR NEAR("项目" "建设", 2))``."""
+    terms = []
+    for word in segment(query.strip()):
+        if not WORD.search(word):
+            continue
+        pieces = _cover(word)
+        if len(pieces) >= 2:
+            near = " ".join(_quote(p) for p in pieces)
+            terms.append(f"({_quote(word)} OR NEAR({near}, {NEAR_GAP * (len(pieces) - 1)}))")
+        else:
+            terms.append(_quote(word))
+    return " AND ".join(terms)  # FTS5 takes no implicit AND before a parenthesis
+
+
+# Index tokens allowed between two pieces: the index holds overlapping pieces between them
+# (重点 项目 重点项目 建设), while punctuation is no token at all.
+NEAR_GAP = 1
+
+
+def _cover(word: str) -> list[str]:
+    """The word as consecutive shorter words of the index (longest first), or [] when there are none."""
+    pieces = {p for p in segment_for_index(word) if p != word and len(p) >= 2}
+    cover, position = [], 0
+    while position < len(word):
+        here = [p for p in pieces if word.startswith(p, position)]
+        if not here:
+            return []
+        cover.append(max(here, key=len))
+        position += len(cover[-1])
+    return cover
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 def ensure_index(db: sqlite_utils.Database) -> None:
@@ -64,6 +100,9 @@ def ensure_index(db: sqlite_utils.Database) -> None:
             return  # another process built it while we waited
         db.execute(f"drop table if exists {FTS_TABLE}")
         db.execute(f"create virtual table {FTS_TABLE} using fts5(title, text, content='', tokenize='unicode61')")
+        # Removing a changed page leaves its words as delete markers until segments merge; merging
+        # two segments at a time (not 4) keeps the index near its optimized size as pages change.
+        db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', 2)")
         for row in db.query("select page_id, title, text from pages where page_id is not null"):
             add_page(db, row["page_id"], row["title"], row["text"])
         db["archive_meta"].upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
@@ -80,11 +119,24 @@ def remove_page(db: sqlite_utils.Database, page_id: int, title: str | None, text
                [page_id, index_terms(title), index_terms(text)])
 
 
-def search(db: sqlite_utils.Database, query: str, limit: int = 20) -> list[dict]:
-    """Pages matching every word of `query`, best first: url, title, published_at, site."""
+def search(db: sqlite_utils.Database, query: str, limit: int = 20, order: str = "newest") -> list[dict]:
+    """Pages matching every word of `query`: url, title, published_at, site.
+
+    ``order="newest"`` (the most recently archived pages first) reads only as many index
+    entries as it returns, so a word on half the archive costs no more than a rare one;
+    ``order="relevance"`` ranks every match by BM25 (title words count five times)."""
     match = fts_query(query)
     if not match:
         return []
-    sql = (f"select p.url, p.title, p.published_at, p.site from {FTS_TABLE} f join pages p on p.page_id = f.rowid "
-           f"where {FTS_TABLE} match ? order by bm25({FTS_TABLE}, 5.0, 1.0) limit ?")
+    if order == "relevance":
+        ranked = (f"select rowid, bm25({FTS_TABLE}, 5.0, 1.0) as score from {FTS_TABLE} "
+                  f"where {FTS_TABLE} match ? order by score limit ?")
+        sort = "f.score"
+    elif order == "newest":
+        ranked = f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ? order by rowid desc limit ?"
+        sort = "f.rowid desc"
+    else:
+        raise ValueError(f"order must be 'newest' or 'relevance', not {order!r}")
+    sql = (f"select p.url, p.title, p.published_at, p.site from ({ranked}) f "
+           f"join pages p on p.page_id = f.rowid order by {sort}")
     return list(db.query(sql, [match, limit]))

@@ -14,9 +14,8 @@ Tables (names later work relies on; the README's "Schema" section has every colu
 - ``failures``    url, stage, error, when — beside a kept snapshot.
 - ``crawl_runs``  one row per crawl: start, end, counts.
 - ``pages_fts``   FTS5 index of each page's jieba-segmented title and text (archive/search.py).
-- ``simhash_bands`` eight 8-bit bands of each page's SimHash, to find near-duplicates
-  (syndicated copies) without comparing every page: two texts within
-  ``DUPLICATE_DISTANCE`` bits share at least one band.
+- ``simhash_keys`` each page's SimHash under 36 block-pair keys, to find near-duplicates
+  (syndicated copies) without comparing every page (archive/near_duplicates.py).
 """
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from archive import blobs, migrations, schema
+from archive import blobs, migrations, near_duplicates, schema
 from archive import search as search_index
 from archive.diff import record_diff
 from archive.schema import JSON_FIELDS, RECORD_COLUMNS, VERSION_COLUMNS  # noqa: F401 (re-exported)
@@ -40,11 +39,7 @@ from crawler import __version__
 from crawler.record import Record, compute_content_hash
 
 EXTRACTOR_VERSION = __version__
-# Measured on the labeled corpus and the demo sites (55 articles): different articles are 14 or
-# more bits apart, a syndicated copy (a source line added, a paragraph dropped, punctuation
-# changed) 0–8 bits from its original, mostly ≤ 7. Eight bands guarantee a shared band at ≤ 7.
-DUPLICATE_DISTANCE = 7
-SIMHASH_BANDS = 8
+DUPLICATE_DISTANCE = near_duplicates.DISTANCE
 GONE_STATUSES = (404, 410)
 
 
@@ -196,6 +191,13 @@ class Archive:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Group many writes in one transaction (each call inside is a savepoint): imports and
+        re-extractions write many times faster; a crash loses only the open batch."""
+        with write_transaction(self.db):
+            yield self
 
     # --- crawl runs --------------------------------------------------------
     def start_run(self, spider: str, site: str | None, start_urls: list[str]) -> int:
@@ -408,7 +410,7 @@ class Archive:
             insert(self.db, "pages", {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at,
                                       "last_fetched": fetched_at})
         search_index.add_page(self.db, page_id, record.title, record.text)
-        self._link_duplicate(record.url, record.simhash)
+        self._link_duplicate(page_id, record.url, record.simhash, current["simhash"] if current else None)
 
     def version_record(self, version_id: int) -> Record:
         row = self.db.execute("select record, record_base from versions where id = ?", [version_id]).fetchone()
@@ -429,29 +431,34 @@ class Archive:
             row["record"] = self.version_record(row["version_id"])
             yield row
 
-    def search(self, query: str, limit: int = 20) -> list[dict]:
-        return search_index.search(self.db, query, limit)
+    def search(self, query: str, limit: int = 20, order: str = "newest") -> list[dict]:
+        return search_index.search(self.db, query, limit, order)
 
-    def _link_duplicate(self, url: str, simhash: str | None) -> None:
-        """Index the page's SimHash bands and point `duplicate_of` at the earliest near-identical page."""
-        self.db.execute("delete from simhash_bands where url = ?", [url])
+    def _link_duplicate(self, page_id: int, url: str, simhash: str | None, old_simhash: str | None) -> None:
+        """Index the page's SimHash keys and point `duplicate_of` at the earliest near-identical page."""
+        conn = self.db.conn
+        if old_simhash:
+            conn.executemany("delete from simhash_keys where key = ? and page_id = ?",
+                             [(k, page_id) for k in near_duplicates.pair_keys(int(old_simhash, 16))])
         duplicate, distance = None, None
         if simhash:
             value = int(simhash, 16)
-            keys = [(band, value >> (8 * band) & 0xFF) for band in range(SIMHASH_BANDS)]
-            self.db.conn.executemany("insert into simhash_bands (url, band, value) values (?, ?, ?)",
-                                     [(url, b, v) for b, v in keys])
-            where = " or ".join("(b.band = ? and b.value = ?)" for _ in keys)
-            candidates = self.db.query(
-                f"select distinct p.url, p.simhash, p.first_seen from simhash_bands b join pages p on p.url = b.url "
-                f"where b.url != ? and p.duplicate_of is null and ({where})",
-                [url, *[x for key in keys for x in key]],
+            keys = near_duplicates.pair_keys(value)
+            conn.executemany("insert or ignore into simhash_keys (key, page_id) values (?, ?)",
+                             [(k, page_id) for k in keys])
+            marks = ", ".join("?" for _ in keys)
+            candidates = conn.execute(
+                # CROSS JOIN: look the keys up first, then those pages (never scan pages).
+                f"select distinct p.url, p.simhash, p.first_seen from simhash_keys k cross join pages p "
+                f"on p.page_id = k.page_id where k.key in ({marks}) "
+                f"and p.page_id != ? and p.duplicate_of is null and p.simhash is not null",
+                [*keys, page_id],
             )
             best = None
-            for row in candidates:
-                bits = bin(value ^ int(row["simhash"], 16)).count("1") if row["simhash"] else 64
-                if bits <= DUPLICATE_DISTANCE and (best is None or (bits, row["first_seen"]) < best[:2]):
-                    best = (bits, row["first_seen"], row["url"])
+            for other_url, other_simhash, first_seen in candidates:
+                bits = near_duplicates.distance(value, int(other_simhash, 16))
+                if bits <= DUPLICATE_DISTANCE and (best is None or (bits, first_seen) < best[:2]):
+                    best = (bits, first_seen, other_url)
             if best:
                 distance, duplicate = best[0], best[2]
         update(self.db, "pages", "url", url, {"duplicate_of": duplicate, "duplicate_distance": distance})

@@ -172,20 +172,32 @@ def browse(db, port, host, live):
     """Open the archive in Datasette (read-only): Chinese search, diffs, canned queries."""
     import hashlib
     import sqlite3
+    from contextlib import closing
 
     from archive.datasette import metadata_for
+    from archive.schema import SCHEMA_VERSION
+    from archive.store import Archive
 
     path = Path(db)
     if not path.is_file():
         raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
+    try:
+        with closing(sqlite3.connect(path, timeout=10)) as conn:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+            version = conn.execute("pragma user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"{db} is not a readable SQLite archive: {exc}") from exc
+    if "pages" not in tables:
+        raise click.ClickException(f"{db} is not a govnews archive (it has no pages table)")
+    if version < SCHEMA_VERSION:
+        click.echo(f"Upgrading {db} from schema {version} to {SCHEMA_VERSION} first …", err=True)
+    # What every govnews command does on open, a no-op on a current archive: the schema
+    # upgrade, and the search index rebuilt if another segmenter built it.
+    Archive(path).close()
     if not live:
         # An immutable open reads the main file only: move what the WAL holds into it first.
-        try:
-            with sqlite3.connect(path, timeout=10) as conn:
-                busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise click.ClickException(f"{db} is not a readable SQLite archive: {exc}") from exc
+        with closing(sqlite3.connect(path, timeout=10)) as conn:
+            busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy or (wal_pages != -1 and moved < wal_pages):
             raise click.ClickException(
                 f"{db} is being written (its WAL could not be checkpointed): serve it with --live"
@@ -204,13 +216,14 @@ def browse(db, port, host, live):
 @db_option
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=int, help="How many pages at most.")
-def search(db, query, limit):
+@click.option("--rank", is_flag=True, help="Best matches first (BM25) instead of the newest pages first.")
+def search(db, query, limit, rank):
     """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
     from archive.store import Archive
 
     if not Path(db).exists():
         raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
-    rows = Archive(db).search(query, limit)
+    rows = Archive(db).search(query, limit, "relevance" if rank else "newest")
     for row in rows:
         click.echo(f"{row['published_at'] or '-':<25} {row['title']}  {row['url']}")
     if not rows:

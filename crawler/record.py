@@ -71,7 +71,8 @@ class Record:
     content_hash: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The fields as a dict; lists and dicts are the record's own (not copies): don't mutate them."""
+        return {name: getattr(self, name) for name in _FIELD_NAMES}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Record":
@@ -81,6 +82,9 @@ class Record:
     def warn(self, warning: str) -> None:
         if warning not in self.warnings:
             self.warnings.append(warning)
+
+
+_FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Record))
 
 
 def record_fields() -> list[dataclasses.Field]:

@@ -3,6 +3,8 @@
 Override any of them per run with `-s NAME=VALUE` (e.g. `-s ARCHIVE_DB=/data/gov.db`).
 """
 
+from crawler import __version__
+
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -25,7 +27,7 @@ ITEM_PIPELINES = {
 
 # Politeness: identify ourselves, obey robots.txt, adapt to the server.
 GOVNEWS_CONTACT_URL = "https://github.com/govnews/govnews"
-USER_AGENT = f"govnews/0.1 (+{GOVNEWS_CONTACT_URL})"
+USER_AGENT = f"govnews/{__version__} (+{GOVNEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 4

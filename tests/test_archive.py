@@ -140,7 +140,7 @@ def test_a_syndicated_copy_is_linked_to_its_original(tmp_path):
     assert pages[copy.url]["duplicate_of"] == original.url
     assert 0 < pages[copy.url]["duplicate_distance"] <= 7
     assert pages[original.url]["duplicate_of"] is None and pages[other.url]["duplicate_of"] is None
-    assert archive.db["simhash_bands"].count == 3 * 8
+    assert archive.db["simhash_keys"].count == 3 * 36
 
 
 def test_crawls_started_together_on_a_new_archive_all_open_it(tmp_path):
@@ -296,3 +296,21 @@ def test_an_upgrade_that_fails_leaves_the_old_archive_as_it_was(tmp_path):
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     assert {"snapshots", "versions", "pages"} <= tables and not {"bodies", "_old_snapshots"} & tables
     assert conn.execute("select count(*) from versions").fetchone()[0] == 21
+
+
+def test_search_finds_a_long_word_the_page_cut_otherwise_and_orders_newest_or_by_rank(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    texts = {
+        "1": ("区委召开重点项目建设推进会", "会议强调，要抓好重点项目建设。"),  # indexed 重点 项目 重点项目 建设
+        "2": ("中华人民共和国成立七十周年", "庆祝中华人民共和国成立七十周年。"),
+        "3": ("项目建设推进会召开", "项目建设是稳增长的重要抓手，项目建设要快。"),
+        "4": ("资金到位", "项目资金已经到位，各单位积极推进，加快建设。"),  # 项目 … 建设, far apart
+    }
+    for key, (title, text) in texts.items():
+        archive.add_record(Record(url=f"http://x.gov.cn/{key}.html", title=title, text=text))
+    found = lambda query, **kw: [r["url"][-6] for r in archive.search(query, **kw)]  # noqa: E731
+    assert found("项目建设") == ["3", "1"]  # newest first; not 4, where the words stand apart
+    assert found("项目建设", order="relevance") == ["3", "1"]  # in the title and twice in the text
+    assert found("人民共和国") == ["2"] and found("中华人民共和国 七十周年") == ["2"]
+    with pytest.raises(ValueError, match="order"):
+        archive.search("项目", order="oldest")

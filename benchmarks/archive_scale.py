@@ -1,0 +1,270 @@
+"""The archive at scale: insert rate, bytes per version and Chinese search latency.
+
+    .venv/bin/python benchmarks/archive_scale.py [--versions 1000000] [--per-page 5] [--db PATH]
+
+Builds an archive of --versions versions from the project's fixture pages (the labeled
+corpus, the demo sites and, when present, the cwced pages), then measures it. Each
+generated page keeps one fixture page's template (its HTML, charset and metadata) with
+its article paragraphs replaced by paragraphs drawn from all fixture texts, so pages differ
+as articles of one site do; each page then gets --per-page versions, one edit per crawl
+round (a sentence added to a paragraph, or a paragraph added), inserted round by round as
+a long-running crawl would write them: one capture and one version per edit, through
+`Archive.add_snapshot` and `Archive.add_record`, the crawl's own calls.
+
+Printed, with the baselines measured in the same run:
+
+- insert rate (versions per second) against gzipping the same raw pages into one file;
+- archive bytes per version against the mean gzipped raw page (target ≤ 1.2×);
+- p50/p95/max latency of `Archive.search` (`govnews search`) over everyday queries and 200
+  words drawn from the texts, newest first (the default) and ranked by BM25 (``--rank``);
+  target p95 ≤ 50 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import gzip
+import json
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from w3lib.encoding import html_to_unicode
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from archive.stats import archive_stats  # noqa: E402
+from archive.store import Archive  # noqa: E402
+from crawler.record import Record, compute_content_hash  # noqa: E402
+from pipelines.enrich import _BIT_TABLES, _token_hash, segment, simhash  # noqa: E402
+from pipelines.errors import ExtractionError  # noqa: E402
+from pipelines.process import process_page  # noqa: E402
+
+CORPUS = REPO / "tests" / "fixtures" / "corpus"
+DEMO = REPO / "crawler" / "demo" / "sites"
+CWCED = REPO.parent / "shared" / "benchmarks" / "cwced" / "pages"
+EVERYDAY_QUERIES = ["书记", "会议", "项目建设", "张书杰 项目建设", "区委书记", "安全生产", "疫情防控",
+                    "招商引资", "乡村振兴", "人民政府", "营商环境", "脱贫攻坚", "党史学习教育", "复工复产"]
+
+
+@dataclasses.dataclass
+class Template:
+    url: str
+    html: str
+    encoding: str
+    slots: list[str]  # article paragraphs found verbatim in the HTML: the places text goes
+    title: str
+    record: Record
+
+
+def fixture_pages() -> list[tuple[str, bytes]]:
+    pages = []
+    for line in (CORPUS / "gold.jsonl").read_text(encoding="utf-8").splitlines():
+        gold = json.loads(line)
+        pages.append((gold["url"], (CORPUS / gold["file"]).read_bytes()))
+    for path in sorted(DEMO.rglob("*.*htm*")):
+        if "index" not in path.name:
+            pages.append((f"http://demo.example.cn/{path.relative_to(DEMO)}", path.read_bytes()))
+    if CWCED.is_dir():
+        pages += [(f"http://bench.example.cn/{f.stem}.html", f.read_bytes()) for f in sorted(CWCED.glob("*.html"))]
+    return pages
+
+
+def load_templates() -> tuple[list[Template], list[str]]:
+    templates, pool = [], []
+    for url, body in fixture_pages():
+        try:
+            record = process_page(body, url)
+        except ExtractionError:
+            continue
+        encoding, html = html_to_unicode(None, body)
+        slots = [p for p in record.text_original.splitlines() if len(p) >= 10 and html.count(p) == 1]
+        pool += [p for p in record.text.splitlines() if len(p) >= 10]
+        if len(slots) >= 2 and record.title_original and record.title_original in html:
+            templates.append(Template(url, html, encoding, slots, record.title_original, record))
+    return templates, pool
+
+
+@functools.lru_cache(maxsize=100_000)
+def paragraph_bits(paragraph: str) -> tuple[int, tuple[int, ...]]:
+    """Tokens of a paragraph and, per SimHash bit, how many of them set it."""
+    tokens = [t for t in segment(paragraph) if t.strip() and len(t) >= 2]
+    packed = b"".join(_token_hash(t).to_bytes(8, "little") for t in tokens)
+    return len(tokens), tuple(packed[j::8].translate(_BIT_TABLES[k]).count(1) for j in range(8) for k in range(8))
+
+
+def text_simhash(paragraphs: list[str]) -> str | None:
+    """`pipelines.enrich.simhash` of the joined paragraphs (jieba never joins across a newline),
+    summed from cached paragraph counts: the generator's cost is not the archive's."""
+    counts = [paragraph_bits(p) for p in paragraphs]
+    total = sum(n for n, _ in counts)
+    if not total:
+        return None
+    value = 0
+    for bit in range(64):
+        if 2 * sum(c[bit] for _, c in counts) > total:
+            value |= 1 << bit
+    return f"{value:016x}"
+
+
+class PageGenerator:
+    """Page n's paragraphs at version v, from a seed, so no page state is held in memory."""
+
+    def __init__(self, templates: list[Template], pool: list[str]):
+        self.templates, self.pool = templates, pool
+
+    def version(self, n: int, v: int) -> tuple[str, bytes, Record]:
+        rng = random.Random(n)
+        template = self.templates[n % len(self.templates)]
+        paragraphs = [rng.choice(self.pool) for _ in template.slots]
+        title = f"{rng.choice(self.pool)[:18]}（{n}）"
+        for edit in range(1, v):
+            edit_rng = random.Random(n * 1000 + edit)
+            addition = edit_rng.choice(self.pool)
+            if edit_rng.random() < 0.7:
+                i = edit_rng.randrange(len(paragraphs))
+                paragraphs[i] += addition[: edit_rng.randint(10, 60)]
+            else:
+                paragraphs.append(addition)
+        url = f"{template.url.rsplit('.', 1)[0]}_{n}.html"
+        html = template.html.replace(template.title, title)
+        for slot, text in zip(template.slots, paragraphs):
+            html = html.replace(slot, text, 1)
+        extra = paragraphs[len(template.slots):]
+        if extra:
+            last = paragraphs[len(template.slots) - 1]
+            html = html.replace(last, last + "".join(f"</p><p>{p}" for p in extra), 1)
+        body = html.encode(template.encoding, errors="xmlcharrefreplace")
+        text = "\n".join(paragraphs)
+        record = dataclasses.replace(template.record, url=url, title=title, title_original=title, text=text,
+                                     text_original=text, simhash=text_simhash(paragraphs), content_hash=None)
+        record.content_hash = compute_content_hash(record)
+        return url, body, record
+
+
+_generator: PageGenerator | None = None  # set before the worker process forks
+
+
+def _generate(task: tuple[int, int]) -> tuple[str, bytes, Record, int, float]:
+    """One version and its gzip baseline, made in the worker process while the main one inserts."""
+    n, v = task
+    url, body, record = _generator.version(n, v)
+    t = time.perf_counter()
+    packed = len(gzip.compress(body, 6))
+    return url, body, record, packed, time.perf_counter() - t
+
+
+def build(archive: Archive, generator: PageGenerator, versions: int, per_page: int, batch: int,
+          first_page: int = 0) -> dict:
+    """Insert `versions` versions, `batch` of them a transaction (1: a crawl's one per page)."""
+    global _generator
+    _generator = generator
+    pages = max(1, versions // per_page)
+    tasks = [(n, v) for v in range(1, per_page + 1) for n in range(first_page, first_page + pages)][:versions]
+    insert_seconds = gzip_seconds = 0.0
+    gzip_bytes = raw_bytes = count = 0
+    started = time.perf_counter()
+    transaction = None
+    with multiprocessing.get_context("fork").Pool(1) as workers:
+        for (n, v), (url, body, record, packed, seconds) in zip(tasks, workers.imap(_generate, tasks, 64)):
+            fetched_at = f"2026-{1 + v % 12:02d}-01T00:00:00+00:00"
+            t = time.perf_counter()
+            if batch > 1 and transaction is None:
+                transaction = archive.batch()
+                transaction.__enter__()
+            snapshot = archive.add_snapshot(url=url, status=200, headers={"Content-Type": "text/html"},
+                                            body=body, fetched_at=fetched_at, site=f"site{n % 50}")
+            archive.add_record(record, fetched_at=fetched_at, site=f"site{n % 50}", snapshot_id=snapshot)
+            count += 1
+            if transaction is not None and count % batch == 0:
+                transaction.__exit__(None, None, None)
+                transaction = None
+            insert_seconds += time.perf_counter() - t
+            gzip_seconds += seconds
+            gzip_bytes += packed
+            raw_bytes += len(body)
+            if count % 50000 == 0:
+                rate = count / (time.perf_counter() - started)
+                print(f"  {count:,} versions, {rate:,.0f}/s", file=sys.stderr, flush=True)
+    if transaction is not None:
+        transaction.__exit__(None, None, None)
+    return {"versions": count, "pages": pages, "insert_seconds": insert_seconds,
+            "gzip_seconds": gzip_seconds, "gzip_bytes": gzip_bytes, "raw_bytes": raw_bytes}
+
+
+def query_latencies(archive: Archive, pool: list[str], order: str, samples: int = 200) -> list[tuple[float, str]]:
+    rng = random.Random(7)
+    words = sorted({w for p in rng.sample(pool, min(len(pool), 2000)) for w in segment(p)
+                    if len(w) >= 2 and w.isalnum()})
+    queries = EVERYDAY_QUERIES + rng.sample(words, min(samples, len(words)))
+    archive.search(queries[0])  # warm the segmenter
+    timings = []
+    for query in queries:
+        t = time.perf_counter()
+        archive.search(query, limit=20, order=order)
+        timings.append((time.perf_counter() - t, query))
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--versions", type=int, default=1_000_000)
+    parser.add_argument("--per-page", type=int, default=5, help="versions of each generated page")
+    parser.add_argument("--batch", type=int, default=1000, help="versions a transaction while building")
+    parser.add_argument("--crawl-sample", type=int, default=2000,
+                        help="versions added at the end one transaction each, as a crawl writes them")
+    parser.add_argument("--db", type=Path, help="where to build the archive (default: a temporary file)")
+    args = parser.parse_args()
+
+    templates, pool = load_templates()
+    print(f"{len(templates)} fixture templates, {len(pool):,} paragraphs; building {args.versions:,} versions "
+          f"({args.per_page} per page) …", file=sys.stderr, flush=True)
+    folder = tempfile.TemporaryDirectory(prefix="govnews-bench-")
+    path = args.db or Path(folder.name) / "archive.db"
+    if path.exists():
+        raise SystemExit(f"{path} exists: give a new file")
+    archive = Archive(path)
+    generator = PageGenerator(templates, pool)
+    for n in range(20):  # the generator's SimHash is the pipeline's
+        _, _, record = generator.version(n, 3)
+        assert record.simhash == simhash(record.text), n
+    built = build(archive, generator, args.versions - args.crawl_sample, args.per_page, args.batch)
+    crawl = build(archive, generator, args.crawl_sample, args.per_page, 1, first_page=built["pages"])
+    for key in ("versions", "pages", "gzip_bytes", "raw_bytes"):
+        built[key] += crawl[key]
+    archive.db.execute("pragma wal_checkpoint(truncate)")
+    stats = archive_stats(archive)
+    searches = {order: sorted(query_latencies(archive, pool, order)) for order in ("newest", "relevance")}
+
+    n = built["versions"]
+    per_version = stats["archive_bytes"] / n
+    gz_per_version = built["gzip_bytes"] / n
+    insert_rate = (n - crawl["versions"]) / built["insert_seconds"]
+    gzip_rate = n / (built["gzip_seconds"] + crawl["gzip_seconds"])
+    crawl_rate = crawl["versions"] / crawl["insert_seconds"]
+    print(f"archive: {n:,} versions of {built['pages']:,} pages, {stats['archive_bytes'] / 2**20:,.0f} MiB "
+          f"({os.path.getsize(path) / 2**20:,.0f} MiB on disk)")
+    print(f"insert:  {insert_rate:,.0f} versions/s in batches of {args.batch}, {crawl_rate:,.0f}/s one "
+          f"transaction each (as a crawl writes, last {crawl['versions']:,})   baseline gzip of the raw page: "
+          f"{gzip_rate:,.0f}/s   ratio {gzip_rate / insert_rate:.1f}x and {gzip_rate / crawl_rate:.1f}x the time")
+    print(f"size:    {per_version:,.0f} B per version   raw page {built['raw_bytes'] / n:,.0f} B, "
+          f"gzipped {gz_per_version:,.0f} B   ratio {per_version / gz_per_version:.2f} (target <= 1.2)")
+    for name, size in stats["table_bytes"].items():
+        print(f"           {name:<18}{size / n:>8,.0f} B per version")
+    for order, timings in searches.items():
+        seconds = [t for t, _ in timings]
+        p50, p95 = statistics.median(seconds), seconds[int(0.95 * (len(seconds) - 1))]
+        print(f"search:  {order:<9} {len(seconds)} queries  p50 {p50 * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms "
+              f"(target <= 50)  max {timings[-1][0] * 1000:.1f} ms ({timings[-1][1]})")
+    archive.close()
+
+
+if __name__ == "__main__":
+    main()
