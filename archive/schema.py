@@ -7,6 +7,7 @@ archive as it was.  Columns for new Record fields are added in place on every op
 """
 from __future__ import annotations
 
+import re
 import types
 import typing
 
@@ -59,7 +60,7 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
             **{k: RECORD_COLUMNS[k] for k in VERSION_COLUMNS},
             "extractor_version": str, "reason": str, "snapshot_id": int, "crawl_run_id": int,
             "diff": str, "record": bytes, "record_base": int,
-        }, "id", [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
+        }, "id", [("url", "pages", "url"), ("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
         "pages": ({
             "url": str, "page_id": int, "site": str, "status": str, "first_seen": str,
             "last_fetched": str, "last_changed": str, "gone_at": str, "moved_to": str,
@@ -71,7 +72,7 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
         "page_events": ({
             "id": int, "url": str, "event": str, "at": str, "version_id": int,
             "snapshot_id": int, "crawl_run_id": int, "detail": str,
-        }, "id", [("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
+        }, "id", [("url", "pages", "url"), ("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
         "simhash_keys": ({"key": int, "page_id": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
         "failures": ({
@@ -98,8 +99,14 @@ INDEXES = (
 
 
 def create_sql(db: sqlite_utils.Database, name: str) -> str:
+    """CREATE TABLE with its references written in directly: pages and versions refer to each
+    other, so neither can wait for the other to exist (sqlite-utils checks that it does)."""
     columns, pk, foreign_keys = tables()[name]
-    sql = db.create_table_sql(name, columns, pk=pk, foreign_keys=foreign_keys or None)
+    sql = db.create_table_sql(name, columns, pk=pk)
+    for column, other, other_column in foreign_keys:
+        declaration = re.compile(rf'^(\s*"{column}" \w+)(,?)$', re.MULTILINE)
+        sql, found = declaration.subn(rf'\1 REFERENCES "{other}"("{other_column}")\2', sql)
+        assert found == 1, (name, column)
     return sql.rstrip().rstrip(";") + (" WITHOUT ROWID" if isinstance(pk, tuple) else "")
 
 

@@ -86,8 +86,13 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def mark_stale(db: sqlite_utils.Database) -> None:
+    """Forget who built the index: the next `ensure_index` rebuilds it (bulk loads skip upkeep)."""
+    db.execute("delete from archive_meta where key = ?", [SEGMENTER_KEY])
+
+
 def ensure_index(db: sqlite_utils.Database) -> None:
-    """Create the index, or rebuild it when it is missing rows' words or another segmenter built it."""
+    """Create the index, or rebuild it when it is missing, stale or another segmenter built it."""
     fingerprint = segmenter_fingerprint()
     built_by = next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get("value")
     if FTS_TABLE in db.table_names() and built_by == fingerprint:

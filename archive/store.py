@@ -68,10 +68,10 @@ def write_transaction(db: sqlite_utils.Database):
     db.conn.execute("begin immediate")
     try:
         yield
+        db.conn.execute("commit")
     except BaseException:
-        db.rollback()
+        db.rollback()  # also when the commit itself failed: never leave the transaction open
         raise
-    db.conn.execute("commit")
 
 
 def utcnow() -> str:
@@ -167,6 +167,8 @@ def add_version(db: sqlite_utils.Database, record: Record, *, version: int, prev
 
 
 class Archive:
+    _index_paused = False
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if self.path.parent and not self.path.parent.exists():
@@ -198,6 +200,19 @@ class Archive:
         re-extractions write many times faster; a crash loses only the open batch."""
         with write_transaction(self.db):
             yield self
+
+    @contextlib.contextmanager
+    def bulk_load(self):
+        """Load many versions without keeping the search index in step page by page; it is
+        rebuilt once from `pages` at the end. Marked stale first, so a crash mid-load leaves
+        an index the next open rebuilds, never a wrong one."""
+        search_index.mark_stale(self.db)
+        self._index_paused = True
+        try:
+            yield self
+        finally:
+            self._index_paused = False
+        search_index.ensure_index(self.db)
 
     # --- crawl runs --------------------------------------------------------
     def start_run(self, spider: str, site: str | None, start_urls: list[str]) -> int:
@@ -404,12 +419,14 @@ class Archive:
         if current:
             page_id = current["page_id"]
             update(self.db, "pages", "url", record.url, page)
-            search_index.remove_page(self.db, page_id, current["title"], current["text"])
+            if not self._index_paused:
+                search_index.remove_page(self.db, page_id, current["title"], current["text"])
         else:
             page_id = self.db.execute("select coalesce(max(page_id), 0) + 1 from pages").fetchone()[0]
             insert(self.db, "pages", {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at,
                                       "last_fetched": fetched_at})
-        search_index.add_page(self.db, page_id, record.title, record.text)
+        if not self._index_paused:
+            search_index.add_page(self.db, page_id, record.title, record.text)
         self._link_duplicate(page_id, record.url, record.simhash, current["simhash"] if current else None)
 
     def version_record(self, version_id: int) -> Record:

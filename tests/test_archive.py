@@ -314,3 +314,20 @@ def test_search_finds_a_long_word_the_page_cut_otherwise_and_orders_newest_or_by
     assert found("人民共和国") == ["2"] and found("中华人民共和国 七十周年") == ["2"]
     with pytest.raises(ValueError, match="order"):
         archive.search("项目", order="oldest")
+
+
+def test_a_bulk_load_builds_the_search_index_once_and_a_crash_mid_load_leaves_it_to_be_rebuilt(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    with archive.bulk_load(), archive.batch():
+        archive.add_record(make_record())
+        archive.add_record(make_record(text="区委书记张书杰强调抓好项目建设。"))
+        archive.add_record(make_record(url="http://x.gov.cn/2.html", text="市长调研重点项目。"))
+    assert [r["url"] for r in archive.search("张书杰")] == [make_record().url]
+    assert archive.db.execute("select count(*) from pages_fts").fetchone()[0] == 2  # one entry a page
+
+    with pytest.raises(RuntimeError), archive.bulk_load():
+        archive.add_record(make_record(url="http://x.gov.cn/3.html", text="安全生产工作会议召开。"))
+        raise RuntimeError("killed mid-load")
+    assert archive.search("安全生产") == []  # not indexed yet …
+    archive.close()
+    assert [r["url"] for r in Archive(tmp_path / "a.db").search("安全生产")] == ["http://x.gov.cn/3.html"]  # … now it is
