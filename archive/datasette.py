@@ -154,7 +154,8 @@ TABLES = {
     "simhash_keys": (
         "SimHash keys",
         "Each page's SimHash under 36 block-pair keys: the index that finds near-duplicate pages.",
-        {"key": "Block pair number × 65536 + the pair's bits", "page_id": "The page (pages.page_id)"},
+        {"key": "Block pair number × 65536 + the pair's bits", "page_id": "The page (pages.page_id)",
+         "simhash": "The page's SimHash as a signed 64-bit integer (checked here without reading pages)"},
     ),
 }
 

@@ -143,11 +143,12 @@ def _move_pages(db: sqlite_utils.Database) -> None:
 
 
 def _index_simhashes(db: sqlite_utils.Database) -> None:
-    from archive.near_duplicates import pair_keys
+    from archive.near_duplicates import pair_keys, signed
 
-    rows = list(db.execute("select page_id, simhash from pages where simhash is not null"))
-    db.conn.executemany("insert or ignore into simhash_keys (key, page_id) values (?, ?)",
-                        [(key, page_id) for page_id, simhash in rows for key in pair_keys(int(simhash, 16))])
+    rows = [(page_id, int(simhash, 16)) for page_id, simhash in
+            db.execute("select page_id, simhash from pages where simhash is not null")]
+    db.conn.executemany("insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
+                        [(key, page_id, signed(value)) for page_id, value in rows for key in pair_keys(value)])
 
 
 MOVES = {"snapshots": _move_snapshots, "versions": _move_versions, "pages": _move_pages}

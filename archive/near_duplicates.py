@@ -36,4 +36,10 @@ def pair_keys(value: int) -> list[int]:
 
 
 def distance(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
+    """Bits that differ; either hash may be given as stored (signed)."""
+    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
+
+
+def signed(value: int) -> int:
+    """A 64-bit hash as SQLite stores integers (signed)."""
+    return value - (1 << 64) if value >= 1 << 63 else value

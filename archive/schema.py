@@ -73,7 +73,7 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
             "id": int, "url": str, "event": str, "at": str, "version_id": int,
             "snapshot_id": int, "crawl_run_id": int, "detail": str,
         }, "id", [("url", "pages", "url"), ("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
-        "simhash_keys": ({"key": int, "page_id": int}, ("key", "page_id"), []),
+        "simhash_keys": ({"key": int, "page_id": int, "simhash": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
         "failures": ({
             "id": int, "url": str, "stage": str, "error": str, "at": str,

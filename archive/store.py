@@ -461,23 +461,26 @@ class Archive:
         if simhash:
             value = int(simhash, 16)
             keys = near_duplicates.pair_keys(value)
-            conn.executemany("insert or ignore into simhash_keys (key, page_id) values (?, ?)",
-                             [(k, page_id) for k in keys])
+            stored = near_duplicates.signed(value)
+            conn.executemany("insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
+                             [(k, page_id, stored) for k in keys])
+            # Candidates are checked inside the key index (it holds each page's SimHash): pages
+            # sharing a key can be many where texts share vocabulary, and their rows are large.
             marks = ", ".join("?" for _ in keys)
-            candidates = conn.execute(
-                # CROSS JOIN: look the keys up first, then those pages (never scan pages).
-                f"select distinct p.url, p.simhash, p.first_seen from simhash_keys k cross join pages p "
-                f"on p.page_id = k.page_id where k.key in ({marks}) "
-                f"and p.page_id != ? and p.duplicate_of is null and p.simhash is not null",
-                [*keys, page_id],
-            )
-            best = None
-            for other_url, other_simhash, first_seen in candidates:
-                bits = near_duplicates.distance(value, int(other_simhash, 16))
-                if bits <= DUPLICATE_DISTANCE and (best is None or (bits, first_seen) < best[:2]):
-                    best = (bits, first_seen, other_url)
-            if best:
-                distance, duplicate = best[0], best[2]
+            near = {
+                other: bits
+                for other, other_simhash in conn.execute(
+                    f"select page_id, simhash from simhash_keys where key in ({marks}) and page_id != ?",
+                    [*keys, page_id])
+                if (bits := near_duplicates.distance(value, other_simhash)) <= DUPLICATE_DISTANCE
+            }
+            if near:
+                rows = conn.execute(
+                    f"select page_id, url, first_seen from pages where page_id in ({', '.join('?' for _ in near)}) "
+                    f"and duplicate_of is null", list(near))
+                best = min(((near[pid], first_seen, other_url) for pid, other_url, first_seen in rows), default=None)
+                if best:
+                    distance, duplicate = best[0], best[2]
         update(self.db, "pages", "url", url, {"duplicate_of": duplicate, "duplicate_distance": distance})
 
     def latest_record(self, url: str) -> Record | None:
