@@ -216,7 +216,7 @@ def browse(db, port, host, live):
 @db_option
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=int, help="How many pages at most.")
-@click.option("--rank", is_flag=True, help="Best matches first (BM25) instead of the newest pages first.")
+@click.option("--rank", is_flag=True, help="Best matches first (BM25) instead of the most recently archived pages first.")
 def search(db, query, limit, rank):
     """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
     from archive.store import Archive
