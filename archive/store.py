@@ -452,7 +452,7 @@ class Archive:
         return search_index.search(self.db, query, limit, order)
 
     def _link_duplicate(self, page_id: int, url: str, simhash: str | None, old_simhash: str | None) -> None:
-        """Index the page's SimHash keys and point `duplicate_of` at the earliest near-identical page."""
+        """Index the page's SimHash keys and point `duplicate_of` at the nearest, earliest page."""
         conn = self.db.conn
         if old_simhash:
             conn.executemany("delete from simhash_keys where key = ? and page_id = ?",
@@ -474,13 +474,14 @@ class Archive:
                     [*keys, page_id])
                 if (bits := near_duplicates.distance(value, other_simhash)) <= DUPLICATE_DISTANCE
             }
-            if near:
-                rows = conn.execute(
-                    f"select page_id, url, first_seen from pages where page_id in ({', '.join('?' for _ in near)}) "
-                    f"and duplicate_of is null", list(near))
-                best = min(((near[pid], first_seen, other_url) for pid, other_url, first_seen in rows), default=None)
-                if best:
-                    distance, duplicate = best[0], best[2]
+            # The nearest, then the earliest (page ids are given in first-seen order) that is not
+            # itself a copy: usually the first one looked at, however many pages are near.
+            for other, bits in sorted(near.items(), key=lambda item: (item[1], item[0])):
+                original = conn.execute("select url from pages where page_id = ? and duplicate_of is null",
+                                        [other]).fetchone()
+                if original:
+                    duplicate, distance = original[0], bits
+                    break
         update(self.db, "pages", "url", url, {"duplicate_of": duplicate, "duplicate_distance": distance})
 
     def latest_record(self, url: str) -> Record | None:

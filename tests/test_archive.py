@@ -331,3 +331,16 @@ def test_a_bulk_load_builds_the_search_index_once_and_a_crash_mid_load_leaves_it
     assert archive.search("安全生产") == []  # not indexed yet …
     archive.close()
     assert [r["url"] for r in Archive(tmp_path / "a.db").search("安全生产")] == ["http://x.gov.cn/3.html"]  # … now it is
+
+
+def test_a_copy_points_at_the_nearest_original_never_at_another_copy(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    base = 0x0123456789ABCDEF
+    pages = {"a": base, "b": base ^ 0b11, "c": base ^ 0b1, "d": base ^ 0b1111 << 20, "e": base ^ 0b1111 << 20,
+             "far": base ^ (1 << 64) - 1}
+    for name, value in pages.items():
+        archive.add_record(make_record(url=f"http://x.gov.cn/{name}.html", text=f"第{name}篇", simhash=f"{value:016x}"))
+    links = {row["url"][16:-5]: (row["duplicate_of"] and row["duplicate_of"][16:-5], row["duplicate_distance"])
+             for row in archive.db["pages"].rows}
+    assert links == {"a": (None, None), "b": ("a", 2), "c": ("a", 1), "d": ("a", 4), "e": ("a", 4),
+                     "far": (None, None)}
