@@ -36,7 +36,6 @@ import sqlite3
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.utils import escape_fts as datasette_escape_fts
 from datasette.utils import tilde_decode
 from markupsafe import Markup, escape
 

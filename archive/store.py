@@ -31,10 +31,10 @@ from typing import Iterator
 
 import sqlite_utils
 
-from archive import blobs, migrations, near_duplicates, schema
+from archive import blobs, migrations, near_duplicates
 from archive import search as search_index
 from archive.diff import record_diff
-from archive.schema import JSON_FIELDS, RECORD_COLUMNS, VERSION_COLUMNS  # noqa: F401 (re-exported)
+from archive.schema import JSON_FIELDS, VERSION_COLUMNS
 from crawler import __version__
 from crawler.record import Record, compute_content_hash
 
@@ -104,6 +104,19 @@ def encode_record(record: Record) -> bytes:
 def decode_record_blob(blob: bytes, base: bytes | None = None) -> dict:
     """A version's record (as a dict) from its `record` blob and, for a delta, its base's JSON."""
     return json.loads(blobs.decompress(blob, base))
+
+
+def read_blob(db: sqlite_utils.Database, table: str, key: str, data: str, base: str, value) -> bytes:
+    """A stored blob, decompressed against its base row's blob when it is a delta (bodies, records)."""
+    row = db.execute(f"select [{data}], [{base}] from [{table}] where [{key}] = ?", [value]).fetchone()
+    if row is None:
+        raise KeyError(f"no {table} row {value}")
+    blob, base_value = row
+    base_blob = None
+    if base_value is not None:
+        base_blob = blobs.decompress(db.execute(f"select [{data}] from [{table}] where [{key}] = ?",
+                                                [base_value]).fetchone()[0])
+    return blobs.decompress(blob, base_blob)
 
 
 def page_columns(record: Record) -> dict:
@@ -283,15 +296,7 @@ class Archive:
         return store_body(self.db, url, body)
 
     def body(self, digest: str) -> bytes:
-        row = self.db.execute("select data, base_sha256 from bodies where sha256 = ?", [digest]).fetchone()
-        if row is None:
-            raise KeyError(f"no body {digest}")
-        data, base_digest = row
-        base = None
-        if base_digest:
-            base = blobs.decompress(self.db.execute("select data from bodies where sha256 = ?",
-                                                    [base_digest]).fetchone()[0])
-        return blobs.decompress(data, base)
+        return read_blob(self.db, "bodies", "sha256", "data", "base_sha256", digest)
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
         row = self.db.execute("select body_sha256 from snapshots where id = ?", [snapshot_id]).fetchone()
@@ -430,15 +435,7 @@ class Archive:
         self._link_duplicate(page_id, record.url, record.simhash, current["simhash"] if current else None)
 
     def version_record(self, version_id: int) -> Record:
-        row = self.db.execute("select record, record_base from versions where id = ?", [version_id]).fetchone()
-        if row is None:
-            raise KeyError(f"no version {version_id}")
-        blob, base_id = row
-        base = None
-        if base_id:
-            base = blobs.decompress(self.db.execute("select record from versions where id = ?",
-                                                    [base_id]).fetchone()[0])
-        return Record.from_dict(decode_record_blob(blob, base))
+        return Record.from_dict(json.loads(read_blob(self.db, "versions", "id", "record", "record_base", version_id)))
 
     def iter_versions(self) -> Iterator[dict]:
         """Every version in id order: its metadata and its `record` (a Record)."""
