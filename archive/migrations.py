@@ -25,7 +25,7 @@ OLD_TABLES = ("snapshots", "versions", "pages")
 
 def upgrade(db: sqlite_utils.Database) -> None:
     version = schema.schema_version(db)
-    if version < schema.SCHEMA_VERSION and "pages" in db.table_names():
+    if version < 2 and "pages" in db.table_names():
         migrate_0_to_2(db)
     schema.create_tables(db)
     schema.add_missing_columns(db)

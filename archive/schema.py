@@ -1,7 +1,8 @@
 """The archive's tables, and the migrations that bring an older archive up to date.
 
 The schema version is SQLite's ``PRAGMA user_version``: 0 is an archive written by
-govnews 0.1 (or a new, empty file), 2 is this release.  Opening an archive runs the
+govnews 0.1 (or a new, empty file), 2 is govnews 0.2, 3 is this release (3 only adds
+tables and columns: attachments, crawl-run counters, browser renders).  Opening an archive runs the
 migrations it lacks, in one transaction each, so an interrupted upgrade leaves the
 archive as it was.  Columns for new Record fields are added in place on every open.
 """
@@ -15,7 +16,7 @@ import sqlite_utils
 
 from crawler.record import Record
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Record fields kept as plain columns of `versions` (the whole record is in its `record` blob).
 VERSION_COLUMNS = ("title", "published_at", "source", "author", "editor", "channel", "content_hash")
@@ -40,13 +41,15 @@ RECORD_COLUMNS, JSON_FIELDS = _field_kinds()
 
 
 def tables() -> dict[str, tuple[dict, str | tuple, list]]:
-    """name → (columns, primary key, foreign keys) of schema version 2."""
+    """name → (columns, primary key, foreign keys) of the current schema version."""
     record = {k: v for k, v in RECORD_COLUMNS.items() if k != "url"}
     return {
         "crawl_runs": ({
             "id": int, "spider": str, "site": str, "start_urls": str, "started_at": str,
             "finished_at": str, "status": str, "pages_fetched": int, "articles": int,
             "new_versions": int, "failures": int, "extractor_version": str,
+            "list_pages": int, "skipped_known": int, "not_modified": int, "browser_pages": int,
+            "attachments": int, "user_agent": str, "pid": int, "detail": str,
         }, "id", []),
         "bodies": ({
             "sha256": str, "size": int, "compression": str, "base_sha256": str, "data": bytes,
@@ -54,7 +57,11 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
         "snapshots": ({
             "id": int, "url": str, "request_url": str, "site": str, "fetched_at": str,
             "status": int, "headers": str, "body_sha256": str, "body_size": int, "crawl_run_id": int,
-        }, "id", [("crawl_run_id", "crawl_runs", "id"), ("body_sha256", "bodies", "sha256")]),
+            # A page rendered by the browser: its DOM is this snapshot's body; the bytes the
+            # server sent, where the browser exposed them, are the snapshot `server_snapshot_id`.
+            "render": str, "server_snapshot_id": int,
+        }, "id", [("crawl_run_id", "crawl_runs", "id"), ("body_sha256", "bodies", "sha256"),
+                  ("server_snapshot_id", "snapshots", "id")]),
         "versions": ({
             "id": int, "url": str, "version": int, "site": str, "fetched_at": str,
             **{k: RECORD_COLUMNS[k] for k in VERSION_COLUMNS},
@@ -63,7 +70,7 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
         }, "id", [("url", "pages", "url"), ("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
         "pages": ({
             "url": str, "page_id": int, "site": str, "status": str, "first_seen": str,
-            "last_fetched": str, "last_changed": str, "gone_at": str, "moved_to": str,
+            "last_fetched": str, "last_checked": str, "last_changed": str, "gone_at": str, "moved_to": str,
             "version_count": int, "latest_version_id": int, "published_month": str,
             "region_code": str, "region_name": str,
             **record,
@@ -73,6 +80,12 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
             "id": int, "url": str, "event": str, "at": str, "version_id": int,
             "snapshot_id": int, "crawl_run_id": int, "detail": str,
         }, "id", [("url", "pages", "url"), ("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
+        "attachments": ({
+            "id": int, "url": str, "page_url": str, "snapshot_id": int, "filename": str,
+            "content_type": str, "size": int, "sha256": str, "status": int, "fetched_at": str,
+            "crawl_run_id": int, "error": str,
+        }, "id", [("snapshot_id", "snapshots", "id"), ("sha256", "bodies", "sha256"),
+                  ("crawl_run_id", "crawl_runs", "id")]),
         "simhash_keys": ({"key": int, "page_id": int, "simhash": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
         "failures": ({
@@ -89,6 +102,8 @@ INDEXES = (
     ("snapshots", ["crawl_run_id"]),
     ("snapshots", ["body_sha256"]),
     ("failures", ["url"]),
+    ("attachments", ["page_url"]),
+    ("attachments", ["sha256"]),
     ("pages", ["site"]),
     ("pages", ["duplicate_of"]),
     ("pages", ["published_month"]),
