@@ -57,6 +57,8 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 class PageLinks:
     articles: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
+    # List pages fetched by POST with form data (Hanweb's dataproxy.jsp): (url, formdata).
+    posts: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
 
 def _same_site(url: str, hosts: set[str]) -> bool:

@@ -50,9 +50,11 @@ class SiteSpider(scrapy.Spider):
         spider.list_urls = set(spider.site.start_urls)
         return spider
 
-    def _request(self, url: str, callback, **meta) -> scrapy.Request:
+    def _request(self, url: str, callback, formdata: dict | None = None, **meta) -> scrapy.Request:
         if self.site.render == "browser":
             meta["playwright"] = True
+        if formdata is not None:
+            return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error, meta=meta)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
 
     async def start(self):
@@ -80,6 +82,11 @@ class SiteSpider(scrapy.Spider):
             if url not in self.list_urls and len(self.list_urls) < self.max_list_pages:
                 self.list_urls.add(url)
                 yield self._request(url, self.parse_list)
+        for url, formdata in links.posts:
+            key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted(formdata.items()))
+            if key not in self.list_urls and len(self.list_urls) < self.max_list_pages:
+                self.list_urls.add(key)
+                yield self._request(url, self.parse_list, formdata=formdata)
 
     def parse_article(self, response: Response):
         yield PageItem(
