@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import sqlite3
 import time
@@ -72,6 +73,16 @@ def write_transaction(db: sqlite_utils.Database):
     except BaseException:
         db.rollback()  # also when the commit itself failed: never leave the transaction open
         raise
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def utcnow() -> str:
@@ -228,23 +239,32 @@ class Archive:
         search_index.ensure_index(self.db)
 
     # --- crawl runs --------------------------------------------------------
-    def start_run(self, spider: str, site: str | None, start_urls: list[str]) -> int:
-        table = self.db["crawl_runs"]
-        table.insert(
-            {
+    def start_run(self, spider: str, site: str | None, start_urls: list[str], *,
+                  user_agent: str | None = None) -> int:
+        with write_transaction(self.db):
+            self._close_dead_runs()
+            return insert(self.db, "crawl_runs", {
                 "spider": spider,
                 "site": site,
                 "start_urls": json.dumps(start_urls, ensure_ascii=False),
                 "started_at": utcnow(),
                 "status": "running",
                 "extractor_version": EXTRACTOR_VERSION,
-            }
-        )
-        return table.last_pk
+                "user_agent": user_agent,
+                "pid": os.getpid(),
+            })
 
-    def finish_run(self, run_id: int, status: str) -> dict:
-        counts = self.run_counts(run_id)
-        self.db["crawl_runs"].update(run_id, {"finished_at": utcnow(), "status": status, **counts})
+    def _close_dead_runs(self) -> None:
+        """Runs still `running` whose process is gone (killed, crashed) become `interrupted`."""
+        for row in self.db.query("select id, pid from crawl_runs where status = 'running' and pid is not null"):
+            if not _process_alive(row["pid"]):
+                update(self.db, "crawl_runs", "id", row["id"], {"status": "interrupted", **self.run_counts(row["id"])})
+
+    def finish_run(self, run_id: int, status: str, counters: dict | None = None) -> dict:
+        """Close a run with its counts; `counters` are the crawl's own (list pages, skipped …)."""
+        counts = {**self.run_counts(run_id), **(counters or {})}
+        with write_transaction(self.db):
+            update(self.db, "crawl_runs", "id", run_id, {"finished_at": utcnow(), "status": status, **counts})
         return counts
 
     def run_counts(self, run_id: int) -> dict:
@@ -272,6 +292,8 @@ class Archive:
         request_url: str | None = None,
         site: str | None = None,
         crawl_run_id: int | None = None,
+        render: str | None = None,
+        server_snapshot_id: int | None = None,
     ) -> int:
         with write_transaction(self.db):
             digest = self.store_body(url, body)
@@ -288,6 +310,8 @@ class Archive:
                     "body_sha256": digest,
                     "body_size": len(body),
                     "crawl_run_id": crawl_run_id,
+                    "render": render,
+                    "server_snapshot_id": server_snapshot_id,
                 },
             )
 
@@ -351,6 +375,14 @@ class Archive:
                             crawl_run_id=crawl_run_id, detail=f"HTTP {status}")
         return True
 
+    def mark_checked(self, url: str, *, fetched_at: str | None = None) -> bool:
+        """A conditional fetch answered 304 (or found the same content): the page was seen as it was."""
+        fetched_at = fetched_at or utcnow()
+        with write_transaction(self.db):
+            cursor = self.db.execute(
+                "update pages set last_fetched = ?, last_checked = ? where url = ?", [fetched_at, fetched_at, url])
+        return cursor.rowcount > 0
+
     def note_redirect(self, request_url: str, url: str, *, fetched_at: str | None = None,
                       snapshot_id: int | None = None, crawl_run_id: int | None = None) -> bool:
         """An archived page that now redirects elsewhere has moved; True when that is news."""
@@ -393,7 +425,7 @@ class Archive:
                 self._event(record.url, "back", fetched_at, snapshot_id=snapshot_id, crawl_run_id=crawl_run_id)
             if current and current["content_hash"] == record.content_hash:
                 if fetched:
-                    update(self.db, "pages", "url", record.url, {"last_fetched": fetched_at})
+                    update(self.db, "pages", "url", record.url, {"last_fetched": fetched_at, "last_checked": fetched_at})
                 return None
             version_id = self._add_version(record, current, fetched_at=fetched_at, site=site,
                                            snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, reason=reason)
@@ -484,3 +516,49 @@ class Archive:
     def latest_record(self, url: str) -> Record | None:
         row = next(self.db.query("select * from pages where url = ?", [url]), None)
         return row_record(row) if row else None
+
+    # --- attachments (附件) --------------------------------------------------
+    def add_attachment(
+        self,
+        *,
+        url: str,
+        page_url: str,
+        body: bytes | None = None,
+        sha256: str | None = None,
+        size: int | None = None,
+        snapshot_id: int | None = None,
+        filename: str | None = None,
+        content_type: str | None = None,
+        status: int | None = None,
+        fetched_at: str | None = None,
+        crawl_run_id: int | None = None,
+        error: str | None = None,
+    ) -> dict:
+        """One attachment of one article: its bytes (`body`) kept once by digest in `bodies`, or
+        `sha256` of bytes already kept, or neither and the `error` that says why; the row written."""
+        with write_transaction(self.db):
+            if body is not None:
+                sha256, size = self.store_body(url, body), len(body)
+            row = {
+                "url": url, "page_url": page_url, "snapshot_id": snapshot_id, "filename": filename,
+                "content_type": content_type, "size": size, "sha256": sha256, "status": status,
+                "fetched_at": fetched_at or utcnow(), "crawl_run_id": crawl_run_id, "error": error,
+            }
+            row["id"] = insert(self.db, "attachments", row)
+        return row
+
+    def known_attachment(self, page_url: str, url: str) -> dict | None:
+        """The newest attachments row of `url` linked from `page_url`, or None."""
+        return next(self.db.query(
+            "select * from attachments where page_url = ? and url = ? order by id desc limit 1",
+            [page_url, url]), None)
+
+    def stored_attachment(self, url: str) -> dict | None:
+        """The newest attachments row of `url` (from any page) whose bytes are kept, or None."""
+        return next(self.db.query(
+            "select * from attachments where url = ? and sha256 is not null order by id desc limit 1",
+            [url]), None)
+
+    def attachments_of(self, page_url: str) -> list[dict]:
+        """Every attachments row of a page, oldest first (the bytes through `body(sha256)`)."""
+        return list(self.db.query("select * from attachments where page_url = ? order by id", [page_url]))

@@ -16,6 +16,10 @@ class PageItem:
     request_url: str | None = None
     site: str | None = None
     site_config: dict | None = None
+    # A page rendered by the browser: its body is the DOM; `server_capture` holds what the
+    # server sent ({"url", "status", "headers", "body"}) where the browser exposed it.
+    render: str | None = None
+    server_capture: dict | None = None
     # Filled on the way through the pipelines.
     crawl_run_id: int | None = None
     snapshot_id: int | None = None

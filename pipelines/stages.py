@@ -8,11 +8,11 @@ archive pipeline writes a `failures` row beside the snapshot already kept.
 from __future__ import annotations
 
 import logging
-import weakref
 
 from scrapy import signals
 
-from archive.store import GONE_STATUSES, Archive
+from archive.store import GONE_STATUSES
+from crawler.incremental import archive_for
 from crawler.items import PageItem
 from pipelines.enrich import enrich
 from pipelines.errors import ExtractionError
@@ -21,15 +21,9 @@ from pipelines.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
-# One archive connection per crawler, shared by the capture and archive pipelines.
-_archives: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def archive_for(crawler) -> Archive:
-    if crawler not in _archives:
-        _archives[crawler] = Archive(crawler.settings.get("ARCHIVE_DB", "archive.db"))
-    return _archives[crawler]
-
+NOT_MODIFIED = 304  # a conditional fetch of an archived page: nothing to extract or store
+# Crawler stats a crawl_runs row keeps, besides the counts the archive computes itself.
+RUN_COUNTERS = ("list_pages", "skipped_known", "not_modified", "browser_pages", "attachments")
 
 class _Stage:
     stage = ""
@@ -42,7 +36,7 @@ class _Stage:
         return cls(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
-        if item.failure is None:
+        if item.failure is None and item.status != NOT_MODIFIED:
             try:
                 self.run(item)
             except ExtractionError as exc:
@@ -72,17 +66,31 @@ class CapturePipeline(_Stage):
         site = getattr(spider, "site", None)
         self.archive = archive_for(self.crawler)
         self.run_id = self.archive.start_run(
-            spider.name, site.name if site else None, site.start_urls if site else []
+            spider.name, site.name if site else None, site.start_urls if site else [],
+            user_agent=self.crawler.settings.get("USER_AGENT"),
         )
+        self.crawler.stats.set_value("govnews/crawl_run_id", self.run_id)
 
     def spider_closed(self, spider, reason: str) -> None:
-        counts = self.archive.finish_run(self.run_id, reason)
-        self.crawler.stats.set_value("govnews/crawl_run_id", self.run_id)
+        stats = self.crawler.stats
+        counters = {key: stats.get_value(f"govnews/{key}", 0) for key in RUN_COUNTERS}
+        detail = stats.get_value("govnews/stop_detail")
+        if detail:
+            counters["detail"] = detail
+        counts = self.archive.finish_run(self.run_id, reason, counters)
         for key, value in counts.items():
-            self.crawler.stats.set_value(f"govnews/{key}", value)
+            stats.set_value(f"govnews/{key}", value)
 
     def process_item(self, item: PageItem) -> PageItem:
         item.crawl_run_id = self.run_id
+        if item.status == NOT_MODIFIED:
+            return item
+        server_snapshot_id = None
+        if item.server_capture:  # the bytes the server sent, kept before the rendered DOM
+            server_snapshot_id = self.archive.add_snapshot(
+                **item.server_capture, request_url=item.request_url, fetched_at=item.fetched_at,
+                site=item.site, crawl_run_id=self.run_id,
+            )
         if item.failure is None or item.body:  # a fetch error has nothing to keep
             item.snapshot_id = self.archive.add_snapshot(
                 url=item.url,
@@ -93,6 +101,8 @@ class CapturePipeline(_Stage):
                 fetched_at=item.fetched_at,
                 site=item.site,
                 crawl_run_id=self.run_id,
+                render=item.render,
+                server_snapshot_id=server_snapshot_id,
             )
         return item
 
@@ -131,7 +141,10 @@ class ArchivePipeline(_Stage):
         where = {"fetched_at": item.fetched_at, "snapshot_id": item.snapshot_id, "crawl_run_id": item.crawl_run_id}
         if item.request_url and self.archive.note_redirect(item.request_url, item.url, **where):
             self.crawler.stats.inc_value("govnews/moved")
-        if item.status in GONE_STATUSES and self.archive.mark_gone(item.url, status=item.status, **where):
+        if item.status == NOT_MODIFIED:
+            self.archive.mark_checked(item.url, fetched_at=item.fetched_at)
+            self.crawler.stats.inc_value("govnews/not_modified")
+        elif item.status in GONE_STATUSES and self.archive.mark_gone(item.url, status=item.status, **where):
             # A page the archive has answers 404/410: an event of its timeline, not a failure.
             self.crawler.stats.inc_value("govnews/gone")
         elif item.failure is not None:

@@ -3,6 +3,11 @@
 Start URLs are list pages: the spider follows their pagination and yields every
 article page it finds as a raw PageItem; the pipelines do the rest.  It never
 leaves the start URLs' hosts (or the config's allowed_domains).
+
+Crawls are incremental (crawler/incremental.py): an article the archive has is not
+fetched again outside its recheck window, and is then fetched conditionally.
+`-s GOVNEWS_INCREMENTAL=False` fetches everything again.  A list or article page that
+is a script-filled shell is fetched again through the browser (crawler/browser.py).
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from datetime import datetime, timezone
 import scrapy
 from scrapy.http import Response
 
+from crawler.browser import browser_meta, looks_like_shell
+from crawler.incremental import CrawlState, archive_for
 from crawler.items import PageItem
 from crawler.sites import SiteConfig, find_site
 from spiders.links import find_links
@@ -24,6 +31,10 @@ def response_headers(response: Response) -> dict[str, str]:
     }
 
 
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
 class SiteSpider(scrapy.Spider):
     name = "site"
 
@@ -33,6 +44,7 @@ class SiteSpider(scrapy.Spider):
             raise ValueError("give exactly one of -a url=START_URL or -a site=NAME")
         self._url, self._site_name = url, site
         self.site: SiteConfig | None = None
+        self._state: CrawlState | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -47,15 +59,41 @@ class SiteSpider(scrapy.Spider):
             spider.site.__post_init__()
         spider.allowed_domains = spider.site.allowed_domains
         spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 50)
+        spider.incremental = crawler.settings.getbool("GOVNEWS_INCREMENTAL", True)
+        site_days = getattr(spider.site, "recheck_days", None)
+        spider.recheck_days = site_days if site_days is not None else crawler.settings.getfloat("GOVNEWS_RECHECK_DAYS", 7)
+        spider.revisit_days = crawler.settings.getfloat("GOVNEWS_REVISIT_DAYS", 30)
         spider.list_urls = set(spider.site.start_urls)
         return spider
 
-    def _request(self, url: str, callback, formdata: dict | None = None, **meta) -> scrapy.Request:
+    @property
+    def state(self) -> CrawlState:
+        if self._state is None:
+            self._state = CrawlState(archive_for(self.crawler), self.site.name, recheck_days=self.recheck_days,
+                                     revisit_days=self.revisit_days,
+                                     run_id=self.crawler.stats.get_value("govnews/crawl_run_id"))
+        return self._state
+
+    def _request(self, url: str, callback, formdata: dict | None = None, headers: dict | None = None,
+                 **meta) -> scrapy.Request:
         if self.site.render == "browser":
             meta["playwright"] = True
         if formdata is not None:
-            return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error, meta=meta)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta)
+            return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error,
+                                      meta=meta, headers=headers)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers)
+
+    def _through_browser(self, response: Response) -> scrapy.Request:
+        """Ask again for a script-filled page, through Chromium, keeping what the server sent."""
+        self.crawler.stats.inc_value("govnews/browser_pages")
+        server_capture = {"url": response.url, "status": response.status,
+                          "headers": response_headers(response), "body": response.body}
+        return response.request.replace(
+            meta=browser_meta(response.request.meta, govnews_server_capture=server_capture), dont_filter=True)
+
+    def _needs_browser(self, response: Response) -> bool:
+        return (response.status == 200 and not response.meta.get("playwright") and hasattr(response, "text")
+                and looks_like_shell(response.text))
 
     async def start(self):
         for url in self.site.start_urls:
@@ -65,6 +103,7 @@ class SiteSpider(scrapy.Spider):
         if not hasattr(response, "text"):
             self.logger.warning("list page is not text: %s", response.url)
             return
+        self.crawler.stats.inc_value("govnews/list_pages")
         links = find_links(
             response.url,
             response.text,
@@ -72,11 +111,25 @@ class SiteSpider(scrapy.Spider):
             article_patterns=self.site.article_patterns,
             pagination_patterns=self.site.pagination_patterns,
         )
+        if not (links.articles or links.pages or links.posts) and self._needs_browser(response):
+            self.logger.info("list %s is filled in by scripts: through the browser", response.url)
+            yield self._through_browser(response)
+            return
         self.logger.info(
-            "list %s: %d articles, %d list pages", response.url, len(links.articles), len(links.pages)
+            "list %s: %d articles, %d list pages", response.url, len(links.articles), len(links.pages) + len(links.posts)
         )
+        new = 0
         for url in links.articles:
-            yield self._request(url, self.parse_article)
+            decision, headers = self.state.decide(url) if self.incremental else ("new", {})
+            if decision == "skip":
+                self.crawler.stats.inc_value("govnews/skipped_known")
+                continue
+            new += decision == "new"
+            yield self._request(url, self.parse_article, headers=headers)
+        if self.incremental and links.articles and not new and self.state.previous_run_finished():
+            # Every article here is archived and the last crawl got to the end: nothing older is new.
+            self.logger.info("list %s: every article known, not paging further", response.url)
+            return
         for url in links.pages:
             # A cap on list pages per crawl bounds calendar-style and endless paging traps.
             if url not in self.list_urls and len(self.list_urls) < self.max_list_pages:
@@ -89,16 +142,28 @@ class SiteSpider(scrapy.Spider):
                 yield self._request(url, self.parse_list, formdata=formdata)
 
     def parse_article(self, response: Response):
+        if self._needs_browser(response):
+            self.logger.info("article %s is filled in by scripts: through the browser", response.url)
+            yield self._through_browser(response)
+            return
+        # After redirects, the first URL asked for (the one the list linked to).
+        request_url = response.meta.get("govnews_request_url") or (response.meta.get("redirect_urls") or [response.url])[0]
+        if response.status == 304 and request_url != response.url:
+            # The validators were the old URL's; the page it moved to is asked for plainly.
+            yield self._request(response.url, self.parse_article, govnews_request_url=request_url).replace(dont_filter=True)
+            return
+        rendered = bool(response.meta.get("playwright"))
         yield PageItem(
             url=response.url,
-            # After redirects, the first URL asked for (the one the list linked to).
-            request_url=(response.meta.get("redirect_urls") or [response.url])[0],
+            request_url=request_url,
             status=response.status,
             headers=response_headers(response),
             body=response.body,
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            fetched_at=now_iso(),
             site=self.site.name,
             site_config=self.site.to_dict(),
+            render="browser" if rendered else None,
+            server_capture=response.meta.get("govnews_server_capture") if rendered else None,
         )
 
     def on_error(self, failure):
@@ -112,7 +177,7 @@ class SiteSpider(scrapy.Spider):
                 status=0,
                 headers={},
                 body=b"",
-                fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                fetched_at=now_iso(),
                 site=self.site.name,
                 site_config=self.site.to_dict(),
             )

@@ -64,18 +64,24 @@ def test_each_crawl_is_recorded_in_crawl_runs(demo_archive):
         assert run["failures"] == 0
 
 
-def test_recrawl_adds_nothing_and_an_edit_adds_exactly_one_version(demo_server, sites_copy, tmp_path):
+def test_recrawl_fetches_no_known_article_and_an_edit_adds_exactly_one_version(demo_server, sites_copy, tmp_path):
     db_path = tmp_path / "archive.db"
     site = demo_server.sites["jincheng"]
-    finish_crawl = lambda: scrapy_crawl("-a", f"url={site.list_url}", db=db_path)  # noqa: E731
-    finish_crawl()
+    crawl = lambda *args: scrapy_crawl("-a", f"url={site.list_url}", *args, db=db_path)  # noqa: E731
+    crawl()
     db = sqlite_utils.Database(db_path)
     versions_before = db["versions"].count
     assert versions_before == len(site.manifest["articles"])
+    snapshots_before = db["snapshots"].count
 
-    finish_crawl()
+    # The articles are from 2020, outside the recheck window, and the first run finished:
+    # the second run fetches the first list page only, and no article.
+    crawl()
     assert db["versions"].count == versions_before
-    assert db["snapshots"].count == 2 * versions_before  # every fetch is kept
+    assert db["snapshots"].count == snapshots_before
+    run = db["crawl_runs"].get(2)
+    assert (run["status"], run["list_pages"], run["skipped_known"], run["pages_fetched"]) == ("finished", 1, 3, 0)
+    assert run["pid"] and run["user_agent"].startswith("govnews/")
 
     seed_path = site.manifest["seeds"]["004"]
     page_file = sites_copy / "jincheng" / seed_path.lstrip("/")
@@ -83,11 +89,17 @@ def test_recrawl_adds_nothing_and_an_edit_adds_exactly_one_version(demo_server, 
     edited = html.replace("5月7日上午", "5月7日下午", 1)
     assert edited != html
     page_file.write_text(edited, encoding="utf-8")
-    finish_crawl()
+    # Everything inside the recheck window: each article is asked for with If-Modified-Since;
+    # the unchanged ones answer 304 and cost no snapshot, the edited one gives a version.
+    crawl("-s", "GOVNEWS_RECHECK_DAYS=100000")
 
     new = list(db.query("select url, version from versions where crawl_run_id = 3"))
     assert new == [{"url": site.url(seed_path), "version": 2}]
     assert "5月7日下午" in page_row(db, site.url(seed_path))["text"]
+    run = db["crawl_runs"].get(3)
+    assert (run["not_modified"], run["pages_fetched"], run["new_versions"]) == (2, 1, 1)  # page 2's article is not reached
+    checked = db["pages"].get(site.url(site.manifest["articles"][0]))
+    assert checked["last_checked"] == checked["last_fetched"] >= run["started_at"][:19]
 
 
 def test_a_page_that_fails_extraction_is_kept_raw_with_the_reason(demo_server, sites_copy, tmp_path):
@@ -155,7 +167,8 @@ def test_a_withdrawn_page_is_marked_gone_a_moved_one_moved_and_a_restored_one_ba
     db_path = tmp_path / "archive.db"
     site = demo_server.sites["jincheng"]
     root = sites_copy / "jincheng"
-    crawl = lambda: scrapy_crawl("-a", f"url={site.list_url}", db=db_path)  # noqa: E731
+    # Every known article is rechecked (as its recheck or revisit window would, in time).
+    crawl = lambda: scrapy_crawl("-a", f"url={site.list_url}", "-s", "GOVNEWS_RECHECK_DAYS=100000", db=db_path)  # noqa: E731
     crawl()
     withdrawn, moved = "/zwgk/jcyw/202005/t20200512_1131207.shtml", "/zwgk/jcyw/202005/t20200509_1130452.shtml"
     new_home = "/zwgk/jcyw/2020/t20200509_1130452.shtml"

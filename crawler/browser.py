@@ -1,0 +1,192 @@
+"""When a page needs the browser: JavaScript challenges and pages rendered by script.
+
+Two kinds of page are sent through Chromium (scrapy-playwright) without any site config:
+
+- a **challenge**: 412 or 521 (the two statuses the common Chinese anti-bot services
+  answer with) whose body is a script that sets a cookie and reloads. The browser runs
+  it once; the cookies it earns go into the crawl's cookie jar, and the page is fetched
+  again over plain HTTP with them, so the archive gets the bytes the server sends and
+  every later request to that site carries the cookies. The stance is conservative:
+  each challenge slows the site down (its download delay doubles, up to a cap), a URL
+  goes through the browser at most `GOVNEWS_CHALLENGE_RETRIES` times, and a site that
+  keeps refusing after `GOVNEWS_CHALLENGE_STOP` challenges in a row stops the crawl with
+  the reason `challenge_refused`, reported in crawl_runs.detail;
+- a **shell page**: HTML with next to no text of its own and scripts that fill it in
+  (`looks_like_shell`); the spider asks for it again through the browser and archives the
+  rendered DOM linked to the bytes the server sent.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from urllib.parse import urlsplit
+
+import lxml.html
+import scrapy.downloadermiddlewares.cookies
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from tldextract import TLDExtract
+
+logger = logging.getLogger(__name__)
+
+# Scrapy's cookie jar asks tldextract for public suffixes, and tldextract first tries to download
+# the list (logging a traceback offline, once per process): use the list it ships with.
+scrapy.downloadermiddlewares.cookies._split_domain = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+CHALLENGE_STATUSES = (412, 521)
+SHELL_MAX_TEXT = 60  # Han characters of visible text below which a scripted page is a shell
+HAN = re.compile(r"[\u4e00-\u9fff]")
+SCRIPT = re.compile(rb"<script", re.I)
+BROWSER_META = ("playwright", "playwright_include_page", "playwright_page", "playwright_page_methods",
+                "playwright_page_init_callback", "govnews_challenge_reloaded")
+
+
+def is_challenge(status: int, body: bytes) -> bool:
+    """A 412/521 answer carrying a script: an anti-bot challenge, not the page."""
+    return status in CHALLENGE_STATUSES and bool(SCRIPT.search(body[:200_000]))
+
+
+def visible_han(html: str) -> int:
+    """Han characters a reader would see: scripts, styles and templates left out."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return 0
+    for element in root.xpath("//script|//style|//noscript|//template|//title"):
+        element.drop_tree()
+    return len(HAN.findall(root.text_content()))
+
+
+def looks_like_shell(html: str) -> bool:
+    """A page whose content comes from its scripts: almost no text of its own, and scripts."""
+    return bool(SCRIPT.search(html.encode("utf-8", "ignore"))) and visible_han(html) < SHELL_MAX_TEXT
+
+
+async def hold_first_document(page, request) -> None:
+    """scrapy-playwright page-init callback for a challenge: let its script run and set its
+    cookie, but abort the reload it then asks for. The cookie is what we came for, and a site
+    that keeps refusing would otherwise reload forever. The attempt is signalled in meta."""
+    reloaded = asyncio.Event()
+    request.meta["govnews_challenge_reloaded"] = reloaded
+    documents = 0
+
+    async def route(intercepted):
+        nonlocal documents
+        if intercepted.request.is_navigation_request() and intercepted.request.frame == page.main_frame:
+            documents += 1
+            if documents > 1:
+                reloaded.set()
+                await intercepted.abort()
+                return
+        await intercepted.continue_()
+
+    await page.route("**/*", route)
+
+
+def browser_meta(meta: dict, **extra) -> dict:
+    return {**meta, "playwright": True, **extra}
+
+
+def http_meta(meta: dict) -> dict:
+    return {k: v for k, v in meta.items() if k not in BROWSER_META}
+
+
+class ChallengeMiddleware:
+    """Downloader middleware: pass JavaScript challenges with the browser, politely."""
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        if not settings.getbool("GOVNEWS_CHALLENGE_ENABLED", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.max_retries = settings.getint("GOVNEWS_CHALLENGE_RETRIES", 2)
+        self.stop_after = settings.getint("GOVNEWS_CHALLENGE_STOP", 5)
+        self.max_delay = settings.getfloat("GOVNEWS_CHALLENGE_MAX_DELAY", 30.0)
+        self.script_wait = settings.getfloat("GOVNEWS_CHALLENGE_SCRIPT_WAIT", 5.0)
+        self.refusals: dict[str, int] = {}  # challenges in a row, per host
+        self.stopping = False
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_response(self, request, response, spider=None):
+        host = urlsplit(request.url).hostname or ""
+        stats = self.crawler.stats
+        if request.meta.get("govnews_challenge_render"):
+            # The browser ran the challenge: keep its cookies and ask again over HTTP.
+            cookies = await self._take_cookies(response, host)
+            stats.inc_value("govnews/challenge/browser_passes")
+            headers = request.headers.copy()
+            headers.pop(b"Cookie", None)  # the jar writes it again, earned cookies included
+            return request.replace(
+                meta=http_meta({**request.meta, "govnews_challenge_render": False}), headers=headers,
+                cookies={**_as_dict(request.cookies), **cookies}, dont_filter=True,
+            )
+        if not is_challenge(response.status, response.body):
+            if host in self.refusals and response.status < 400:
+                self.refusals[host] = 0
+            return response
+        stats.inc_value("govnews/challenge/seen")
+        self.refusals[host] = self.refusals.get(host, 0) + 1
+        self._slow_down(request, host)
+        attempts = request.meta.get("govnews_challenge_attempts", 0)
+        if self.refusals[host] > self.stop_after:
+            self._stop(host)
+            return response
+        if attempts >= self.max_retries or request.meta.get("playwright"):
+            stats.inc_value("govnews/challenge/gave_up")
+            return response  # the spider records it: a failure row with HTTP 412/521
+        logger.info("challenge (HTTP %d) on %s: through the browser (attempt %d)",
+                    response.status, request.url, attempts + 1)
+        return request.replace(
+            meta=browser_meta(request.meta, playwright_include_page=True, govnews_challenge_render=True,
+                              playwright_page_init_callback=hold_first_document,
+                              govnews_challenge_attempts=attempts + 1),
+            dont_filter=True,
+        )
+
+    async def _take_cookies(self, response, host: str) -> dict[str, str]:
+        page = response.meta.get("playwright_page")
+        if page is None:
+            return {}
+        reloaded = response.meta.get("govnews_challenge_reloaded")
+        if reloaded is not None:  # scripts that wait before setting the cookie: give them a moment
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(reloaded.wait(), self.script_wait)
+        try:
+            cookies = await page.context.cookies()
+        finally:
+            await page.close()
+        return {c["name"]: c["value"] for c in cookies
+                if host == c["domain"].lstrip(".") or host.endswith(c["domain"] if c["domain"].startswith(".") else "." + c["domain"])}
+
+    def _slow_down(self, request, host: str) -> None:
+        """Per-site back-off: each challenge doubles the site's download delay (up to a cap)."""
+        downloader = self.crawler.engine.downloader
+        key = request.meta.get("download_slot") or host
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = min(max(slot.delay * 2, 0.5), self.max_delay)
+
+    def _stop(self, host: str) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        detail = f"{host} kept refusing: {self.refusals[host]} JavaScript challenges in a row"
+        logger.error("stopping the crawl: %s", detail)
+        self.crawler.stats.set_value("govnews/stop_detail", detail)
+        # Not awaited: closing waits for the downloads in flight, this response among them.
+        asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="challenge_refused"))
+
+    def spider_closed(self, spider, reason):
+        self.refusals.clear()
+
+
+def _as_dict(cookies) -> dict:
+    if isinstance(cookies, dict):
+        return cookies
+    return {c["name"]: c["value"] for c in cookies or []}
