@@ -103,6 +103,7 @@ INDEXES = (
     ("snapshots", ["body_sha256"]),
     ("failures", ["url"]),
     ("attachments", ["page_url"]),
+    ("attachments", ["url"]),
     ("attachments", ["sha256"]),
     ("pages", ["site"]),
     ("pages", ["duplicate_of"]),

@@ -20,8 +20,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import importlib.resources
 import re
-from pathlib import Path
 
 import sqlite_utils
 
@@ -34,7 +34,7 @@ SEGMENTER_KEY = "fts_segmenter"
 
 def segmenter_fingerprint() -> str:
     """Changes whenever segmentation may: the segmenter's version and the project dictionary."""
-    terms = Path(__file__).resolve().parents[1] / "pipelines" / "data" / "gov_terms.txt"
+    terms = importlib.resources.files("pipelines") / "data" / "gov_terms.txt"  # also inside a zipped egg
     digest = hashlib.sha256(terms.read_bytes()).hexdigest()[:16]
     return f"rjieba-{importlib.metadata.version('rjieba')}-{digest}"
 

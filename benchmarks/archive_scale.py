@@ -161,6 +161,17 @@ def _generate(task: tuple[int, int]) -> tuple[str, bytes, Record, int, float]:
     return url, body, record, packed, time.perf_counter() - t
 
 
+def _generated(workers, tasks: list, block: int = 2048):
+    """The worker's pages in task order, at most two blocks ahead of the inserts (a plain
+    imap runs ahead without bound: the pages waiting for a slower archive fill the memory)."""
+    blocks = [tasks[i:i + block] for i in range(0, len(tasks), block)]
+    upcoming = workers.imap(_generate, blocks[0], 64) if blocks else None
+    for i in range(len(blocks)):
+        current = upcoming
+        upcoming = workers.imap(_generate, blocks[i + 1], 64) if i + 1 < len(blocks) else None
+        yield from current
+
+
 def build(archive: Archive, generator: PageGenerator, versions: int, per_page: int, batch: int,
           first_page: int = 0) -> dict:
     """Insert `versions` versions, `batch` of them a transaction (1: a crawl's one per page)."""
@@ -173,7 +184,7 @@ def build(archive: Archive, generator: PageGenerator, versions: int, per_page: i
     started = time.perf_counter()
     transaction = None
     with multiprocessing.get_context("fork").Pool(1) as workers:
-        for (n, v), (url, body, record, packed, seconds) in zip(tasks, workers.imap(_generate, tasks, 64)):
+        for (n, v), (url, body, record, packed, seconds) in zip(tasks, _generated(workers, tasks)):
             fetched_at = f"2026-{1 + v % 12:02d}-01T00:00:00+00:00"
             t = time.perf_counter()
             if batch > 1 and transaction is None:

@@ -134,22 +134,62 @@ def eval_(gold_dir, extractors, worst, as_json):
 @click.option("--site", "sites", multiple=True, help="A site config name (repeatable).")
 @click.option("--url", "urls", multiple=True, help="A list page to crawl with no config (repeatable).")
 @click.option("--all", "all_sites", is_flag=True, help="Every configured site.")
+@click.option("--due", is_flag=True,
+              help="Every configured site whose interval has passed since its last crawl (for cron/systemd timers).")
+@click.option("--dry-run", is_flag=True, help="With --due: print the due sites and why, crawl nothing.")
 @click.option("--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of site configs.")
 @click.option("--log-level", default="INFO", show_default=True)
-def crawl(db, sites, urls, all_sites, sites_dirs, log_level):
-    """Crawl sites into the archive (same spider as `scrapy crawl site`)."""
+def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
+    """Crawl sites into the archive (same spider as `scrapy crawl site`).
+
+    With --due, every configured site (its `interval`, default 1d) is checked against the
+    archive's crawl_runs: the due ones are crawled together in this process."""
+    import sqlite3
+    from datetime import datetime, timezone
+
     from crawler.run import run_crawls
     from crawler.sites import SiteConfigError, all_sites as list_sites, find_site
 
+    if due and (sites or urls or all_sites):
+        raise click.UsageError("--due picks the sites itself: give it without --site, --url or --all")
+    if dry_run and not due:
+        raise click.UsageError("--dry-run goes with --due")
     try:
-        names = [s.name for s in list_sites(sites_dirs)] if all_sites else list(sites)
+        if due:
+            from crawler.schedule import due_sites, load_runs
+
+            configs = list_sites(sites_dirs)
+            if not configs:
+                click.echo("no site configs found: nothing to crawl (give --sites-dir DIR)")
+                return
+            try:
+                history = load_runs(db)
+            except sqlite3.DatabaseError as exc:
+                raise click.ClickException(f"cannot read the crawl history of {db}: {exc}") from exc
+            decisions = due_sites(configs, history)
+            click.echo(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC: {len(configs)} sites configured, "
+                       f"archive {db}")
+            for d in decisions:
+                click.echo(f"{d.site}: {'due' if d.due else 'not due'}: {d.reason}")
+            names = [d.site for d in decisions if d.due]
+            if not names:
+                soonest = min((d for d in decisions if d.next_due), key=lambda d: d.next_due, default=None)
+                later = f"; next: {soonest.site} at {soonest.next_due:%Y-%m-%d %H:%M} UTC" if soonest else ""
+                click.echo(f"nothing is due ({len(decisions)} sites){later}")
+                return
+            click.echo(f"{'would crawl' if dry_run else 'crawling'} {len(names)} of {len(decisions)} "
+                       f"sites: {', '.join(names)}")
+            if dry_run:
+                return
+        else:
+            names = [s.name for s in list_sites(sites_dirs)] if all_sites else list(sites)
         for name in names:
             find_site(name, sites_dirs)  # fail early, with the config's own message
     except SiteConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
     if not jobs:
-        raise click.UsageError("nothing to crawl: give --site NAME, --url URL or --all")
+        raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
     stats = run_crawls(
         jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
     )

@@ -7,6 +7,8 @@
     pagination_patterns: ['index_\\d+\\.html$']  # optional regexes for list-page URLs
     render: http                      # or "browser" (scrapy-playwright, system Chromium)
     region: {province: 河南省, city: 许昌市, county: 魏都区, code: "411002"}
+    interval: 6h                      # how often `govnews crawl --due` crawls it: 30m, 6h, 1d,
+                                      # 2d12h (units w d h m s); default 1d (crawler/schedule.py)
 
 A config is looked up by name in the folders of the GOVNEWS_SITES_DIRS setting,
 then in the bundled `crawler/sites/` folder.
@@ -19,6 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+
+from crawler.schedule import DEFAULT_INTERVAL, IntervalError, parse_interval
 
 BUNDLED_SITES_DIR = Path(__file__).parent / "sites"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -38,6 +42,7 @@ class SiteConfig:
     pagination_patterns: list[str] = field(default_factory=list)
     render: str = "http"
     region: dict | None = None
+    interval: str = DEFAULT_INTERVAL
 
     def __post_init__(self) -> None:
         if not self.allowed_domains:
@@ -78,6 +83,13 @@ class SiteConfig:
                     re.compile(pattern)
                 except re.error as exc:
                     raise SiteConfigError(f"{origin}: bad regex in {key}: {pattern!r} ({exc})") from exc
+        interval = data.get("interval")
+        if interval is None:  # absent, or `interval:` left empty
+            interval = DEFAULT_INTERVAL
+        try:
+            parse_interval(interval)
+        except IntervalError as exc:
+            raise SiteConfigError(f"{origin}: bad 'interval': {exc}") from exc
         return cls(
             name=name,
             start_urls=list(start_urls),
@@ -86,6 +98,7 @@ class SiteConfig:
             pagination_patterns=list(data.get("pagination_patterns") or []),
             render=render,
             region=data.get("region"),
+            interval=interval.strip(),
         )
 
     @classmethod

@@ -12,14 +12,15 @@ a better enricher does not make a new version.
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import re
 from functools import lru_cache
-from pathlib import Path
 
 from crawler.record import Record
 from pipelines.region import division_names, find_region
 
-DATA = Path(__file__).parent / "data"
+# importlib.resources: the files are also read from a zipped egg (Scrapyd runs the project from one).
+DATA = importlib.resources.files("pipelines") / "data"
 KEYWORD_COUNT = 10
 MAX_TAGGED_CHARS = 6000  # segmentation is the slow part; an article's first 6,000 characters say enough
 KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
@@ -63,7 +64,8 @@ def _tokenizer():
 
     jieba.setLogLevel(60)
     tokenizer = jieba.Tokenizer()
-    tokenizer.load_userdict(str(DATA / "gov_terms.txt"))
+    with (DATA / "gov_terms.txt").open("rb") as terms:
+        tokenizer.load_userdict(terms)
     tfidf = jieba.analyse.TFIDF()
     tfidf.tokenizer = tokenizer
     tfidf.postokenizer = jieba.posseg.POSTokenizer(tokenizer)
