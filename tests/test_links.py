@@ -1,5 +1,5 @@
 """Link discovery on list pages laid out as government CMSes lay them out."""
-from spiders.links import find_links, is_article_url
+from spiders.links import feed_links, find_links, is_article_url
 
 LIST = "http://www.example.gov.cn/zwxx/wdyw/index.html"
 
@@ -72,3 +72,295 @@ def test_site_patterns_from_config_are_honoured():
     )
     assert links.articles == ["http://x.gov.cn/zw/info/77"]
     assert links.pages == ["http://x.gov.cn/zw/more/2"]
+
+
+# --- article shapes of more CMSes --------------------------------------------------------
+
+def test_more_gov_cms_article_shapes_are_articles():
+    for url in (
+        "http://x.gov.cn/xxgk/zfxxgk/bmwj/content_123.html",
+        "http://x.gov.cn/zwgk/jcyw/202005/t20200507_1129365.shtml",
+        "http://x.gov.cn/col/col1229/art/2020/art_5c8e9ab0f2a14c7d8e4f1b2a3c4d5e6f.html",
+        "http://x.gov.cn/art/2020/5/7/art_1229019364_43.html",
+        "http://x.gov.cn/news/2020-05-07/12345.html",
+        "http://x.gov.cn/html/2020/0507/12345.html",
+        "http://x.gov.cn/news/Detail.aspx?id=731",
+        "http://x.gov.cn/zwgk/xxgkDetail.aspx?ID=88",
+        "http://x.gov.cn/details?id=5531",
+        "http://x.gov.cn/portal/article/details?siteId=3&id=5531",
+        "http://x.gov.cn/gkmlpt/content/2/2345/post_2345678.html",
+        "http://x.gov.cn/n2588025/n2588124/c14547627/content.html",
+        "http://x.gov.cn/info/1061/23456.htm",
+        "http://x.gov.cn/system/2020/05/07/030123456.shtml",
+    ):
+        assert is_article_url(url), url
+
+
+def test_list_column_and_paging_pages_are_not_articles():
+    for url in (
+        "http://x.gov.cn/col/col1201/index.html",
+        "http://x.gov.cn/col/col1201/index.html?uid=5678&pageNum=2",
+        "http://x.gov.cn/zwgk/index.shtml",
+        "http://x.gov.cn/zwgk/jcyw/index_3.shtml",
+        "http://x.gov.cn/news/list.aspx?page=2",
+        "http://x.gov.cn/news/ListView.aspx?id=3",
+        "http://x.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15",
+        "http://x.gov.cn/news/2020/index.html",
+        "http://x.gov.cn/sitemap.xml",
+        "http://x.gov.cn/rss.xml",
+    ):
+        assert not is_article_url(url), url
+        assert not find_links(
+            "http://x.gov.cn/zwgk/jcyw/index.shtml", page(f'<a href="{url}">关于印发某某工作方案的通知全文</a>')
+        ).articles, url
+
+
+# --- TRS createPageHTML --------------------------------------------------------------------
+
+CREATE_PAGE_FUNCTION = """
+function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
+  if(_nPageCount == null || _nPageCount <= 1){ return; }
+  var nCurrIndex = _nCurrIndex || 0;
+  document.write("<a href=\\"" + _sPageName + "_" + (nCurrIndex + 1) + "." + _sPageExt + "\\">下一页</a>");
+}
+"""
+
+
+def test_create_page_html_with_count_and_current_in_variables():
+    html = page(
+        f"<script>{CREATE_PAGE_FUNCTION}</script>"
+        "<script>var currentPage = 0;//所在页从0开始\nvar countPage = 4//共多少页\n"
+        'createPageHTML(countPage, currentPage, "index", "html");</script>'
+    )
+    assert find_links(LIST, html).pages == [
+        "http://www.example.gov.cn/zwxx/wdyw/index_1.html",
+        "http://www.example.gov.cn/zwxx/wdyw/index_2.html",
+        "http://www.example.gov.cn/zwxx/wdyw/index_3.html",
+    ]
+
+
+def test_create_page_html_with_element_id_and_record_count():
+    html = page("<div id='page_div'></div><script>createPageHTML('page_div',3, 1,'index','shtml',57);</script>")
+    links = find_links("http://x.gov.cn/zwgk/jcyw/index_1.shtml", html)
+    # On page 1 of 3: the first page (index.shtml) and page 2 are the others.
+    assert links.pages == ["http://x.gov.cn/zwgk/jcyw/index.shtml", "http://x.gov.cn/zwgk/jcyw/index_2.shtml"]
+
+
+def test_create_page_html_definition_alone_or_unknown_variables_give_nothing():
+    html = page(f"<script>{CREATE_PAGE_FUNCTION} createPageHTML(total, 0, 'index', 'html');</script>")
+    assert find_links(LIST, html).pages == []
+
+
+def test_create_page_html_count_is_capped_to_the_pages_around_this_one():
+    html = page("<script>createPageHTML(100000, 0, 'index', 'html');</script>")
+    pages = find_links(LIST, html).pages
+    assert len(pages) == 499 and pages[-1].endswith("/index_499.html")
+    # Further on, the window moves with the page: a long list is still walked to its end.
+    html = page("<script>createPageHTML(1200, 499, 'index', 'html');</script>")
+    pages = find_links("http://www.example.gov.cn/zwxx/wdyw/index_499.html", html).pages
+    assert len(pages) == 499
+    assert pages[0].endswith("/index_249.html") and pages[-1].endswith("/index_748.html")
+    html = page("<script>createPageHTML(1200, 1199, 'index', 'html');</script>")
+    pages = find_links("http://www.example.gov.cn/zwxx/wdyw/index_1199.html", html).pages
+    assert pages[0].endswith("/index_700.html") and pages[-1].endswith("/index_1198.html")
+
+
+def test_a_long_numbered_pager_is_filled_a_bounded_stretch_at_a_time():
+    html = page('<a href="list.aspx?page=2">2</a><a href="list.aspx?page=3000">尾页</a>')
+    pages = find_links("http://x.gov.cn/list.aspx", html).pages
+    assert len(pages) == 502 and "http://x.gov.cn/list.aspx?page=502" in pages
+    assert "http://x.gov.cn/list.aspx?page=503" not in pages
+
+
+# --- ?page=N lists ---------------------------------------------------------------------------
+
+def test_numbered_pager_with_ellipsis_and_last_page_gives_every_page():
+    html = page(
+        """
+        <ul><li><a href="Detail.aspx?id=1201">区政府召开第十二次常务会议</a></li></ul>
+        <div class="pager"><a href="list.aspx?page=1">首页</a> <span class="current">1</span>
+          <a href="list.aspx?page=2">2</a> <a href="list.aspx?page=3">3</a> <span>…</span>
+          <a href="list.aspx?page=9">9</a> <a href="list.aspx?page=2">下一页</a> <a href="list.aspx?page=9">尾页</a></div>
+        <div class="side"><a href="/tzgg/list.aspx?page=1">更多</a> <a href="/news/other.aspx?page=2">2</a>
+          <a href="list.aspx?cat=7&amp;page=2">2</a></div>
+        """
+    )
+    links = find_links("http://x.gov.cn/news/list.aspx", html)
+    assert links.articles == ["http://x.gov.cn/news/Detail.aspx?id=1201"]
+    assert sorted(links.pages) == sorted(f"http://x.gov.cn/news/list.aspx?page={n}" for n in range(1, 10))
+
+
+def test_page_index_and_pn_parameters_keep_the_lists_other_parameters():
+    html = page(
+        '<a href="/xxgk/list?catId=12&amp;pageIndex=2">2</a><a href="/xxgk/list?catId=12&amp;pageIndex=6">末页</a>'
+        '<a href="/xxgk/list?catId=13&amp;pageIndex=2">2</a>'
+    )
+    pages = find_links("http://x.gov.cn/xxgk/list?catId=12", html).pages
+    assert pages == [f"http://x.gov.cn/xxgk/list?catId=12&pageIndex={n}" for n in (2, 6, 3, 4, 5)]
+    html = page('<a href="/s/?wd=%E5%8C%BA&amp;pn=10">下一页</a>')
+    assert find_links("http://x.gov.cn/s/?wd=%E5%8C%BA", html).pages == ["http://x.gov.cn/s/?wd=%E5%8C%BA&pn=10"]
+
+
+def test_a_folder_list_pages_through_its_default_document():
+    html = page('<a href="index.html?uid=5678&amp;pageNum=2">2</a><a href="/col/col1202/index.html?uid=1&amp;pageNum=2">2</a>')
+    assert find_links("http://x.gov.cn/col/col1201/", html).pages == [
+        "http://x.gov.cn/col/col1201/index.html?uid=5678&pageNum=2"
+    ]
+
+
+def test_index_n_pager_gaps_are_filled():
+    html = page('<a href="index_1.html">2</a><a href="index_2.html">3</a><span>...</span><a href="index_7.html">尾页</a>')
+    assert sorted(find_links(LIST, html).pages) == sorted(
+        f"http://www.example.gov.cn/zwxx/wdyw/index_{n}.html" for n in range(1, 8)
+    )
+
+
+# --- Hanweb JCMS datastore --------------------------------------------------------------------
+
+HANWEB_LIST = "http://www.daguan.gov.cn/col/col1201/index.html"
+
+
+def hanweb_record(n: int) -> str:
+    return (f'<record><![CDATA[\n<li><a href="/art/2024/5/6/art_1201_{4567000 + n}.html" target="_blank" '
+            f'title="大观区召开第{n}次工作推进会">大观区召开第{n}次工作推进会</a><span>2024-05-06</span></li>\n]]></record>')
+
+
+def hanweb_page(records: int, config: str) -> str:
+    body = "\n".join(hanweb_record(n) for n in range(1, records + 1))
+    return page(
+        f"""<div id="5678"><script type="text/xml"><datastore>
+        <nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&webid=2&path=/&columnid=1201&unitid=5678&webname=%E5%A4%A7%E8%A7%82&permissiontype=0"></a>]]></nextgroup>
+        <recordset>{body}</recordset></datastore></script></div>
+        <script language="javascript" src="/module/jslib/jquery/jpage/dataproxy.js"></script>
+        <script>{config}</script>"""
+    )
+
+
+JPAGE = """$(document).ready(function(){ $('#5678').jpage({ dataStore: dataStore,
+  proxyUrl:'/module/web/jpage/dataproxy.jsp', perPage:15, totalRecord:100, groupSize:3,
+  barPosition:'bottom', ajaxParam:{col:1, appid:1, webid:2, path:'/', columnid:1201,
+  sourceContentType:1, unitid:5678, webname:'大观区人民政府', permissiontype:0} }); });"""
+
+
+def test_hanweb_datastore_records_are_articles_and_later_groups_are_posted():
+    links = find_links(HANWEB_LIST, hanweb_page(45, JPAGE))
+    assert links.articles == [f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(1, 46)]
+    assert links.pages == []
+    form = {"col": "1", "appid": "1", "webid": "2", "path": "/", "columnid": "1201", "sourceContentType": "1",
+            "unitid": "5678", "webname": "大观区人民政府", "permissiontype": "0"}
+    proxy = "http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert links.posts == [
+        (f"{proxy}?startrecord=46&endrecord=90&perpage=15", form),
+        (f"{proxy}?startrecord=91&endrecord=100&perpage=15", form),
+    ]
+
+
+def test_hanweb_config_variants():
+    # Double quotes, lower-case names, the range already in proxyUrl's query, no groupSize (jpage's 3).
+    config = """$("#5678").jpage({dataStore:dataStore, proxyUrl:"/module/web/jpage/dataproxy.jsp?startrecord=1&endrecord=30&perpage=10",
+      totalrecord:"52", ajaxParam:{"col":"1","webid":"2","columnid":"1201","unitid":"5678"}});"""
+    links = find_links(HANWEB_LIST, hanweb_page(10, config))
+    proxy = "http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert [u for u, _ in links.posts] == [
+        f"{proxy}?startrecord=1&endrecord=30&perpage=10", f"{proxy}?startrecord=31&endrecord=52&perpage=10",
+    ]
+    assert links.posts[0][1] == {"col": "1", "webid": "2", "columnid": "1201", "unitid": "5678"}
+    # No ajaxParam: the form data comes from the datastore's <nextgroup> link.
+    links = find_links(HANWEB_LIST, hanweb_page(15, "var totalRecord = 40; var perPage = 15;"))
+    assert links.posts == [(
+        f"{proxy}?startrecord=1&endrecord=40&perpage=15",
+        {"webid": "2", "path": "/", "columnid": "1201", "unitid": "5678", "webname": "大观", "permissiontype": "0"},
+    )]
+
+
+def test_hanweb_posts_are_capped():
+    config = JPAGE.replace("totalRecord:100", "totalRecord:10000000")
+    assert len(find_links(HANWEB_LIST, hanweb_page(0, config)).posts) == 500
+
+
+def test_hanweb_dataproxy_answer_gives_its_records_only():
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><totalrecord>100</totalrecord><recordset>'
+        + "".join(hanweb_record(n) for n in range(46, 91))
+        + "</recordset></datastore>"
+    )
+    links = find_links("http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15", body)
+    assert links.articles == [f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(46, 91)]
+    assert links.pages == [] and links.posts == []
+
+
+def test_hanweb_records_escaped_instead_of_cdata():
+    body = ("<datastore><recordset><record>&lt;li&gt;&lt;a href=&quot;/art/2024/5/6/art_1201_7.html&quot;&gt;"
+            "某某&lt;/a&gt;&lt;/li&gt;</record></recordset></datastore>")
+    assert find_links(HANWEB_LIST, body).articles == ["http://www.daguan.gov.cn/art/2024/5/6/art_1201_7.html"]
+
+
+# --- sitemaps and feeds ---------------------------------------------------------------------
+
+def test_sitemap_urlset_gives_the_articles_and_the_index_gives_sitemaps():
+    urlset = """<?xml version="1.0" encoding="UTF-8"?>
+    <?xml-stylesheet type="text/xsl" href="/sitemap.xsl"?>
+    <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <url><loc>http://x.gov.cn/</loc><changefreq>daily</changefreq></url>
+      <url><loc>http://x.gov.cn/xwzx/index.html</loc></url>
+      <url><loc>http://x.gov.cn/xwzx/index_2.html</loc></url>
+      <url><loc>http://x.gov.cn/xwzx/2024-05-06/12345.html</loc><lastmod>2024-05-06</lastmod></url>
+      <url><loc><![CDATA[http://x.gov.cn/news/show.aspx?id=77&cid=2]]></loc></url>
+      <url><loc>http://x.gov.cn/news/show.aspx?id=78&amp;cid=2</loc></url>
+      <url><loc>http://x.gov.cn/xwzx/67890.htm</loc></url>
+      <url><loc>http://other.gov.cn/xwzx/2024-05-06/1.html</loc></url>
+    </urlset>"""
+    links = find_links("http://x.gov.cn/sitemap_1.xml", urlset)
+    assert links.articles == [
+        "http://x.gov.cn/xwzx/2024-05-06/12345.html",
+        "http://x.gov.cn/news/show.aspx?id=77&cid=2",
+        "http://x.gov.cn/news/show.aspx?id=78&cid=2",
+        "http://x.gov.cn/xwzx/67890.htm",
+    ]
+    assert links.pages == []
+    index = """<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+      <sitemap><loc>http://x.gov.cn/sitemap_1.xml</loc></sitemap><sitemap><loc>http://x.gov.cn/sitemap_2.xml</loc></sitemap>
+      <sitemap><loc>http://cdn.example.com/sitemap_3.xml</loc></sitemap></sitemapindex>"""
+    links = find_links("http://x.gov.cn/sitemap.xml", index)
+    assert links.pages == ["http://x.gov.cn/sitemap_1.xml", "http://x.gov.cn/sitemap_2.xml"]
+    assert links.articles == []
+
+
+def test_rss_items_are_articles_but_not_the_channel_link():
+    rss = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+      <title>某某区人民政府</title><link>http://x.gov.cn/</link>
+      <item><title>区政府召开常务会议</title><link>http://x.gov.cn/xwzx/2024-05-06/12345.html</link></item>
+      <item><title>通知</title><link><![CDATA[http://x.gov.cn/tzgg/notice.html?x=1&y=2]]></link></item>
+      <item><title>只有 guid</title><guid isPermaLink="true">http://x.gov.cn/a/b.html</guid></item>
+      <item><title>外站</title><link>http://other.gov.cn/1.html</link></item>
+    </channel></rss>"""
+    links = find_links("http://x.gov.cn/rss.xml", rss)
+    assert links.articles == [
+        "http://x.gov.cn/xwzx/2024-05-06/12345.html", "http://x.gov.cn/tzgg/notice.html?x=1&y=2", "http://x.gov.cn/a/b.html",
+    ]
+    assert links.pages == [] and links.posts == []
+
+
+def test_atom_entries_are_articles():
+    atom = """<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">
+      <link rel="self" href="http://x.gov.cn/atom.xml"/><link href="http://x.gov.cn/"/>
+      <entry><title>一</title><link rel="alternate" type="text/html" href="http://x.gov.cn/zw/1.html"/></entry>
+      <entry><title>二</title><link rel="enclosure" href="http://x.gov.cn/a.mp3"/><link href="/zw/2.html"/></entry>
+    </feed>"""
+    assert find_links("http://x.gov.cn/atom.xml", atom).articles == ["http://x.gov.cn/zw/1.html", "http://x.gov.cn/zw/2.html"]
+
+
+def test_feeds_a_page_advertises_are_crawled_as_list_pages():
+    html = """<html><head><link rel="alternate" type="application/rss+xml" title="RSS" href="/rss.xml">
+      <link rel="alternate" type="application/atom+xml" href="http://x.gov.cn/atom.xml">
+      <link rel="sitemap" type="application/xml" href="/sitemap.xml">
+      <link rel="alternate" hreflang="en" href="/en/index.html"><link rel="stylesheet" href="/a.css">
+      <link rel="alternate" type="application/rss+xml" href="http://feeds.example.com/x.xml"></head>
+      <body><a href="/xwzx/2024-05-06/12345.html">区政府召开常务会议研究重点工作</a></body></html>"""
+    assert feed_links("http://x.gov.cn/index.html", html) == [
+        "http://x.gov.cn/rss.xml", "http://x.gov.cn/atom.xml", "http://x.gov.cn/sitemap.xml",
+        "http://feeds.example.com/x.xml",
+    ]
+    links = find_links("http://x.gov.cn/index.html", html)
+    assert links.articles == ["http://x.gov.cn/xwzx/2024-05-06/12345.html"]
+    assert links.pages == ["http://x.gov.cn/rss.xml", "http://x.gov.cn/atom.xml", "http://x.gov.cn/sitemap.xml"]
