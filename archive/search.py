@@ -113,9 +113,16 @@ def ensure_index(db: sqlite_utils.Database) -> None:
         db["archive_meta"].upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
 
 
-def add_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None) -> None:
+def page_terms(title: str | None, text: str | None) -> tuple[str, str]:
+    """What `add_page` indexes for a page: its title's and text's words, segmented. A crawl
+    computes them in its stage workers and hands them to the archive with the record."""
+    return index_terms(title), index_terms(text)
+
+
+def add_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None,
+             terms: tuple[str, str] | None = None) -> None:
     db.execute(f"insert into {FTS_TABLE} (rowid, title, text) values (?, ?, ?)",
-               [page_id, index_terms(title), index_terms(text)])
+               [page_id, *(terms or page_terms(title, text))])
 
 
 def remove_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None) -> None:

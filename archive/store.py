@@ -408,11 +408,14 @@ class Archive:
         snapshot_id: int | None = None,
         crawl_run_id: int | None = None,
         reason: str = "crawl",
+        index_terms: tuple[str, str] | None = None,
     ) -> int | None:
         """Archive a record; returns the new version's id, or None when the page is unchanged.
 
         `reason="reprocess"` is a re-extraction of a stored capture: it may add a version but
         says nothing about the page being live, so it leaves the page's state alone.
+        `index_terms` are `archive.search.page_terms(record.title, record.text)`, when the
+        caller has them already (a crawl's stage workers do): else they are computed here.
         """
         fetched_at = fetched_at or utcnow()
         if record.content_hash is None:
@@ -429,7 +432,8 @@ class Archive:
                 return None
             version_id = self._add_version(record, current, fetched_at=fetched_at, site=site,
                                            snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, reason=reason)
-            self._update_page(record, current, version_id, fetched_at=fetched_at, site=site, fetched=fetched)
+            self._update_page(record, current, version_id, fetched_at=fetched_at, site=site, fetched=fetched,
+                              index_terms=index_terms)
             self._event(record.url, "changed" if current else "first_seen", fetched_at, version_id=version_id,
                         snapshot_id=snapshot_id, crawl_run_id=crawl_run_id,
                         detail="reprocess" if reason == "reprocess" else None)
@@ -443,7 +447,8 @@ class Archive:
         )
 
     def _update_page(self, record: Record, current: dict | None, version_id: int, *,
-                     fetched_at: str, site: str | None, fetched: bool) -> None:
+                     fetched_at: str, site: str | None, fetched: bool,
+                     index_terms: tuple[str, str] | None = None) -> None:
         page = {
             **page_columns(record),
             "site": site,
@@ -463,7 +468,7 @@ class Archive:
             insert(self.db, "pages", {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at,
                                       "last_fetched": fetched_at})
         if not self._index_paused:
-            search_index.add_page(self.db, page_id, record.title, record.text)
+            search_index.add_page(self.db, page_id, record.title, record.text, terms=index_terms)
         self._link_duplicate(page_id, record.url, record.simhash, current["simhash"] if current else None)
 
     def version_record(self, version_id: int) -> Record:

@@ -25,8 +25,10 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import scrapy.downloadermiddlewares.cookies
+import scrapy_playwright.handler
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from tldextract import TLDExtract
 
 logger = logging.getLogger(__name__)
@@ -190,3 +192,26 @@ def _as_dict(cookies) -> dict:
     if isinstance(cookies, dict):
         return cookies
     return {c["name"]: c["value"] for c in cookies or []}
+
+
+class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
+    """scrapy-playwright, started by the first request that needs the browser instead of with
+    the crawl: its Node driver (about 125 MB, one a scheme) stays out of the many crawls that
+    never render a page. Requests without `playwright` meta go to Scrapy's HTTP handler."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        started = (self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API
+                   else self._engine_started)
+        crawler.signals.disconnect(started, signal=signals.engine_started)
+        self._lazy_launch_lock = asyncio.Lock()
+
+    async def download_request(self, request, spider=None):
+        if request.meta.get("playwright") and getattr(self, "browser_provider", None) is None:
+            async with self._lazy_launch_lock:
+                if getattr(self, "browser_provider", None) is None:
+                    await self._maybe_future_from_coro(self._launch())
+        if spider is None:
+            return await super().download_request(request)
+        return await super().download_request(request, spider)
+

@@ -61,12 +61,16 @@ def demo(db, log_level):
     run_ids = [s.get("govnews/crawl_run_id") for s in stats]
     archive = Archive(db)
     rows = [archive.db["crawl_runs"].get(run_id) for run_id in run_ids if run_id]
-    totals = {k: sum(r[k] or 0 for r in rows) for k in ("pages_fetched", "articles", "new_versions", "failures")}
+    totals = {k: sum(r[k] or 0 for r in rows)
+              for k in ("pages_fetched", "articles", "new_versions", "failures", "skipped_known")}
     click.echo(
         f"\nCrawled {len(rows)} sites: {totals['pages_fetched']} pages fetched, "
         f"{totals['articles']} articles, {totals['new_versions']} new versions, "
         f"{totals['failures']} failures."
     )
+    if totals["skipped_known"]:
+        click.echo(f"{totals['skipped_known']} articles already archived were not fetched again "
+                   "(incremental crawl: see docs/crawling.md).")
     click.echo(f"Archive: {Path(db).resolve()}")
     click.echo(f"Browse it:  govnews browse --db {db}")
     archive.close()

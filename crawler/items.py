@@ -24,6 +24,7 @@ class PageItem:
     crawl_run_id: int | None = None
     snapshot_id: int | None = None
     record: Record | None = None
+    index_terms: tuple[str, str] | None = None  # the record's search-index words (pipelines.stages.IndexPipeline)
     failure: dict | None = field(default=None)  # {"stage": …, "error": …}
 
     def fail(self, stage: str, error: str) -> None:

@@ -15,6 +15,16 @@ ARCHIVE_DB = "archive.db"
 GOVNEWS_SITES_DIRS = []
 # How many list pages one start URL may page through (calendar-style traps stop here).
 GOVNEWS_MAX_LIST_PAGES = 50
+# Incremental crawls (crawler/incremental.py): an archived article is fetched again only while
+# it is younger than GOVNEWS_RECHECK_DAYS (a site config's `recheck_days` wins), or once it has
+# not been fetched for GOVNEWS_REVISIT_DAYS (to see withdrawals); always conditionally.
+GOVNEWS_INCREMENTAL = True
+GOVNEWS_RECHECK_DAYS = 7
+GOVNEWS_REVISIT_DAYS = 30
+
+# Worker processes for the pure stages (extract, normalize, enrich): they run beside the crawl,
+# on another core; 0 runs them in a thread of the crawl's own process.
+GOVNEWS_STAGE_PROCESSES = 1
 
 # The path of a page: raw capture first, then the pure stages, then the archive.
 ITEM_PIPELINES = {
@@ -22,14 +32,29 @@ ITEM_PIPELINES = {
     "pipelines.stages.ExtractPipeline": 200,
     "pipelines.stages.NormalizePipeline": 300,
     "pipelines.stages.EnrichPipeline": 400,
+    "pipelines.stages.IndexPipeline": 450,
+    "pipelines.attachments.AttachmentsPipeline": 800,
     "pipelines.stages.ArchivePipeline": 900,
 }
+
+# Attachments (附件) linked from articles: downloaded during the crawl through the downloader
+# middlewares (robots.txt, retries, politeness), kept once by digest (docs/attachments.md).
+GOVNEWS_ATTACHMENT_ENABLED = True
+# Bytes; a larger file is cancelled by the downloader and recorded with its error, not kept.
+GOVNEWS_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+# "site": only files on the article's site (its hosts and their subdomains); "any": wherever linked.
+GOVNEWS_ATTACHMENT_HOSTS = "site"
+# True: fetch again attachments the archive already has for a page (default: no request).
+GOVNEWS_ATTACHMENT_REFRESH = False
 
 # Politeness: identify ourselves, obey robots.txt, adapt to the server.
 GOVNEWS_CONTACT_URL = "https://github.com/govnews/govnews"
 USER_AGENT = f"govnews/{__version__} (+{GOVNEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
+# Items a response's output is processed with in parallel; Scrapy starts that many tasks for
+# every response, and an article page yields one item (100, the default, cost ~15 % of a crawl).
+CONCURRENT_ITEMS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.25
 AUTOTHROTTLE_ENABLED = True
@@ -37,17 +62,40 @@ AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# Retries wait (crawler/retry.py): base × 2^(retry−1) s plus up to 25% jitter, at most the max;
+# a 429/503 Retry-After is obeyed (one longer than the max is not retried in this crawl).
+GOVNEWS_RETRY_BACKOFF_BASE = 1.0
+GOVNEWS_RETRY_BACKOFF_MAX = 60.0
+GOVNEWS_RETRY_BACKOFF_JITTER = 0.25
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
-# Article pages that answer 4xx/5xx are still captured, so the archive sees them.
-HTTPERROR_ALLOWED_CODES = [404, 410, 412, 500, 502, 503, 521]
+# Article pages that answer 4xx/5xx are still captured, so the archive sees them;
+# 304 answers a conditional request for an archived page.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410, 412, 500, 502, 503, 521]
+
+# JavaScript challenges (412/521 with a cookie-setting script) go through the browser once;
+# the cookies are reused (crawler/browser.py). Each challenge doubles the site's delay.
+DOWNLOADER_MIDDLEWARES = {
+    # Retries that wait (crawler/retry.py), at the place of Scrapy's RetryMiddleware.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    # Redirect loops end as a clear failure instead of a silent duplicate drop (crawler/redirect.py).
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirect.LoopAwareRedirectMiddleware": 600,
+    "crawler.browser.ChallengeMiddleware": 650,
+}
+GOVNEWS_CHALLENGE_ENABLED = True
+GOVNEWS_CHALLENGE_RETRIES = 2     # browser passes per URL
+GOVNEWS_CHALLENGE_STOP = 5        # challenges in a row after which the site's crawl stops
+GOVNEWS_CHALLENGE_MAX_DELAY = 30  # seconds: the most the back-off slows a site to
 
 # Pages that need JavaScript go through scrapy-playwright with the system Chromium
 # (Playwright cannot download its own browser on the machines we run on).
 DOWNLOAD_HANDLERS = {
-    "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-    "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    # scrapy-playwright's handler, started at the first page that needs the browser (crawler/browser.py)
+    "http": "crawler.browser.LazyPlaywrightDownloadHandler",
+    "https": "crawler.browser.LazyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {

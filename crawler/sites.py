@@ -9,6 +9,8 @@
     region: {province: 河南省, city: 许昌市, county: 魏都区, code: "411002"}
     interval: 6h                      # how often `govnews crawl --due` crawls it: 30m, 6h, 1d,
                                       # 2d12h (units w d h m s); default 1d (crawler/schedule.py)
+    recheck_days: 7                   # known articles younger than this are fetched again
+                                      # (conditionally); default GOVNEWS_RECHECK_DAYS
 
 A config is looked up by name in the folders of the GOVNEWS_SITES_DIRS setting,
 then in the bundled `crawler/sites/` folder.
@@ -43,6 +45,7 @@ class SiteConfig:
     render: str = "http"
     region: dict | None = None
     interval: str = DEFAULT_INTERVAL
+    recheck_days: float | None = None
 
     def __post_init__(self) -> None:
         if not self.allowed_domains:
@@ -90,6 +93,10 @@ class SiteConfig:
             parse_interval(interval)
         except IntervalError as exc:
             raise SiteConfigError(f"{origin}: bad 'interval': {exc}") from exc
+        recheck_days = data.get("recheck_days")
+        if recheck_days is not None and (isinstance(recheck_days, bool) or not isinstance(recheck_days, (int, float))
+                                         or recheck_days < 0):
+            raise SiteConfigError(f"{origin}: 'recheck_days' must be a number of days >= 0, got {recheck_days!r}")
         return cls(
             name=name,
             start_urls=list(start_urls),
@@ -99,6 +106,7 @@ class SiteConfig:
             render=render,
             region=data.get("region"),
             interval=interval.strip(),
+            recheck_days=recheck_days,
         )
 
     @classmethod

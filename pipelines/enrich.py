@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.resources
 import re
+import sys
 from functools import lru_cache
 
 from crawler.record import Record
@@ -56,20 +57,21 @@ DOC_TYPE_RULES = [
 
 
 @lru_cache(maxsize=1)
-def _tokenizer():
-    """jieba's tables: the TF-IDF idf table and the dictionary's part-of-speech tags."""
-    import jieba
-    import jieba.analyse
-    import jieba.posseg
+def _idf() -> tuple[dict[str, float], float]:
+    """jieba's IDF table and its median (what jieba.analyse.TFIDF loads), read from jieba's file:
+    the jieba objects that would load it also build a prefix dictionary we never use (~200 MB)."""
+    idf = {}
+    with (importlib.resources.files("jieba") / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            word, _, value = line.strip().partition(" ")
+            if value:
+                idf[sys.intern(word)] = float(value)
+    return idf, sorted(idf.values())[len(idf) // 2]
 
-    jieba.setLogLevel(60)
-    tokenizer = jieba.Tokenizer()
-    with (DATA / "gov_terms.txt").open("rb") as terms:
-        tokenizer.load_userdict(terms)
-    tfidf = jieba.analyse.TFIDF()
-    tfidf.tokenizer = tokenizer
-    tfidf.postokenizer = jieba.posseg.POSTokenizer(tokenizer)
-    return tokenizer, tfidf
+
+def load_tables() -> None:
+    """Load the dictionaries now (a second or more) rather than at the first page."""
+    _segmenter(), _word_tags(), _idf(), _stop_words(), _surnames()
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +111,7 @@ def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]]
     `names` are the people found in the text: jieba's pieces of them (潘功 of 潘功发) count as the name."""
     if not text:
         return []
-    _, tfidf = _tokenizer()
+    idf, median = _idf()
     stop = _stop_words()
     counts: dict[str, int] = {}
     for word, flag in words if words is not None else tagged(text):
@@ -117,7 +119,6 @@ def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]]
             word = next((n for n in names if n.startswith(word)), word)
             counts[word] = counts.get(word, 0) + 1
     total = sum(counts.values()) or 1
-    idf, median = tfidf.idf_freq, tfidf.median_idf
     scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, median) / total, w))
     return scored[:count]
 
@@ -155,9 +156,13 @@ NUMBER = re.compile(r"[\d.%,]+")
 
 @lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
-    """jieba's dictionary tags, with our government terms' tags over them."""
-    _, tfidf = _tokenizer()
-    tags = dict(tfidf.postokenizer.word_tag_tab)
+    """jieba's dictionary tags (what jieba.posseg tags words with), with our government terms' over them."""
+    tags = {}
+    with (importlib.resources.files("jieba") / "dict.txt").open(encoding="utf-8") as lines:
+        for line in lines:
+            parts = line.split()
+            if len(parts) >= 3:
+                tags[sys.intern(parts[0])] = sys.intern(parts[2])
     for line in (DATA / "gov_terms.txt").read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if len(parts) >= 3 and not line.startswith("#"):
@@ -279,7 +284,7 @@ def simhash(text: str, words: list[tuple[str, str]] | None = None) -> str | None
 _BIT_TABLES = [bytes((b >> k) & 1 for b in range(256)) for k in range(8)]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)
 def _token_hash(token: str) -> int:
     return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
 

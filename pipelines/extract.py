@@ -24,6 +24,7 @@ A page that cannot give a record raises :class:`ExtractionError` with the reason
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
@@ -125,10 +126,22 @@ CAPTION_CLASS = re.compile(r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pi
                            r"pic-?title|img-?title|photo-?desc|tuzhu)", re.I)
 
 
+# huge_tree: libxml2 otherwise drops everything after 10 MB of one text or attribute (an inline
+# data: image); pages are capped at MAX_PAGE_BYTES anyway. One parser a thread: lxml parsers
+# are not to be shared between threads.
+_parsers = threading.local()
+
+
+def _huge_parser() -> lxml.html.HTMLParser:
+    if not hasattr(_parsers, "html"):
+        _parsers.html = lxml.html.HTMLParser(huge_tree=True)
+    return _parsers.html
+
+
 def _parse(html: str) -> lxml.html.HtmlElement:
     html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses str input with an encoding declaration
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=_huge_parser())
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ExtractionError(f"not an HTML page: {exc}") from exc
     return root
@@ -310,7 +323,7 @@ LEADING_DATE = re.compile(
 )
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)  # lines repeat within a site (labels, footers), not across a crawl
 def _probe(line: str) -> str:
     """A line in the form labels are matched in: no pinyin annotations, Simplified."""
     return to_simplified(remove_pinyin_annotations(line)[0])
@@ -641,7 +654,7 @@ def _trafilatura_lines(root, url: str) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _squash(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", _probe(text))
 

@@ -1,20 +1,29 @@
 """The Scrapy item pipelines: thin adapters around the pure stages and the archive.
 
 Wired in order by ITEM_PIPELINES (crawler/settings.py):
-capture (100) → extract (200) → normalize (300) → enrich (400) → archive (900).
+capture (100) → extract (200) → normalize (300) → enrich (400) → index (450) → archive (900);
+attachments (800) are fetched for a record before it is archived.
 A stage that fails marks the item; later stages pass it through, and the
 archive pipeline writes a `failures` row beside the snapshot already kept.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import logging
+import multiprocessing
+import os
+import threading
+import time
 
 from scrapy import signals
 
+from archive.search import page_terms
 from archive.store import GONE_STATUSES
 from crawler.incremental import archive_for
 from crawler.items import PageItem
-from pipelines.enrich import enrich
+from pipelines.enrich import enrich, load_tables
 from pipelines.errors import ExtractionError
 from pipelines.extract import extract
 from pipelines.normalize import normalize
@@ -35,19 +44,91 @@ class _Stage:
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_item(self, item: PageItem) -> PageItem:
+
+class _PureStage(_Stage):
+    """A pure stage (extract, normalize, enrich) runs outside the reactor's thread: a 10 MB page
+    takes seconds, and in that thread it would stall every download meanwhile (into timeouts).
+    With GOVNEWS_STAGE_PROCESSES ≥ 1 (the default) it runs in worker processes, beside the
+    crawl on another core; with 0, in a thread of the crawl's own process. The archive's
+    stages stay in the reactor's thread, which owns the SQLite connection."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.workers = stage_workers(crawler)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        self.workers.release()
+
+    result = "record"  # the item attribute the stage's function gives
+
+    def call(self, item: PageItem):
+        """(function, args, kwargs) of this stage for the item, or None when there is nothing to do."""
+        raise NotImplementedError
+
+    async def process_item(self, item: PageItem) -> PageItem:
         if item.failure is None and item.status != NOT_MODIFIED:
-            try:
-                self.run(item)
-            except ExtractionError as exc:
-                item.fail(self.stage, str(exc))
-            except Exception as exc:  # a bug in a stage must not lose the page
-                logger.exception("%s failed on %s", self.stage, item.url)
-                item.fail(self.stage, f"{type(exc).__name__}: {exc}")
+            call = self.call(item)
+            if call is not None:
+                function, args, kwargs = call
+                try:
+                    setattr(item, self.result, await self.workers.run(function, *args, **kwargs))
+                except ExtractionError as exc:
+                    item.fail(self.stage, str(exc))
+                except Exception as exc:  # a bug in a stage must not lose the page
+                    logger.error("%s failed on %s: %s: %s", self.stage, item.url, type(exc).__name__, exc)
+                    item.fail(self.stage, f"{type(exc).__name__}: {exc}")
         return item
 
-    def run(self, item: PageItem) -> None:
-        raise NotImplementedError
+
+class StageWorkers:
+    """The worker processes of the pure stages, one pool per crawl process (several crawls
+    in one process share it), started at the first crawl and stopped after the last."""
+
+    def __init__(self, processes: int):
+        self.processes, self.users, self.pool = processes, 0, None
+
+    def acquire(self) -> "StageWorkers":
+        if self.users == 0:
+            if self.processes > 0:
+                # spawn: a fork of a process running a reactor and threads is not safe.
+                self.pool = concurrent.futures.ProcessPoolExecutor(
+                    self.processes, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=start_worker, initargs=(os.getpid(),))
+            else:
+                load_tables()  # before any download is in flight, not at the first article
+        self.users += 1
+        return self
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0 and self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    async def run(self, function, *args, **kwargs):
+        return await asyncio.get_running_loop().run_in_executor(self.pool, functools.partial(function, *args, **kwargs))
+
+
+def start_worker(crawl_pid: int) -> None:
+    """A stage worker loads the dictionaries, and leaves when its crawl is gone: a crawl killed
+    with SIGKILL cannot stop its workers, and they would wait for work forever."""
+    def watch() -> None:
+        while os.getppid() == crawl_pid:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
+    load_tables()
+
+
+_stage_workers: dict[int, StageWorkers] = {}
+
+
+def stage_workers(crawler) -> StageWorkers:
+    processes = crawler.settings.getint("GOVNEWS_STAGE_PROCESSES", 1)
+    workers = _stage_workers.setdefault(processes, StageWorkers(processes))
+    return workers.acquire()
 
 
 class CapturePipeline(_Stage):
@@ -107,28 +188,39 @@ class CapturePipeline(_Stage):
         return item
 
 
-class ExtractPipeline(_Stage):
+class ExtractPipeline(_PureStage):
     stage = "extract"
 
-    def run(self, item: PageItem) -> None:
+    def call(self, item: PageItem):
         if item.status >= 400:
             item.fail("fetch", f"HTTP {item.status}")
-            return
-        item.record = extract(item.body, item.url, headers=item.headers)
+            return None
+        return extract, (item.body, item.url), {"headers": item.headers}
 
 
-class NormalizePipeline(_Stage):
+class NormalizePipeline(_PureStage):
     stage = "normalize"
 
-    def run(self, item: PageItem) -> None:
-        item.record = normalize(item.record)
+    def call(self, item: PageItem):
+        return normalize, (item.record,), {}
 
 
-class EnrichPipeline(_Stage):
+class EnrichPipeline(_PureStage):
     stage = "enrich"
 
-    def run(self, item: PageItem) -> None:
-        item.record = enrich(item.record, site=item.site_config)
+    def call(self, item: PageItem):
+        return enrich, (item.record,), {"site": item.site_config}
+
+
+class IndexPipeline(_PureStage):
+    """The words the search index gets, segmented in the stage workers rather than by the
+    archive in the reactor's thread (nor with the segmenter's dictionary in its memory)."""
+
+    stage = "index"
+    result = "index_terms"
+
+    def call(self, item: PageItem):
+        return page_terms, (item.record.title, item.record.text), {}
 
 
 class ArchivePipeline(_Stage):
@@ -163,6 +255,7 @@ class ArchivePipeline(_Stage):
                 site=item.site,
                 snapshot_id=item.snapshot_id,
                 crawl_run_id=item.crawl_run_id,
+                index_terms=item.index_terms,
             )
             self.crawler.stats.inc_value(
                 "govnews/new_versions" if version_id else "govnews/unchanged"

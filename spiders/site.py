@@ -16,7 +16,9 @@ from datetime import datetime, timezone
 
 import scrapy
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler import __version__
 from crawler.browser import browser_meta, looks_like_shell
 from crawler.incremental import CrawlState, archive_for
 from crawler.items import PageItem
@@ -29,6 +31,26 @@ def response_headers(response: Response) -> dict[str, str]:
         key.decode("latin-1"): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
+
+
+# A page filled in by scripts is read once its scripts' requests are done (no request for 0.5 s).
+RENDERED = {"wait_until": "networkidle"}
+
+
+def keep_server_bytes(holder: dict):
+    """A Playwright response handler that keeps what the server sent for the page itself (its
+    main-frame document), so a rendered page is archived with its source; where the browser
+    no longer has them (a redirect's body, a page already closed) nothing is kept."""
+    async def on_response(response) -> None:
+        request = response.request
+        if "body" in holder or not request.is_navigation_request() or request.frame.parent_frame is not None:
+            return
+        try:
+            headers, body = await response.all_headers(), await response.body()
+        except Exception:  # noqa: BLE001 - Playwright raises its own Error for bodies it dropped
+            return
+        holder.update(url=response.url, status=response.status, headers=headers, body=body)
+    return on_response
 
 
 def now_iso() -> str:
@@ -47,6 +69,15 @@ class SiteSpider(scrapy.Spider):
         self._state: CrawlState | None = None
 
     @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # -s GOVNEWS_CONTACT_URL=… goes into the User-Agent, unless USER_AGENT is given as well.
+        contact_priority = settings.getpriority("GOVNEWS_CONTACT_URL") or 0
+        if contact_priority > (settings.getpriority("USER_AGENT") or 0):
+            contact = settings.get("GOVNEWS_CONTACT_URL")
+            settings.set("USER_AGENT", f"govnews/{__version__} (+{contact})", priority=contact_priority)
+
+    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider._site_name:
@@ -60,7 +91,7 @@ class SiteSpider(scrapy.Spider):
         spider.allowed_domains = spider.site.allowed_domains
         spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 50)
         spider.incremental = crawler.settings.getbool("GOVNEWS_INCREMENTAL", True)
-        site_days = getattr(spider.site, "recheck_days", None)
+        site_days = spider.site.recheck_days
         spider.recheck_days = site_days if site_days is not None else crawler.settings.getfloat("GOVNEWS_RECHECK_DAYS", 7)
         spider.revisit_days = crawler.settings.getfloat("GOVNEWS_REVISIT_DAYS", 30)
         spider.list_urls = set(spider.site.start_urls)
@@ -77,7 +108,9 @@ class SiteSpider(scrapy.Spider):
     def _request(self, url: str, callback, formdata: dict | None = None, headers: dict | None = None,
                  **meta) -> scrapy.Request:
         if self.site.render == "browser":
-            meta["playwright"] = True
+            holder: dict = {}
+            meta.update(playwright=True, govnews_server_capture=holder, playwright_page_goto_kwargs=RENDERED,
+                        playwright_page_event_handlers={"response": keep_server_bytes(holder)})
         if formdata is not None:
             return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error,
                                       meta=meta, headers=headers)
@@ -89,7 +122,8 @@ class SiteSpider(scrapy.Spider):
         server_capture = {"url": response.url, "status": response.status,
                           "headers": response_headers(response), "body": response.body}
         return response.request.replace(
-            meta=browser_meta(response.request.meta, govnews_server_capture=server_capture), dont_filter=True)
+            meta=browser_meta(response.request.meta, govnews_server_capture=server_capture,
+                              playwright_page_goto_kwargs=RENDERED), dont_filter=True)
 
     def _needs_browser(self, response: Response) -> bool:
         return (response.status == 200 and not response.meta.get("playwright") and hasattr(response, "text")
@@ -126,18 +160,19 @@ class SiteSpider(scrapy.Spider):
                 continue
             new += decision == "new"
             yield self._request(url, self.parse_article, headers=headers)
-        if self.incremental and links.articles and not new and self.state.previous_run_finished():
-            # Every article here is archived and the last crawl got to the end: nothing older is new.
+        # After a crawl that got to the end, page one list page at a time (the first one not yet
+        # read), and stop at a page whose every article is archived: nothing older is new.
+        careful = self.incremental and self.state.previous_run_finished()
+        if careful and links.articles and not new:
             self.logger.info("list %s: every article known, not paging further", response.url)
             return
-        for url in links.pages:
+        pages = [(url, None, url) for url in links.pages] + [
+            (url, formdata, url + "?" + "&".join(f"{k}={v}" for k, v in sorted(formdata.items())))
+            for url, formdata in links.posts]
+        pages = [page for page in pages if page[2] not in self.list_urls]
+        for url, formdata, key in pages[:1] if careful else pages:
             # A cap on list pages per crawl bounds calendar-style and endless paging traps.
-            if url not in self.list_urls and len(self.list_urls) < self.max_list_pages:
-                self.list_urls.add(url)
-                yield self._request(url, self.parse_list)
-        for url, formdata in links.posts:
-            key = url + "?" + "&".join(f"{k}={v}" for k, v in sorted(formdata.items()))
-            if key not in self.list_urls and len(self.list_urls) < self.max_list_pages:
+            if len(self.list_urls) < self.max_list_pages:
                 self.list_urls.add(key)
                 yield self._request(url, self.parse_list, formdata=formdata)
 
@@ -163,17 +198,28 @@ class SiteSpider(scrapy.Spider):
             site=self.site.name,
             site_config=self.site.to_dict(),
             render="browser" if rendered else None,
-            server_capture=response.meta.get("govnews_server_capture") if rendered else None,
+            server_capture=self._server_capture(response) if rendered else None,
         )
+
+    @staticmethod
+    def _server_capture(response: Response) -> dict | None:
+        capture = response.meta.get("govnews_server_capture")
+        return dict(capture) if capture and capture.get("body") is not None else None
 
     def on_error(self, failure):
         request = failure.request
         self.logger.warning("fetch failed: %s (%s)", request.url, failure.value)
+        if request.callback == self.parse_article and isinstance(failure.value, HttpError):
+            # A status outside HTTPERROR_ALLOWED_CODES (504, 429 after its retries): kept like
+            # the others, the extract stage records "HTTP nnn" beside the capture.
+            yield from self.parse_article(failure.value.response)
+            return
         if request.callback == self.parse_article:
             # Nothing was fetched; the archive still records that we tried.
             self.crawler.stats.inc_value("govnews/fetch_failures")
             item = PageItem(
-                url=request.url,
+                # The URL the list linked to, not the last hop of a redirect chain.
+                url=(request.meta.get("redirect_urls") or [request.url])[0],
                 status=0,
                 headers={},
                 body=b"",

@@ -31,7 +31,8 @@ def manifest() -> list[dict]:
 def scrapy_crawl(*args: str, db: Path, cwd: Path = REPO, wait: bool = True):
     """A real `scrapy crawl site …` process: its output once it has finished successfully,
     or the running process with ``wait=False``."""
-    command = [str(BIN / "scrapy"), "crawl", "site", *args, "-s", f"ARCHIVE_DB={db}", *FAST]
+    # A test's own -s options come last, so they win over FAST.
+    command = [str(BIN / "scrapy"), "crawl", "site", *FAST, "-s", f"ARCHIVE_DB={db}", *args]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import time
@@ -55,10 +56,11 @@ def test_demo_serves_crawls_and_summarises(tmp_path):
     weidu = next(db.query("select region from pages where site = 'weidu' limit 1"))
     assert json.loads(weidu["region"])["code"] == "411002"
 
-    # A second demo run over the same archive finds the same pages and adds no version.
+    # A second demo run over the same archive fetches no archived article again and adds no version.
     again = govnews("demo", "--db", str(db_path), cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
-    assert f"{articles} articles, 0 new versions, 0 failures." in again.stdout
+    assert "0 pages fetched, 0 articles, 0 new versions, 0 failures." in again.stdout
+    assert re.search(r"\n\d+ articles already archived were not fetched again", again.stdout)
     assert db["versions"].count == articles
 
 

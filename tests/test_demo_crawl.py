@@ -161,6 +161,14 @@ def test_render_browser_sends_a_site_through_chromium(demo_server, tmp_path):
     assert "scrapy-playwright/request_count" in output or "playwright/request_count" in output
     expected = next(e for e in expected_records() if e["site"] == "jincheng")
     assert page_row(db, site.url(expected["path"]))["title"] == expected["title"]
+    # The rendered DOM is the version's capture, linked to the bytes the server sent.
+    archive = Archive(db_path)
+    version = next(db.query("select snapshot_id from versions where url = ?", [site.url(expected["path"])]))
+    rendered = db["snapshots"].get(version["snapshot_id"])
+    assert rendered["render"] == "browser" and rendered["server_snapshot_id"]
+    served = (site.root / expected["path"].lstrip("/")).read_bytes()
+    assert archive.snapshot_body(rendered["server_snapshot_id"]) == served
+    assert archive.snapshot_body(rendered["id"]) != served  # the DOM, serialized by Chromium
 
 
 def test_a_withdrawn_page_is_marked_gone_a_moved_one_moved_and_a_restored_one_back(demo_server, sites_copy, tmp_path):
