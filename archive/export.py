@@ -26,12 +26,15 @@ from datetime import datetime, timezone
 from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 import click
 
 from crawler import __version__
+
+if TYPE_CHECKING:
+    from warcio.statusandheaders import StatusAndHeaders
 
 DEFAULT_USER_AGENT = "govnews"
 # The stored body is the decoded payload, so these no longer describe it.

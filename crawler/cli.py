@@ -107,7 +107,7 @@ def _read_target(target: str) -> tuple[bytes, str, dict]:
             return response.read(), response.url, dict(response.headers.items())
     path = Path(target)
     if path.is_dir():
-        raise IsADirectoryError(f"is a directory, not a page")
+        raise IsADirectoryError("is a directory, not a page")
     return path.read_bytes(), path.resolve().as_uri(), {}
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import email.header
 import logging
 import re
-from datetime import datetime, timezone
 from urllib.parse import unquote, unquote_to_bytes, urldefrag, urlsplit
 
 from scrapy import Request
@@ -26,7 +25,8 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigur
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError, Deferred
 
-from pipelines.stages import archive_for
+from archive.store import utcnow
+from crawler.incremental import archive_for
 
 logger = logging.getLogger(__name__)
 
@@ -295,10 +295,6 @@ def settled(row: dict | None) -> bool:
     if 400 <= status < 500 and status not in (408, 429):
         return True
     return (row.get("error") or "").startswith(FINAL_ERRORS)
-
-
-def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 # --- the pipeline ----------------------------------------------------------------------------

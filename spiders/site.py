@@ -12,12 +12,12 @@ is a script-filled shell is fetched again through the browser (crawler/browser.p
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 import scrapy
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from archive.store import utcnow
 from crawler import __version__
 from crawler.browser import browser_meta, looks_like_shell
 from crawler.incremental import CrawlState, archive_for
@@ -51,10 +51,6 @@ def keep_server_bytes(holder: dict):
             return
         holder.update(url=response.url, status=response.status, headers=headers, body=body)
     return on_response
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class SiteSpider(scrapy.Spider):
@@ -194,7 +190,7 @@ class SiteSpider(scrapy.Spider):
             status=response.status,
             headers=response_headers(response),
             body=response.body,
-            fetched_at=now_iso(),
+            fetched_at=utcnow(),
             site=self.site.name,
             site_config=self.site.to_dict(),
             render="browser" if rendered else None,
@@ -223,7 +219,7 @@ class SiteSpider(scrapy.Spider):
                 status=0,
                 headers={},
                 body=b"",
-                fetched_at=now_iso(),
+                fetched_at=utcnow(),
                 site=self.site.name,
                 site_config=self.site.to_dict(),
             )

@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 
 from archive.store import Archive
-from conftest import expected_records, finish, manifest, scrapy_crawl
+from conftest import expected_records, manifest, scrapy_crawl
 
 BOILERPLATE = ["字号", "打印", "关闭", "推荐阅读", "相关热词搜索", "扫一扫", "文章图片", "分享到",
                "上一篇", "下一篇", "网站标识码", "ICP备", "当前位置", "阅读次数", "热点文章"]
