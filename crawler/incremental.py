@@ -7,7 +7,8 @@ fetched for `revisit_days` (so a page withdrawn years later is still seen to go)
 with the validators of its last capture (`If-None-Match` / `If-Modified-Since`), so an
 unchanged page costs a 304. Pagination stops at a list page whose articles are all known, but only
 when the site's previous crawl finished: after a crash the next run pages through
-everything again, so a killed crawl resumes without losing what lay beyond.
+everything again, so a killed crawl resumes without losing what lay beyond. Articles that
+failed in the previous crawl are asked for again directly, wherever their list page is.
 """
 from __future__ import annotations
 
@@ -102,6 +103,14 @@ class CrawlState:
             "select status from crawl_runs where site = ? and id != ? order by id desc limit 1",
             [self.site, self.run_id or -1]), None)
         return bool(row) and row["status"] == "finished"
+
+    def failed_last_time(self) -> list[str]:
+        """Articles that failed in this site's previous crawl and are still not archived: asked
+        for again directly, since paging may stop before the list page that links them."""
+        return [row["url"] for row in self.archive.db.query(
+            """select distinct url from failures
+               where crawl_run_id = (select max(id) from crawl_runs where site = ? and id != ?)
+                 and url not in (select url from pages)""", [self.site, self.run_id or -1])]
 
     def decide(self, url: str, now: datetime | None = None) -> tuple[str, dict[str, str]]:
         """("new" | "recheck" | "skip", request headers) for an article link."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import concurrent.futures.process
 import functools
 import logging
 import multiprocessing
@@ -46,11 +47,13 @@ class _Stage:
 
 
 class _PureStage(_Stage):
-    """A pure stage (extract, normalize, enrich) runs outside the reactor's thread: a 10 MB page
+    """A pure stage (extract, normalize, enrich, index words) runs outside the reactor's thread: a 10 MB page
     takes seconds, and in that thread it would stall every download meanwhile (into timeouts).
     With GOVNEWS_STAGE_PROCESSES ≥ 1 (the default) it runs in worker processes, beside the
     crawl on another core; with 0, in a thread of the crawl's own process. The archive's
     stages stay in the reactor's thread, which owns the SQLite connection."""
+
+    result = "record"  # the item attribute the stage's function gives
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -59,8 +62,6 @@ class _PureStage(_Stage):
 
     def spider_closed(self, spider, reason: str) -> None:
         self.workers.release()
-
-    result = "record"  # the item attribute the stage's function gives
 
     def call(self, item: PageItem):
         """(function, args, kwargs) of this stage for the item, or None when there is nothing to do."""
@@ -91,10 +92,7 @@ class StageWorkers:
     def acquire(self) -> "StageWorkers":
         if self.users == 0:
             if self.processes > 0:
-                # spawn: a fork of a process running a reactor and threads is not safe.
-                self.pool = concurrent.futures.ProcessPoolExecutor(
-                    self.processes, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=start_worker, initargs=(os.getpid(),))
+                self.pool = self._new_pool()
             else:
                 load_tables()  # before any download is in flight, not at the first article
         self.users += 1
@@ -106,8 +104,24 @@ class StageWorkers:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
 
+    def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        # spawn: a fork of a process running a reactor and threads is not safe.
+        return concurrent.futures.ProcessPoolExecutor(
+            self.processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker, initargs=(os.getpid(),))
+
     async def run(self, function, *args, **kwargs):
-        return await asyncio.get_running_loop().run_in_executor(self.pool, functools.partial(function, *args, **kwargs))
+        pool = self.pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(function, *args, **kwargs))
+        except concurrent.futures.process.BrokenProcessPool:
+            # A worker died (killed, out of memory on a huge page): the pages it held fail with
+            # this reason, and the next ones go to a new pool rather than failing too.
+            if pool is not None and pool is self.pool:
+                logger.error("a stage worker died; starting a new one")
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._new_pool()
+            raise
 
 
 def start_worker(crawl_pid: int) -> None:

@@ -97,8 +97,9 @@ class SiteSpider(scrapy.Spider):
     def state(self) -> CrawlState:
         if self._state is None:
             self._state = CrawlState(archive_for(self.crawler), self.site.name, recheck_days=self.recheck_days,
-                                     revisit_days=self.revisit_days,
-                                     run_id=self.crawler.stats.get_value("govnews/crawl_run_id"))
+                                     revisit_days=self.revisit_days)
+        if self._state.run_id is None:  # this crawl's own run, once the capture pipeline has opened it
+            self._state.run_id = self.crawler.stats.get_value("govnews/crawl_run_id")
         return self._state
 
     def _request(self, url: str, callback, formdata: dict | None = None, headers: dict | None = None,
@@ -128,6 +129,10 @@ class SiteSpider(scrapy.Spider):
     async def start(self):
         for url in self.site.start_urls:
             yield self._request(url, self.parse_list)
+        if self.incremental:
+            for url in self.state.failed_last_time():
+                self.crawler.stats.inc_value("govnews/retried_failures")
+                yield self._request(url, self.parse_article)
 
     def parse_list(self, response: Response):
         if not hasattr(response, "text"):

@@ -3,6 +3,7 @@ points of a real `scrapy crawl` over a generated TRS site and restarted each tim
 with the archive an uninterrupted crawl writes — nothing lost, no version twice."""
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sqlite3
@@ -83,3 +84,49 @@ def test_sigkill_at_ten_random_points_then_resume_equals_an_uninterrupted_crawl(
     # A kill during start-up leaves no run behind; every other killed run is marked interrupted.
     runs = [r["status"] for r in sqlite_utils.Database(killed).query("select status from crawl_runs order by id")]
     assert runs[-1] == "finished" and set(runs[:-1]) == {"interrupted"} and len(runs) <= KILLS + 1
+
+
+def stage_worker_of(pid: int) -> int | None:
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+                command = open(f"/proc/{entry}/cmdline").read()
+            except OSError:
+                continue
+            if parent == pid and "multiprocessing.spawn" in command:
+                return int(entry)
+    return None
+
+
+def test_a_stage_worker_killed_mid_crawl_loses_no_page(trs_site, tmp_path):
+    """The stage worker dies (the OOM killer, an operator): the pages it held fail with the
+    reason and keep their captures, the crawl goes on with a new worker, and the next crawl
+    archives the failed ones."""
+    # One page every 0.1 s: the worker waits for pages, so pages still come after the kill
+    # (with fast downloads it may have finished every page before the archive wrote the 20th).
+    args = ("-a", f"url={trs_site.list_url}", "-s", "GOVNEWS_MAX_LIST_PAGES=100", "-s", "CONCURRENT_REQUESTS=1",
+            "-s", "DOWNLOAD_DELAY=0.1", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False")
+    db_path = tmp_path / "archive.db"
+    process = scrapy_crawl(*args, db=db_path, wait=False)
+    deadline = time.monotonic() + 120
+    while (versions_so_far(db_path) or 0) < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker = stage_worker_of(process.pid)
+    assert worker, "no stage worker found"
+    os.kill(worker, signal.SIGKILL)
+    output = finish(process)
+    assert "a stage worker died; starting a new one" in output
+
+    db = sqlite_utils.Database(db_path)
+    archived = {r["url"] for r in db.query("select url from pages")}
+    failed = list(db.query("select url, stage, error, snapshot_id from failures"))
+    assert failed and all("BrokenProcessPool" in f["error"] and f["snapshot_id"] for f in failed)
+    assert len(archived) + len({f["url"] for f in failed}) == ARTICLES  # each page one or the other
+    assert len(archived) > 20 + 10  # the crawl went on after the kill
+
+    # The next crawl stops paging at the first, fully known, list page and asks for the failed
+    # pages directly: it fetches those and nothing else.
+    finish(scrapy_crawl(*args, db=db_path, wait=False))
+    assert db["pages"].count == ARTICLES
+    assert db["crawl_runs"].get(2)["pages_fetched"] == len({f["url"] for f in failed})
