@@ -85,6 +85,18 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def parse_time(value: str | None, naive=timezone.utc) -> datetime | None:
+    """An archive timestamp (ISO 8601) or a record's date as an aware datetime; one without an
+    offset is taken in `naive`; None for nothing or no date."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace(" ", "T").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=naive)
+
+
 def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

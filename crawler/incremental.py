@@ -17,7 +17,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from archive.store import Archive
+from archive.store import Archive, parse_time
 
 # One archive connection per crawler, shared by the spider and the pipelines.
 _archives: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -40,15 +40,7 @@ class KnownPage:
     last_modified: str | None = None
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """An archive timestamp or a record's published_at (date only, or ISO with offset)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace(" ", "T"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone(timedelta(hours=8)))  # China time
+CHINA = timezone(timedelta(hours=8))  # a page's date without an offset is China time
 
 
 def recheck_due(page: KnownPage, now: datetime, recheck_days: float, revisit_days: float = 0) -> bool:
@@ -60,7 +52,7 @@ def recheck_due(page: KnownPage, now: datetime, recheck_days: float, revisit_day
         return True
     if recheck_days <= 0:
         return False
-    born = parse_time(page.published_at) or parse_time(page.first_seen)
+    born = parse_time(page.published_at, CHINA) or parse_time(page.first_seen)
     # No date at all, or a date in the future (a wrong year on the page): keep checking while new.
     if born is None or born > now:
         born = parse_time(page.first_seen) or now

@@ -27,6 +27,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
+from archive.store import parse_time
+
 DEFAULT_INTERVAL = "1d"
 # A run still marked `running` stops blocking its site after 2 × interval, and never sooner
 # than this: a 30-minute site's crawl may well take an hour.
@@ -70,17 +72,6 @@ def format_interval(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """A crawl_runs timestamp (ISO 8601; one without an offset is UTC) as an aware datetime."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def pid_alive(pid: int | None, started_before: datetime | None = None) -> bool:

@@ -9,7 +9,8 @@ import sqlite_utils
 
 from conftest import scrapy_crawl
 from crawler.demo.cms import CmsServer, build_hanweb_site, build_trs_site
-from crawler.incremental import KnownPage, conditional_headers, parse_time, recheck_due
+from archive.store import parse_time
+from crawler.incremental import CHINA, KnownPage, conditional_headers, recheck_due
 from spiders.links import find_links
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
@@ -38,8 +39,10 @@ def test_no_recheck_and_no_revisit_means_never_again():
 
 
 def test_dates_without_an_offset_are_china_time():
-    assert parse_time("2020-04-30 08:40") == datetime(2020, 4, 30, 0, 40, tzinfo=timezone.utc)
-    assert parse_time("2020-04-30") == datetime(2020, 4, 29, 16, 0, tzinfo=timezone.utc)
+    assert parse_time("2020-04-30 08:40", CHINA) == datetime(2020, 4, 30, 0, 40, tzinfo=timezone.utc)
+    assert parse_time("2020-04-30", CHINA) == datetime(2020, 4, 29, 16, 0, tzinfo=timezone.utc)
+    assert parse_time("2020-04-30 08:40") == datetime(2020, 4, 30, 8, 40, tzinfo=timezone.utc)  # archive times: UTC
+    assert parse_time("2026-11-23T12:00:00Z") == NOW
     assert parse_time("not a date") is None and parse_time(None) is None
     assert parse_time("2026-11-23T12:00:00+00:00") - NOW == timedelta(0)
 

@@ -15,18 +15,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 import sqlite_utils
 
 from conftest import BIN, REPO, manifest
 from crawler.schedule import due_sites, load_runs
 from crawler.sites import all_sites
 
-requests = pytest.importorskip("requests")  # scrapyd-client's own dependency (the `test` extra)
 
-SCRAPYD = BIN / "scrapyd"
+SCRAPYD = BIN / "scrapyd"  # the `test` extra installs scrapyd and scrapyd-client
 SCRAPYD_DEPLOY = BIN / "scrapyd-deploy"
-if not (SCRAPYD.exists() and SCRAPYD_DEPLOY.exists()):
-    pytest.skip("scrapyd and scrapyd-client are not installed: pip install -e '.[test]'", allow_module_level=True)
 
 
 def free_port() -> int:

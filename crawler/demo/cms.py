@@ -322,6 +322,13 @@ def hanweb_record(path: str, title: str, day: str) -> str:
             f'<span class="bt-data-time">{day}</span></li>\n]]></record>')
 
 
+# The header and breadcrumb every page of the Hanweb site has.
+HANWEB_NAV = f"""<div class="header"><a href="/index.html"><img src="/images/logo.png" alt="{HANWEB_SITE}"></a>
+<ul class="nav"><li><a href="/index.html">首页</a></li><li><a href="/col/col1200/index.html">新闻中心</a></li>
+<li><a href="/col/col1210/index.html">政务公开</a></li><li><a href="/col/col1220/index.html">政务服务</a></li></ul></div>
+<div class="bt-position">您当前的位置：<a href="/index.html">首页</a> &gt; <a href="/col/col1200/index.html">新闻中心</a> &gt; <a href="/col/col{HANWEB_COLUMN}/index.html">工作动态</a></div>"""
+
+
 def _hanweb_article(a: Article) -> str:
     body = "\n".join(f"<p>{_esc(p)}</p>" for p in a.paragraphs)
     return f"""<!DOCTYPE html>
@@ -341,10 +348,7 @@ def _hanweb_article(a: Article) -> str:
 <script language="javascript" src="/script/0/1403111443436.js"></script>
 </head>
 <body>
-<div class="header"><a href="/index.html"><img src="/images/logo.png" alt="{HANWEB_SITE}"></a>
-<ul class="nav"><li><a href="/index.html">首页</a></li><li><a href="/col/col1200/index.html">新闻中心</a></li>
-<li><a href="/col/col1210/index.html">政务公开</a></li><li><a href="/col/col1220/index.html">政务服务</a></li></ul></div>
-<div class="bt-position">您当前的位置：<a href="/index.html">首页</a> &gt; <a href="/col/col1200/index.html">新闻中心</a> &gt; <a href="/col/col{HANWEB_COLUMN}/index.html">工作动态</a></div>
+{HANWEB_NAV}
 <div class="article">
 <table width="100%" border="0" cellspacing="0" cellpadding="0">
 <tr><td class="title" align="center">{_esc(a.title)}</td></tr>
@@ -394,10 +398,7 @@ def build_hanweb_site(root: Path, articles: int, per_page: int = 15, group_size:
 <script language="javascript" src="/module/jslib/jquery/jpage/jquery.jpage.js"></script>
 </head>
 <body>
-<div class="header"><a href="/index.html"><img src="/images/logo.png" alt="{HANWEB_SITE}"></a>
-<ul class="nav"><li><a href="/index.html">首页</a></li><li><a href="/col/col1200/index.html">新闻中心</a></li>
-<li><a href="/col/col1210/index.html">政务公开</a></li><li><a href="/col/col1220/index.html">政务服务</a></li></ul></div>
-<div class="bt-position">您当前的位置：<a href="/index.html">首页</a> &gt; <a href="/col/col1200/index.html">新闻中心</a> &gt; <a href="/col/col{HANWEB_COLUMN}/index.html">工作动态</a></div>
+{HANWEB_NAV}
 <div class="list-left"><ul><li class="on"><a href="/col/col{HANWEB_COLUMN}/index.html">工作动态</a></li>
 <li><a href="/col/col1202/index.html">通知公告</a></li><li><a href="/col/col1203/index.html">部门动态</a></li></ul></div>
 <div class="list-right">
