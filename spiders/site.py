@@ -12,10 +12,13 @@ is a script-filled shell is fetched again through the browser (crawler/browser.p
 from __future__ import annotations
 
 import re
+import struct
+import zlib
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.gz import gunzip, gzip_magic_number
 
 from archive.store import utcnow
 from crawler import __version__
@@ -31,6 +34,20 @@ def response_headers(response: Response) -> dict[str, str]:
         key.decode("latin-1"): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
+
+
+def unpacked_list(response: Response, max_size: int) -> Response | None:
+    """A gzipped list (`sitemap_1.xml.gz`, served as a file rather than Content-Encoding,
+    which Scrapy undoes itself) as the XML inside, at most `max_size` bytes of it; None for
+    a body that is neither text nor gzip, or a broken or oversized gzip."""
+    if not gzip_magic_number(response):
+        return response if hasattr(response, "text") else None
+    try:
+        body = gunzip(response.body, max_size=max_size)
+    except (OSError, EOFError, ValueError, struct.error, zlib.error):  # ValueError: over max_size
+        return None
+    return XmlResponse(response.url, status=response.status, headers=response.headers, body=body,
+                       request=response.request)
 
 
 # A page filled in by scripts is read once its scripts' requests are done (no request for 0.5 s).
@@ -135,9 +152,12 @@ class SiteSpider(scrapy.Spider):
                 yield self._request(url, self.parse_article)
 
     def parse_list(self, response: Response):
-        if not hasattr(response, "text"):
-            self.logger.warning("list page is not text: %s", response.url)
+        unpacked = unpacked_list(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        if unpacked is None:
+            self.logger.warning("list page is neither text nor a readable gzip: %s", response.url)
+            self.crawler.stats.inc_value("govnews/unreadable_list_pages")
             return
+        response = unpacked
         self.crawler.stats.inc_value("govnews/list_pages")
         links = find_links(
             response.url,

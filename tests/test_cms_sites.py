@@ -3,6 +3,7 @@ config must find every article of a TRS (UTF-8 and GBK), Hanweb (datastore + dat
 ASP.NET `list.aspx?page=N` and sitemap/RSS site, and archive nothing else."""
 from __future__ import annotations
 
+import gzip
 import hashlib
 import itertools
 import os
@@ -157,8 +158,12 @@ def test_paged_site_walked_its_own_pager_only(crawled):
 def test_feed_site_articles_came_from_rss_and_sitemaps(crawled):
     server, _, _ = crawled["feed"]
     spec = server.spec
-    assert {"/rss.xml", "/sitemap.xml", "/sitemap_1.xml", "/sitemap_2.xml", "/sitemap_3.xml"} <= set(server.hits)
+    assert {"/rss.xml", "/sitemap.xml", "/sitemap_1.xml", "/sitemap_2.xml", "/sitemap_3.xml.gz"} <= set(server.hits)
     assert "/xwzx/index.html" not in server.hits  # in the sitemaps, but not an article
+    status, headers, body = request(server.url("/sitemap_3.xml.gz"))  # gzipped as a file, not an encoding
+    assert headers["Content-Type"] == "application/x-gzip" and "Content-Encoding" not in headers
+    oldest = set(re.findall(r"<loc>http://[^/<]+(/xwzx/\d[^<]+)</loc>", gzip.decompress(body).decode("utf-8")))
+    assert len(oldest) == 10  # the ten oldest articles are listed nowhere else
     status, headers, body = request(server.url("/rss.xml"))
     assert headers["Content-Type"].startswith("text/xml") and server.base_url.encode() in body
     in_feed = set(re.findall(r"<link>http://[^/<]+(/xwzx/[^<]+)</link>", body.decode("utf-8")))

@@ -1,5 +1,10 @@
 """Link discovery on list pages laid out as government CMSes lay them out."""
+import gzip
+
+from scrapy.http import HtmlResponse, Response
+
 from spiders.links import feed_links, find_links, is_article_url
+from spiders.site import unpacked_list
 
 LIST = "http://www.example.gov.cn/zwxx/wdyw/index.html"
 
@@ -364,3 +369,19 @@ def test_feeds_a_page_advertises_are_crawled_as_list_pages():
     links = find_links("http://x.gov.cn/index.html", html)
     assert links.articles == ["http://x.gov.cn/xwzx/2024-05-06/12345.html"]
     assert links.pages == ["http://x.gov.cn/rss.xml", "http://x.gov.cn/atom.xml", "http://x.gov.cn/sitemap.xml"]
+
+
+def test_a_gzipped_sitemap_is_read_within_the_download_limit():
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+           "<url><loc>http://x.gov.cn/art/2020/4/30/art_1229_3456.html</loc></url>"
+           "<url><loc>http://x.gov.cn/zwxx/</loc></url></urlset>").encode()
+    url = "http://x.gov.cn/sitemap_2.xml.gz"
+    packed = Response(url, body=gzip.compress(xml), headers={"Content-Type": "application/x-gzip"})
+    unpacked = unpacked_list(packed, max_size=1 << 20)
+    assert unpacked.body == xml and unpacked.url == url
+    assert find_links(unpacked.url, unpacked.text).articles == ["http://x.gov.cn/art/2020/4/30/art_1229_3456.html"]
+    assert unpacked_list(packed, max_size=len(xml) - 1) is None  # a gzip bomb stops at the limit
+    assert unpacked_list(Response(url, body=b"\x1f\x8b\x08 not really gzip"), max_size=0) is None
+    assert unpacked_list(Response(url, body=b"%PDF-1.7 binary"), max_size=0) is None
+    html = HtmlResponse(LIST, body=page("<p>列表</p>").encode(), encoding="utf-8")
+    assert unpacked_list(html, max_size=0) is html

@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import email.utils
 import functools
+import gzip
 import hashlib
 import html
 import io
@@ -167,9 +168,12 @@ class SiteSpec:
 
 
 def _write(root: Path, path: str, text: str, encoding: str = "utf-8") -> None:
-    """Write a page unless it already holds these bytes (a rebuild keeps mtimes of unchanged pages)."""
+    """Write a page unless it already holds these bytes (a rebuild keeps mtimes of unchanged pages);
+    a `.gz` path is written gzipped."""
     target = root / path.lstrip("/")
     data = text.encode(encoding, errors="xmlcharrefreplace")
+    if path.endswith(".gz"):
+        data = gzip.compress(data, mtime=0)  # no timestamp inside: a rebuild gives the same bytes
     try:
         if target.stat().st_size == len(data) and target.read_bytes() == data:
             return
@@ -534,7 +538,8 @@ FEED_SITE = "云溪区人民政府"
 def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items: int = 20) -> SiteSpec:
     """A site whose home page `/index.html` shows a few headlines and advertises `/rss.xml`
     (the latest `feed_items`) and `/sitemap.xml`, a sitemap index of `/sitemap_N.xml` urlsets
-    (home, columns and `per_sitemap` articles each); articles at `/xwzx/YYYY-MM-DD/NNNNN.html`."""
+    (home, columns and `per_sitemap` articles each; the last of several is gzipped, `.xml.gz`,
+    as the sitemap protocol allows); articles at `/xwzx/YYYY-MM-DD/NNNNN.html`."""
     root = Path(root)
     items = [article(k, salt=3) for k in range(articles, 0, -1)]
     paths = [f"/xwzx/{a.date_text}/{10000 + a.k}.html" for a in items]
@@ -583,23 +588,24 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
 </channel></rss>
 """)
     chunks = _chunks(list(zip(items, paths)), per_sitemap)
-    for n, chunk in enumerate(chunks, start=1):
+    sitemaps = [f"/sitemap_{n}.xml" for n in range(1, len(chunks))] + [f"/sitemap_{len(chunks)}.xml" + (".gz" if len(chunks) > 1 else "")]
+    for sitemap, chunk in zip(sitemaps, chunks):
         urls = "\n".join(f"<url><loc>http://www.yunxi.gov.cn{p}</loc><lastmod>{a.date_text}</lastmod></url>" for a, p in chunk)
-        _write(root, f"/sitemap_{n}.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+        _write(root, sitemap, f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>http://www.yunxi.gov.cn/index.html</loc><changefreq>daily</changefreq></url>
 <url><loc>http://www.yunxi.gov.cn/xwzx/index.html</loc><changefreq>daily</changefreq></url>
 {urls}
 </urlset>
 """)
-    index = "\n".join(f"<sitemap><loc>http://www.yunxi.gov.cn/sitemap_{n}.xml</loc></sitemap>" for n in range(1, len(chunks) + 1))
+    index = "\n".join(f"<sitemap><loc>http://www.yunxi.gov.cn{sitemap}</loc></sitemap>" for sitemap in sitemaps)
     _write(root, "/sitemap.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {index}
 </sitemapindex>
 """)
     _write(root, "/robots.txt", "User-agent: *\nDisallow: /.cms/\nAllow: /\nSitemap: http://www.yunxi.gov.cn/sitemap.xml\n")
-    list_paths = ["/index.html", "/rss.xml", "/sitemap.xml", *(f"/sitemap_{n}.xml" for n in range(1, len(chunks) + 1))]
+    list_paths = ["/index.html", "/rss.xml", "/sitemap.xml", *sitemaps]
     spec = SiteSpec("feed", root, "/index.html", {p: a.title for a, p in zip(items, paths)}, list_paths, "utf-8", "utf-8",
                     {p: a.date_text for a, p in zip(items, paths)}, {"host": "http://www.yunxi.gov.cn"})
     spec.save()
@@ -665,7 +671,7 @@ class _CmsHandler(SimpleHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return None
-        if self.spec.kind == "feed" and file.endswith((".xml", "robots.txt")) and os.path.isfile(file):
+        if self.spec.kind == "feed" and file.endswith((".xml", ".xml.gz", "robots.txt")) and os.path.isfile(file):
             return self._feed(file)
         return super().send_head()
 
@@ -692,9 +698,13 @@ class _CmsHandler(SimpleHTTPRequestHandler):
                     return None
             except (TypeError, ValueError):
                 pass
-        data = Path(file).read_bytes().replace(self.spec.dynamic["host"].encode(), self.owner.base_url.encode())
+        packed = file.endswith(".gz")
+        data = Path(file).read_bytes()
+        data = (gzip.decompress(data) if packed else data).replace(self.spec.dynamic["host"].encode(), self.owner.base_url.encode())
+        if packed:  # a file that is gzipped, as servers send `.gz` files: not a Content-Encoding
+            data = gzip.compress(data, mtime=0)
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain" if file.endswith(".txt") else "text/xml; charset=utf-8")
+        self.send_header("Content-Type", "application/x-gzip" if packed else "text/plain" if file.endswith(".txt") else "text/xml; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Last-Modified", self.date_time_string(modified))
         self.end_headers()
