@@ -9,6 +9,7 @@ import shutil
 import subprocess
 
 import pytest
+import sqlite_utils
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
@@ -166,6 +167,11 @@ def test_warc_of_the_demo_crawl_has_every_capture_byte_for_byte(demo_copy, tmp_p
         "index", "-f", "warc-type,warc-target-uri,http:status", str(path)).stdout.splitlines()]
     responses = [(i["warc-target-uri"], int(i["http:status"])) for i in index if i["warc-type"] == "response"]
     assert responses == [(c["url"], c["status"]) for c in seen["captures"] if c["status"]]
+
+    # Request records say what the crawl sent: its run's User-Agent, not a placeholder.
+    crawl_agents = {row[0] for row in sqlite_utils.Database(demo_copy).execute("select user_agent from crawl_runs")}
+    sent = {r["http"].get_header("User-Agent") for r in read_warc(data) if r["type"] == "request"}
+    assert sent == crawl_agents and all(agent.startswith("govnews/") for agent in sent)
 
 
 def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_db, tmp_path):
