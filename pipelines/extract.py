@@ -297,23 +297,35 @@ WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出�
 VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000|\s*(?=(?:阅读|浏览|点击|评论|人气)\s*[:：]?\s*\d)")
 # Bylines: （撰稿：程立胜）, (撰稿人:李明月 审核人:王燦), （记者 唐晓 罗佳）, 本报讯（通讯员 吴静）.
 NAME = r"[\u4e00-\u9fff·]{2,4}"
-ROLE_NO_COLON = r"(?:本报|本网|本台|特约|见习|实习|首席)?(?:记者|通讯员)|实习生"  # these take names without a colon
-BYLINE_ROLE = (r"撰稿人?|作者|(?:本报|本网|本台|特约|见习|实习|首席)?记者|通讯员|实习生|供稿|文|图|摄影|"
+# Whose reporter: 本报, 新华社, 光明日报, 总台, 新华网黑龙江频道 (reposted news names the newsroom).
+NEWSROOM = r"(?:本报|本网|本台|[\u4e00-\u9fff·]{0,10}?(?:报|台|网|社|频道|客户端))"
+RANK = r"(?:特约|见习|实习|首席)"
+# Words that follow 记者 in column names (记者调查, 记者手记 in a menu), never a reporter's name.
+NOT_A_NAME = r"(?!(?:调查|观察|手记|连线|视角|专栏|在线|走基层|节|证|站|之家)(?![\u4e00-\u9fff]))"
+ROLE_NO_COLON = rf"(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生"  # these take names without a colon
+# 北京报道, 山东冠县报道: where the report was filed, after the names.
+REPORTED_FROM = r"[\u4e00-\u9fff]{2,8}?报道"
+BYLINE_ROLE = (rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|文|图|摄影|"
                r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源")
 BYLINE_BODY = (rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
-               rf"|(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}}(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*)")
-BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY})\s*[)）]\s*$")
-LEAD_BYLINE = re.compile(rf"^\s*(?:[^\s，。（(]{{0,12}}讯\s*)?[（(]\s*({BYLINE_BODY})\s*[)）]")
+               rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
+               rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM})?)")
+# In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
+BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY}|{NAME}(?:\s+{NAME}){{0,3}}\s+{REPORTED_FROM})\s*[)）]\s*$")
+# 本报讯（记者 王五）, 据新华社拉萨电（记者 格桑边觉）.
+LEAD_BYLINE = re.compile(rf"^\s*(?:[^\s，。（(]{{0,12}}[讯电]\s*)?[（(]\s*({BYLINE_BODY})\s*[)）]")
 BYLINE_LABEL_FIELD = {"撰稿": "author", "撰稿人": "author", "作者": "author", "记者": "author", "通讯员": "author",
                       "实习生": "author", "供稿": "author", "文": "author", "编辑": "editor", "责任编辑": "editor",
                       "责编": "editor", "审核": "reviewer", "审核人": "reviewer", "审稿": "reviewer",
                       "校对": "reviewer", "来源": "source", "信息来源": "source", "摄影": "_photo", "图": "_photo"}
 BYLINE_PART = re.compile(
-    rf"(?:(?:本报|本网|本台|特约|见习|实习|首席)(?=记者))?({BYLINE_ROLE})\s*[:：]"
-    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:本报|本网|本台|特约|见习|实习|首席)?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
+    rf"(?:(?:{NEWSROOM}\s*)?{RANK}?(?=记者))?({BYLINE_ROLE})\s*[:：]"
+    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
 )
 BYLINE_LINE = re.compile(rf"[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
-ROLE_PREFIX = re.compile(r"^(?:(?:本报|本网|本台|特约|见习|实习|首席)?(?:记者|通讯员)|实习生|撰稿人?|作者)\s*[:：]?\s*")
+ROLE_PREFIX = re.compile(rf"^(?:(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生|撰稿人?|作者)\s*[:：]?\s*")
+# A byline without a role: names, then where they reported from.
+NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
 
 
@@ -362,11 +374,13 @@ def _clean_person(value: str | None) -> str | None:
     names = []
     for token in re.split(r"[\s、，,;；/]+", value.strip(" ：:，,。;；")):
         token = ROLE_PREFIX.sub("", token).strip(" ：:，,。;；")
+        if names and token.endswith("报道"):
+            break  # 彭冲 山东冠县报道: the place the report came from
         token = re.sub(r"(?:摄|报道|整理)$", "", token) if len(token) > 3 else token
         if not token:
             continue
-        if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token):
-            break
+        if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token) or LABEL_ONLY.fullmatch(token):
+            break  # not a name, or the next label of the info bar (作者：张三 阅读 12)
         names.append(token)
         if len(names) == 6:
             break
@@ -386,6 +400,19 @@ def _metas(root) -> dict[str, str]:
         if key and content:
             metas.setdefault(key.lower(), content)
     return metas
+
+
+# CMS vendors that sign every page they serve: <meta name="Author" content="大汉网络"> on a Hanweb site.
+CMS_VENDOR = re.compile(r"大汉|拓尔思|trs|hanweb|开普云|网站群|dedecms|phpcms|wordpress", re.I)
+NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|[/@\d]", re.I)
+
+
+def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
+    """A meta author that names the page's writer, not a URL, an account id (L_104485) or the CMS."""
+    if not value or NOT_A_PERSON.search(value) or CMS_VENDOR.search(value):
+        return False
+    generator = metas.get("generator", "")
+    return not (generator and value[:2] == generator[:2])  # 大汉网络 beside Generator 大汉版通
 
 
 def _meta(metas: dict, field: str) -> str | None:
@@ -773,11 +800,17 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             out.pop()
             continue
         break
-    # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…
+    # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…,
+    # or a byline line among the first three: 【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead.
     if out and not record.author:
         match = LEAD_BYLINE.match(_probe(out[0]))
         if match:
             _take_byline(record, match.group(1))
+        for line in out[:3] if not match else ():
+            probe = _probe(line).strip()
+            if len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe)):
+                _take_byline(record, byline.group(1))
+                break
     return out
 
 
@@ -800,6 +833,8 @@ def _take_byline(record: Record, text: str) -> None:
     """（记者 许诺 通讯员 王可）: every name of one role group goes to its field, in order."""
     parts = list(BYLINE_PART.finditer(text))
     found: dict[str, list[str]] = {}
+    if not parts and (reporting := NAMES_REPORTING.fullmatch(text.strip())):
+        found["author"] = reporting.group(1).split()
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
         field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2))
@@ -909,6 +944,11 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     # Metadata from the CMS <meta> tags: the most trustworthy source when present.
     for name in ("source", "author", "site_name", "site_code"):
         value = _meta(metas, name)
+        if name == "author" and not _meta_author_is_a_person(value, metas):
+            continue
+        label = LABEL_RE.match(value.strip()) if value else None
+        if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
+            value = value.strip()[label.end():]
         if value:
             setattr(record, name, value.strip())
             record.provenance[name] = "meta"

@@ -151,6 +151,42 @@ def test_bylines_without_a_colon_and_at_the_start_of_the_lead():
     assert record.author == "唐晓 罗佳" and "记者" not in record.text
 
 
+def test_reposted_news_bylines_name_the_newsroom_and_where_it_was_filed():
+    lead = "<p>近日，北屿区推进“15分钟便民生活圈”建设，新增便民菜市场9个、社区食堂16个，居民生活更加便利。</p>"
+
+    def author(body: str, head: str = "") -> str | None:
+        page = (f"<html><head><meta charset='utf-8'>{head}</head><body><h1>北屿区便民生活圈建设提速</h1>"
+                f"<div class='article-content'>{body}</div></body></html>")
+        return extract(page.encode(), "http://www.example.gov.cn/a/20230214/1.html").author
+
+    assert author("<p>【新春走基层】</p><p>光明日报记者 王建宏 张文攀</p>" + lead) == "王建宏 张文攀"
+    assert author("<p>新华网黑龙江频道\u00a0记者\u00a0伊琳\u00a0李清芬</p>" + lead) == "伊琳 李清芬"
+    assert author("<p>据新华社拉萨电（记者 格桑边觉）近日，西藏自治区召开全区农牧业工作会议。</p>" + lead) == "格桑边觉"
+    assert author(lead + "<p>（总台记者 张倩）</p>") == "张倩"
+    assert author(lead + "<p>新京报记者 彭冲 山东冠县报道</p><p>【编辑:刘欢】</p>") == "彭冲"
+    assert author(lead.replace("。</p>", "。（姚峰 上海报道）</p>")) == "姚峰"
+    # A menu's column names are not a byline: 记者调查 is a column, not a reporter called 调查.
+    menu = "<div class='nav'><a href='/jzdc/'>记者调查</a> <a href='/mydc/'>民意调查</a></div>"
+    page = f"<html><body>{menu}<h1>北屿区便民生活圈建设提速</h1><div class='article-content'>{lead}</div></body></html>"
+    assert extract(page.encode(), "http://www.example.gov.cn/a/1.html").author is None
+
+
+def test_meta_authors_that_are_not_people_are_ignored_and_meta_labels_dropped():
+    def fields(head: str, info: str = "") -> tuple:
+        page = (f"<html><head><meta charset='utf-8'>{head}</head><body><h1>北屿区便民生活圈建设提速</h1>{info}"
+                "<div class='article-content'><p>近日，北屿区推进“15分钟便民生活圈”建设，新增便民菜市场9个。</p></div></body></html>")
+        record = extract(page.encode(), "http://www.example.gov.cn/a/1.html")
+        return record.author, record.source
+
+    assert fields("<meta name='author' content='许诺'>") == ("许诺", None)
+    assert fields("<meta name='author' content='https://www.facebook.com/somepage/'>") == (None, None)
+    assert fields("<meta name='author' content='L_104485'>") == (None, None)  # an account id
+    # The CMS signs its pages: 大汉网络 on a site whose Generator is 大汉版通.
+    assert fields("<meta name='Generator' content='大汉版通'><meta name='Author' content='大汉网络'>") == (None, None)
+    assert fields("<meta name='author' content='www.example.com'>", "<div>作者：许诺 阅读</div>") == ("许诺", None)
+    assert fields("<meta name='source' content='来源：新华日报'>") == (None, "新华日报")
+
+
 def test_an_info_bar_that_starts_with_a_bare_date():
     page = ("<html><body><h1>丰安日报：全市项目建设提速</h1><div class='detail-meta'><span>2021-09-28 07:52</span>"
             "<span>来源：丰安日报</span><span>作者：记者 黄一鸣</span></div>"
