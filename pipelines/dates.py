@@ -6,6 +6,10 @@
     '2020-04-30'
     >>> parse_date("二〇二〇年四月三十日")
     '2020-04-30'
+    >>> parse_date("2020年4月30日 下午3:05")
+    '2020-04-30T15:05:00+08:00'
+    >>> parse_date("发布日期： 9/17/2004 5:54:13 AM")   # month first, as en-US servers print it
+    '2004-09-17T05:54:13+08:00'
     >>> parse_date("4月30日") is None   # no year: not completed
     True
 
@@ -24,7 +28,12 @@ NUMERIC_DATE = re.compile(
 )
 HAN_DATE = re.compile(
     r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
-    r"(?:\s*(?:上午|下午)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+    r"(?:\s*(上午|下午|晚上)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+)
+# Month first, as ASP/.NET servers with an en-US locale print it: 发布日期：9/17/2004 5:54:13 AM.
+US_DATE = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d{2})(?![\d/])"
+    r"(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AaPp])\.?[Mm]\.?\b)?)?"
 )
 HAN_NUMERALS = "〇零一二三四五六七八九十○Ｏ０"
 NUMERAL_DATE = re.compile(rf"([{HAN_NUMERALS}]{{4}})年([{HAN_NUMERALS}]{{1,3}})月([{HAN_NUMERALS}]{{1,3}})日")
@@ -62,18 +71,35 @@ def _iso(year, month, day, hour=None, minute=None, second=None) -> str | None:
     return f"{day_.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}+08:00"
 
 
+def _twelve_hour(hour: str | None, afternoon: bool) -> str | None:
+    """下午 3:30, 3:30 PM → 15; 12 AM → 0."""
+    if hour is None or not 1 <= int(hour) <= 12:
+        return hour
+    return str(int(hour) % 12 + (12 if afternoon else 0))
+
+
+def _date_parts(match: re.Match) -> tuple:
+    """(year, month, day, hour, minute, second) of a NUMERIC_DATE, HAN_DATE or US_DATE match."""
+    if match.re is HAN_DATE:
+        year, month, day, half, hour, minute, second = match.groups()
+        if half:
+            hour = _twelve_hour(hour, half != "上午")
+        return year, month, day, hour, minute, second
+    if match.re is US_DATE:
+        month, day, year, hour, minute, second, meridiem = match.groups()
+        if meridiem:
+            hour = _twelve_hour(hour, meridiem.lower() == "p")
+        return year, month, day, hour, minute, second
+    return match.groups()
+
+
 def parse_date(text: str | None) -> str | None:
     """The first complete date (with its time, if any) in `text`, as ISO 8601."""
     if not text:
         return None
-    candidates = []
-    for pattern in (NUMERIC_DATE, HAN_DATE):
-        match = pattern.search(text)
-        if match:
-            candidates.append((match.start(), match.groups()))
-    if candidates:
-        _, groups = min(candidates)
-        iso = _iso(*groups)
+    matches = [m for m in (p.search(text) for p in (NUMERIC_DATE, HAN_DATE, US_DATE)) if m]
+    if matches:
+        iso = _iso(*_date_parts(min(matches, key=lambda m: m.start())))
         if iso:
             return iso
     match = NUMERAL_DATE.search(text)

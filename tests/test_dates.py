@@ -16,13 +16,22 @@ from pipelines.dates import date_from_url, parse_date
         ("二〇二〇年四月三十日", "2020-04-30"),
         ("二〇一九年十二月十一日", "2019-12-11"),
         ("2021-03-25", "2021-03-25"),
+        ("2020年4月30日 下午3:05", "2020-04-30T15:05:00+08:00"),
+        ("2020年4月30日 上午12:10", "2020-04-30T00:10:00+08:00"),
+        ("2020年4月30日 晚上8时30分", "2020-04-30T20:30:00+08:00"),
+        ("2020年4月30日 下午15:05", "2020-04-30T15:05:00+08:00"),  # a 24-hour time stays as written
+        ("发布日期： 9/17/2004 5:54:13 AM", "2004-09-17T05:54:13+08:00"),  # month first, en-US servers
+        ("9/17/2004 5:54 PM", "2004-09-17T17:54:00+08:00"),
+        ("12/1/2019", "2019-12-01"),
+        ("更新于 2019/12/01 点击 1/2/2019", "2019-12-01"),  # the first date on the line wins
     ],
 )
 def test_written_forms(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["4月30日", "2020年4月", "2020-13-45", "", None, "阅读次数: 150", "1800-01-01"])
+@pytest.mark.parametrize("text", ["4月30日", "2020年4月", "2020-13-45", "", None, "阅读次数: 150", "1800-01-01",
+                                  "17/9/2004"])
 def test_incomplete_or_impossible_dates_give_none(text):
     assert parse_date(text) is None
 
