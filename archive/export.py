@@ -124,15 +124,16 @@ def response_headers(status: int, headers: dict, body_length: int) -> StatusAndH
     from warcio.statusandheaders import StatusAndHeaders
 
     kept, original_length = [], None
-    for name, value in headers.items():
-        value = " ".join(str(value).splitlines())  # a header value cannot span lines in a WARC
-        lowered = name.lower()
-        if lowered in ENCODING_HEADERS:
-            kept.append((f"X-Archive-Orig-{name}", value))
-        elif lowered == "content-length":
-            original_length = value
-        else:
-            kept.append((name, value))
+    for name, stored in headers.items():
+        # A header sent several times (Set-Cookie) is stored a value per line: one line each again.
+        for value in str(stored).splitlines() or [""]:
+            lowered = name.lower()
+            if lowered in ENCODING_HEADERS:
+                kept.append((f"X-Archive-Orig-{name}", value))
+            elif lowered == "content-length":
+                original_length = value
+            else:
+                kept.append((name, value))
     if original_length is not None and original_length.strip() != str(body_length):
         kept.append(("X-Archive-Orig-Content-Length", original_length))
     kept.append(("Content-Length", str(body_length)))

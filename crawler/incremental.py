@@ -85,7 +85,8 @@ class CrawlState:
         capture = next(self.archive.db.query(
             "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]), None)
         if capture:
-            headers = {k.lower(): v for k, v in json.loads(capture["headers"] or "{}").items()}
+            # A header sent twice is stored a value per line; the last is the one that holds.
+            headers = {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture["headers"] or "{}").items()}
             page.etag, page.last_modified = headers.get("etag"), headers.get("last-modified")
         return page
 

@@ -84,9 +84,11 @@ def decode_page(body: bytes | str, headers: dict | None = None) -> str:
 
 
 def _header(headers: dict | None, name: str) -> str | None:
+    """A stored header's value; of one sent several times (stored a value per line), the last."""
     for key, value in (headers or {}).items():
         if key.lower() == name:
-            return value if isinstance(value, str) else str(value)
+            lines = str(value).splitlines()
+            return lines[-1] if lines else ""
     return None
 
 

@@ -30,8 +30,11 @@ from spiders.links import find_links
 
 
 def response_headers(response: Response) -> dict[str, str]:
+    """The response's headers as stored with its capture: a header sent several times (Set-Cookie)
+    keeps one value per line, as Playwright reports them, so the WARC export can write them apart
+    (joined with ", " they could not be told apart again: cookie dates contain commas)."""
     return {
-        key.decode("latin-1"): b", ".join(values).decode("latin-1")
+        key.decode("latin-1"): b"\n".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
 

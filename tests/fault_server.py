@@ -11,7 +11,7 @@ User-Agent and check how far apart retries were.
 
 Faults (name → what the server does; `FAULTS` holds them in list order):
 
-  healthy           a normal article
+  healthy           a normal article, setting two cookies (two Set-Cookie headers)
   e500              500 on every request
   e503_once         503 on the first request, then the article
   e503_retry_after  503 with `Retry-After: 1` on the first request, then the article
@@ -58,6 +58,7 @@ SLOW_FAULTS = ("timeout",)
 DAY_ARCHIVE = "/xwzx/index_"  # + YYYYMMDD.html
 ARTICLE_DIR = "/xwzx/2024/05/06/"
 HUGE_SIZE = 10 * 1024 * 1024
+HEALTHY_COOKIES = ("JSESSIONID=0A1B2C; Path=/; HttpOnly", "lb=web2; Expires=Wed, 21 Oct 2026 07:28:00 GMT; Path=/")
 TIMEOUT_SLEEP = 2.5  # seconds before a `timeout` article answers (tests use DOWNLOAD_TIMEOUT=1)
 
 # name → (article number, headline). Article URLs are dated-folder CMS URLs the link finder knows.
@@ -260,6 +261,16 @@ class _Handler(BaseHTTPRequestHandler):
         if name is None:
             return self._send(404, b"<html><body><h1>404 Not Found</h1></body></html>")
         getattr(self, f"_fault_{name}", lambda: self._article(name))()
+
+    def _fault_healthy(self):
+        body = article_html(FAULTS["healthy"][1]).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for cookie in HEALTHY_COOKIES:  # as load balancers and CMSes both set one
+            self.send_header("Set-Cookie", cookie)
+        self.end_headers()
+        self.wfile.write(body)
 
     def _fault_e500(self):
         self._send(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>")

@@ -8,6 +8,7 @@ with a download delay.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -17,10 +18,11 @@ from dataclasses import dataclass
 
 import pytest
 import sqlite_utils
+from warcio.archiveiterator import ArchiveIterator
 
 from conftest import BIN, REPO, finish, scrapy_crawl
 from crawler.retry import backoff_delay, retry_after_seconds
-from fault_server import FAULTS, HUGE_SIZE, LIST_PATH, FaultServer
+from fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
 
 BACKOFF_BASE = 0.2  # seconds; the first retry waits at least this, the second twice as long
 MAX_LIST_PAGES = 6
@@ -51,7 +53,8 @@ def fault_crawl(tmp_path_factory):
         started = time.monotonic()
         output = scrapy_crawl("-a", f"url={server.list_url}", *settings_args(FAULT_SETTINGS), db=db_path)
         elapsed = time.monotonic() - started
-        yield {"db": sqlite_utils.Database(db_path), "server": server, "output": output, "elapsed": elapsed}
+        yield {"db": sqlite_utils.Database(db_path), "path": db_path, "server": server, "output": output,
+               "elapsed": elapsed}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +128,21 @@ def test_fault_matrix(request, name, expect):
     hits = len(server.hits(server.path(name)))
     low, high = expect.hits
     assert low <= hits <= high, f"{name}: {hits} requests"
+
+
+def test_a_header_sent_twice_is_kept_apart_and_exported_apart(fault_crawl, tmp_path):
+    db, server = fault_crawl["db"], fault_crawl["server"]
+    capture = next(db.query("select id, headers from snapshots where url = ?", [server.url("healthy")]))
+    cookies = json.loads(capture["headers"])["Set-Cookie"]
+    assert cookies.splitlines() == list(HEALTHY_COOKIES)  # a cookie's date has a comma: never ", "-joined
+    warc = tmp_path / "faults.warc.gz"
+    subprocess.run([BIN / "govnews", "export", "--db", str(fault_crawl["path"]), "--format", "warc", "-o", str(warc)],
+                   check=True, capture_output=True)
+    with warc.open("rb") as stream:
+        response = next(r for r in ArchiveIterator(stream)
+                        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == server.url("healthy"))
+        sent = [value for name, value in response.http_headers.headers if name == "Set-Cookie"]
+    assert sent == list(HEALTHY_COOKIES)
 
 
 def test_the_crawl_finishes_cleanly_in_bounded_time(fault_crawl):
