@@ -113,11 +113,20 @@ def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]]
         return []
     idf, median = _idf()
     stop = _stop_words()
+    known = _word_tags()
     counts: dict[str, int] = {}
+    guessed: set[str] = set()  # words only the HMM found, not names: 桐溪市, 兜牢, but also 此件, 日起
     for word, flag in words if words is not None else tagged(text):
         if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not NUMBER.fullmatch(word):
             word = next((n for n in names if n.startswith(word)), word)
             counts[word] = counts.get(word, 0) + 1
+            if word not in known and flag != "nr" and word not in names:
+                guessed.add(word)
+    # A guessed word said once is more often a mis-cut (此件, 我局, 因县) than the text's subject; a
+    # term the text is about recurs. Guessed words score with the median IDF, enough to crowd out real terms.
+    for word in guessed:
+        if counts[word] == 1:
+            del counts[word]
     total = sum(counts.values()) or 1
     scored = sorted(counts, key=lambda w: (-counts[w] * idf.get(w, median) / total, w))
     return scored[:count]

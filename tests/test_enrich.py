@@ -64,6 +64,13 @@ def test_keywords_are_terms_not_filler(number):
         assert len(word) >= 2 and word not in {"全区", "要求", "工作", "会议", "项目", "领导", "一是"}, word
 
 
+def test_a_word_only_the_hmm_found_must_recur_to_be_a_keyword():
+    # 此件, 扩岗 and 稳岗 are in no dictionary: said once, a mis-cut is likelier than a subject.
+    found = keywords("此件公开发布。全区推进扩岗稳岗，扩岗稳岗补贴按时发放，民生保障有力。")
+    assert "此件" not in found and {"扩岗", "稳岗", "民生"} <= set(found)
+    assert "此件" in keywords("此件公开发布。此件由区政府办公室负责解释。")  # said twice, it stays
+
+
 def test_people_need_a_name_not_the_verb_after_an_office():
     assert people("市长出席会议并讲话，区长主持。") == []
     assert people("区委书记张书杰、区政府区长李朝锋分别讲话。") == [
