@@ -4,7 +4,9 @@ without re-crawling sites that may be gone.
 For each URL the newest capture that answered (status 1–399) is read again through
 `process_page`, the same code path as a crawl.  A record whose content differs from the
 page's latest version becomes a new version (reason ``reprocess``, this release's
-``extractor_version``, the capture's fetch time); an unchanged one adds nothing.  A URL
+``extractor_version``, the capture's fetch time); an unchanged one adds no version, but the
+page's derived columns (keywords, people, region, disclosure fields) are brought up to the
+current code where they differ ("refreshed").  A URL
 whose every capture failed extraction before is tried again too.  Each page is its own
 transaction and a page already reprocessed compares equal, so an interrupted run is
 resumed by running it again.
@@ -25,13 +27,15 @@ class ReprocessReport:
     captures: int = 0
     new_versions: int = 0
     new_pages: int = 0
+    refreshed: int = 0  # content unchanged, derived columns updated
     unchanged: int = 0
     failed: int = 0
     errors: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (f"Re-extracted {self.captures} captures: {self.new_versions} new versions "
-                f"({self.new_pages} new pages), {self.unchanged} unchanged, {self.failed} failed.")
+                f"({self.new_pages} new pages), {self.refreshed} refreshed without a new version, "
+                f"{self.unchanged} unchanged, {self.failed} failed.")
 
 
 def latest_captures(archive: Archive, site: str | None = None) -> Iterator[dict]:
@@ -64,7 +68,9 @@ def reprocess(archive: Archive, *, site: str | None = None, site_configs: dict |
         known = archive.db.execute("select 1 from pages where url = ?", [url]).fetchone()
         version_id = archive.add_record(record, fetched_at=capture["fetched_at"], site=capture["site"],
                                         snapshot_id=capture["id"], reason="reprocess")
-        if version_id is None:
+        if version_id is None and archive.refresh_page(record):
+            report.refreshed += 1
+        elif version_id is None:
             report.unchanged += 1
         else:
             report.new_versions += 1

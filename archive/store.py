@@ -451,6 +451,25 @@ class Archive:
                         detail="reprocess" if reason == "reprocess" else None)
         return version_id
 
+    def refresh_page(self, record: Record) -> bool:
+        """Bring the derived columns of a page whose content is unchanged (keywords, people, region,
+        disclosure fields, views, …) up to `record`, a re-extraction of its capture, without a new
+        version: versions keep what the page said, this is what the current code reads from it.
+        True when a column changed."""
+        if record.content_hash is None:
+            record.content_hash = compute_content_hash(record)
+        with write_transaction(self.db):
+            current = next(self.db.query("select * from pages where url = ?", [record.url]), None)
+            if current is None or current["content_hash"] != record.content_hash:
+                return False
+            changed = {name: value for name, value in page_columns(record).items() if current.get(name) != value}
+            if not changed:
+                return False
+            update(self.db, "pages", "url", record.url, changed)
+            if "simhash" in changed:
+                self._link_duplicate(current["page_id"], record.url, record.simhash, current["simhash"])
+        return True
+
     def _add_version(self, record: Record, current: dict | None, *, reason: str, **meta) -> int:
         return add_version(
             self.db, record, reason=reason, **meta,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archive.reprocess import reprocess
-from archive.store import EXTRACTOR_VERSION, Archive
+from archive.store import EXTRACTOR_VERSION, Archive, page_columns
 from crawler.record import compute_content_hash
 from pipelines.process import process_page
 
@@ -25,32 +25,47 @@ def old_archive(tmp_path) -> Path:
     return path
 
 
-def changed_by_current_extractor(path: Path) -> set[str]:
+def read_by_current_extractor(path: Path, upgraded: Path) -> tuple[set[str], dict[str, dict]]:
     """Read the 0.1 archive with plain sqlite3: the URLs whose newest answered capture the
-    current code extracts differently from what 0.1 archived."""
+    current code extracts differently from what 0.1 archived, and for the others, the page
+    columns (keywords, people, region, …) the current code derives differently from what the
+    `upgraded` copy of the archive holds."""
     conn = sqlite3.connect(path)
     rows = conn.execute(
         "select s.url, s.body, s.headers, p.content_hash from snapshots s join pages p on p.url = s.url "
         "where s.id in (select max(id) from snapshots where status < 400 group by url)")
-    changed = set()
+    pages = sqlite3.connect(upgraded)
+    pages.row_factory = sqlite3.Row
+    changed, derived = set(), {}
     for url, body, headers, old_hash in rows:
         record = process_page(zlib.decompress(body), url, headers=json.loads(headers))
         if compute_content_hash(record) != old_hash:
             changed.add(url)
+            continue
+        page = pages.execute("select * from pages where url = ?", [url]).fetchone()
+        differing = {name: value for name, value in page_columns(record).items() if page[name] != value}
+        if differing:
+            derived[url] = differing
     conn.close()
-    return changed
+    pages.close()
+    return changed, derived
 
 
-def test_reprocess_adds_versions_only_for_records_the_current_extractor_changes(old_archive):
-    expected = changed_by_current_extractor(old_archive)
+def test_reprocess_adds_versions_only_for_records_the_current_extractor_changes(old_archive, tmp_path):
+    upgraded = tmp_path / "upgraded.db"
+    upgraded.write_bytes(old_archive.read_bytes())
+    Archive(upgraded).close()  # what reprocess starts from: the archive as this release opens it
+    expected, refreshed = read_by_current_extractor(old_archive, upgraded)
     pages = sqlite3.connect(old_archive).execute("select count(*) from pages").fetchone()[0]
     assert 0 < len(expected) < pages  # the stored archive exercises both paths
+    assert refreshed  # 0.1 found fewer people and disclosure fields: unchanged text, better reading
 
     result = subprocess.run([*GOVNEWS, "reprocess", "--db", str(old_archive)], cwd=REPO,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert f"Re-extracted {pages} captures: {len(expected)} new versions (0 new pages), " \
-           f"{pages - len(expected)} unchanged, 0 failed." in result.stdout
+           f"{len(refreshed)} refreshed without a new version, " \
+           f"{pages - len(expected) - len(refreshed)} unchanged, 0 failed." in result.stdout
 
     archive = Archive(old_archive)
     new = list(archive.db.query("select * from versions where reason = 'reprocess'"))
@@ -65,8 +80,14 @@ def test_reprocess_adds_versions_only_for_records_the_current_extractor_changes(
     # the withdrawn page stays gone: re-extraction is not a fetch
     assert archive.db.execute("select count(*) from pages where status = 'gone'").fetchone()[0] == 1
 
+    # A refreshed page has the current code's columns and no new version or event.
+    for url, columns in refreshed.items():
+        page = archive.db["pages"].get(url)
+        assert {name: page[name] for name in columns} == columns
+        assert not archive.db.execute("select 1 from versions where url = ? and reason = 'reprocess'", [url]).fetchone()
+
     again = reprocess(archive)
-    assert (again.new_versions, again.unchanged) == (0, pages)
+    assert (again.new_versions, again.refreshed, again.unchanged) == (0, 0, pages)
 
 
 def test_an_interrupted_reprocess_resumes_to_the_same_archive(old_archive, tmp_path):
