@@ -1,7 +1,7 @@
 """The archive's tables, and the migrations that bring an older archive up to date.
 
 The schema version is SQLite's ``PRAGMA user_version``: 0 is an archive written by
-govnews 0.1 (or a new, empty file), 2 is govnews 0.2, 3 is this release (3 only adds
+govnews 0.1 (or a new, empty file), 2 is govnews 0.2, 3 is govnews 0.3 (3 only adds
 tables and columns: attachments, crawl-run counters, browser renders).  Opening an archive runs the
 migrations it lacks, in one transaction each, so an interrupted upgrade leaves the
 archive as it was.  Columns for new Record fields are added in place on every open.
