@@ -316,6 +316,32 @@ def test_search_finds_a_long_word_the_page_cut_otherwise_and_orders_newest_or_by
         archive.search("项目", order="oldest")
 
 
+@pytest.mark.parametrize("department", ["住建局", "人社局", "发改局", "文旅局", "工信局", "网信办"])
+def test_a_department_named_after_its_district_is_found_by_its_short_name(tmp_path, department):
+    # Without these abbreviations in the dictionary, 区住建局 was cut 区住|建局 and 住建局 alone
+    # 住|建局: the query's 住 was in no page.
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(Record(url="http://x.gov.cn/1.html", title=f"区{department}召开安全生产会议",
+                              text=f"市{department}、县{department}参加会议。"))
+    archive.add_record(Record(url="http://x.gov.cn/2.html", title="区委召开会议", text="会议强调安全生产。"))
+    assert [r["url"] for r in archive.search(department)] == ["http://x.gov.cn/1.html"]
+
+
+def test_an_index_another_dictionary_built_is_rebuilt_when_the_archive_opens(tmp_path):
+    from archive.search import segmenter_fingerprint
+
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(Record(url="http://x.gov.cn/1.html", title="区住建局召开会议", text="会议强调安全生产。"))
+    archive.close()
+    with sqlite3.connect(tmp_path / "a.db") as conn:  # as an older release left it: other words, other segmenter
+        conn.execute("insert into pages_fts (pages_fts) values ('delete-all')")
+        conn.execute("update archive_meta set value = 'rjieba-0.0-olddictionary' where key = 'fts_segmenter'")
+    archive = Archive(tmp_path / "a.db")
+    assert [r["url"] for r in archive.search("住建局")] == ["http://x.gov.cn/1.html"]
+    assert archive.db.execute("select value from archive_meta where key = 'fts_segmenter'").fetchone()[0] == \
+        segmenter_fingerprint()
+
+
 def test_a_bulk_load_builds_the_search_index_once_and_a_crash_mid_load_leaves_it_to_be_rebuilt(tmp_path):
     archive = Archive(tmp_path / "a.db")
     with archive.bulk_load(), archive.batch():
