@@ -50,18 +50,34 @@ def fts_query(query: str) -> str:
 
     A long word may be cut otherwise in the page's context (项目建设 inside 重点项目建设 is
     indexed as 重点 项目 重点项目 建设), so it also matches as its own pieces standing close
-    together: ``("项目建设" OR NEAR("项目" "建设", 2))``."""
+    together: ``("项目建设" OR NEAR("项目" "建设", 2))``. The other way round, a word typed
+    alone that jieba breaks into single characters (初心 → 初 心, while 不忘初心 holds 初心)
+    matches as one word or as those characters side by side: ``("初心" OR "初 心")``."""
     terms = []
-    for word in segment(query.strip()):
-        if not WORD.search(word):
-            continue
-        pieces = _cover(word)
-        if len(pieces) >= 2:
+    for word in _typed_words(query.strip()):
+        if isinstance(word, tuple):  # single characters side by side
+            terms.append(f"({_quote(''.join(word))} OR {_quote(' '.join(word))})")
+        elif len(pieces := _cover(word)) >= 2:
             near = " ".join(_quote(p) for p in pieces)
             terms.append(f"({_quote(word)} OR NEAR({near}, {NEAR_GAP * (len(pieces) - 1)}))")
         else:
             terms.append(_quote(word))
     return " AND ".join(terms)  # FTS5 takes no implicit AND before a parenthesis
+
+
+def _typed_words(query: str) -> list:
+    """The query's words; characters that jieba left single, one after another, as a tuple."""
+    words: list = []
+    run: list[str] = []
+    for word in [*segment(query), " "]:
+        if len(word) == 1 and WORD.match(word):
+            run.append(word)
+            continue
+        words += [tuple(run)] if len(run) > 1 else run
+        run = []
+        if WORD.search(word):
+            words.append(word)
+    return words
 
 
 # Index tokens allowed between two pieces: the index holds overlapping pieces between them

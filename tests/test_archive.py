@@ -327,6 +327,17 @@ def test_a_department_named_after_its_district_is_found_by_its_short_name(tmp_pa
     assert [r["url"] for r in archive.search(department)] == ["http://x.gov.cn/1.html"]
 
 
+def test_a_word_jieba_breaks_into_characters_when_typed_alone_is_found_as_the_page_says_it(tmp_path):
+    # Typed alone, 初心 is cut 初|心; inside 不忘初心 the page is indexed with 初心.
+    archive = Archive(tmp_path / "a.db")
+    archive.add_record(Record(url="http://x.gov.cn/1.html", title="主题教育动员会", text="不忘初心、牢记使命。"))
+    archive.add_record(Record(url="http://x.gov.cn/2.html", title="初步方案", text="群众关心的问题。"))  # 初 … 心 apart
+    archive.add_record(Record(url="http://x.gov.cn/3.html", title="初心如磐", text="初 心 二字。"))  # 初 心 side by side
+    found = lambda query: sorted(r["url"][-6] for r in archive.search(query))  # noqa: E731
+    assert found("初心") == ["1", "3"]
+    assert found("牢记 初心") == ["1"]
+
+
 def test_an_index_another_dictionary_built_is_rebuilt_when_the_archive_opens(tmp_path):
     from archive.search import segmenter_fingerprint
 
