@@ -50,7 +50,7 @@ def fts_query(query: str) -> str:
 
     A long word may be cut otherwise in the page's context (项目建设 inside 重点项目建设 is
     indexed as 重点 项目 重点项目 建设), so it also matches as its own pieces standing close
-    together: ``("项目建设" OR NEAR("项目" "建设", 2))``. The other way round, a word typed
+    together: ``("项目建设" OR NEAR("项目" "建设", 1))``. The other way round, a word typed
     alone that jieba breaks into single characters (初心 → 初 心, while 不忘初心 holds 初心)
     matches as one word or as those characters side by side: ``("初心" OR "初 心")``."""
     terms = []

@@ -28,7 +28,7 @@ NUMERIC_DATE = re.compile(
 )
 HAN_DATE = re.compile(
     r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]"
-    r"(?:\s*(上午|早上|清晨|凌晨|中午|下午|傍晚|晚上|晚间)?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
+    r"(?:\s*(上午|早上|清晨|凌晨|中午|下午|傍晚|晚上|晚间)?\s*(\d{1,2})\s*[:：时点]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?"
 )
 # Month first, as ASP/.NET servers with an en-US locale print it: 发布日期：9/17/2004 5:54:13 AM.
 US_DATE = re.compile(
@@ -79,8 +79,8 @@ def _twelve_hour(hour: str | None, afternoon: bool) -> str | None:
 
 
 def _day_period_hour(period: str, hour: str | None) -> str | None:
-    """The 24-hour hour of a time said with its part of the day: 下午3点 → 15, 凌晨0点 → 0,
-    中午12点 → 12 and 中午1点 → 13 (noon runs from about 11 to 2)."""
+    """The 24-hour hour of a time said with its part of the day: 下午3:05 → 15, 凌晨12:30 → 0,
+    中午12:10 → 12 and 中午1:20 → 13 (中午 runs from about 11 to 3)."""
     if period == "中午":
         return _twelve_hour(hour, afternoon=hour is not None and int(hour) in (12, 1, 2, 3))
     return _twelve_hour(hour, afternoon=period in ("下午", "傍晚", "晚上", "晚间"))
