@@ -347,6 +347,7 @@ def test_an_index_another_dictionary_built_is_rebuilt_when_the_archive_opens(tmp
     with sqlite3.connect(tmp_path / "a.db") as conn:  # as an older release left it: other words, other segmenter
         conn.execute("insert into pages_fts (pages_fts) values ('delete-all')")
         conn.execute("update archive_meta set value = 'rjieba-0.0-olddictionary' where key = 'fts_segmenter'")
+    conn.close()
     archive = Archive(tmp_path / "a.db")
     assert [r["url"] for r in archive.search("住建局")] == ["http://x.gov.cn/1.html"]
     assert archive.db.execute("select value from archive_meta where key = 'fts_segmenter'").fetchone()[0] == \
