@@ -69,7 +69,7 @@ def _typed_words(query: str) -> list:
     """The query's words; characters that jieba left single, one after another, as a tuple."""
     words: list = []
     run: list[str] = []
-    for word in [*segment(query), " "]:
+    for word in [*segment(query), " "]:  # the trailing space ends the last run
         if len(word) == 1 and WORD.match(word):
             run.append(word)
             continue

@@ -78,11 +78,11 @@ def _twelve_hour(hour: str | None, afternoon: bool) -> str | None:
     return str(int(hour) % 12 + (12 if afternoon else 0))
 
 
-def _day_period_hour(period: str, hour: str | None) -> str | None:
+def _day_period_hour(period: str, hour: str) -> str:
     """The 24-hour hour of a time said with its part of the day: 下午3:05 → 15, 凌晨12:30 → 0,
     中午12:10 → 12 and 中午1:20 → 13 (中午 runs from about 11 to 3)."""
     if period == "中午":
-        return _twelve_hour(hour, afternoon=hour is not None and int(hour) in (12, 1, 2, 3))
+        return _twelve_hour(hour, afternoon=int(hour) in (12, 1, 2, 3))
     return _twelve_hour(hour, afternoon=period in ("下午", "傍晚", "晚上", "晚间"))
 
 
