@@ -531,7 +531,104 @@ def _strip_annotations(s: str) -> str:
 # whole-run encoding confusion
 # ---------------------------------------------------------------------------
 
-_LATIN_RUN = re.compile(r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}")
+# Punctuation and symbols of ordinary Chinese writing. None of them is evidence of mojibake: on
+# their own they are never "repaired" (—— read back as cp1252 bytes is 0x97 0x97, which GBK
+# decodes as 棗), and a repaired run never swallows them at its edges.
+CHINESE_SYMBOLS = frozenset(
+    "—–―…‥～·•‘’“”「」『』〔〕［］【】《》〈〉〖〗、。，；：？！（）"
+    "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽⒈⒉⒊⒋⒌⒍⒎⒏⒐⒑"
+    "㈠㈡㈢㈣㈤㈥㈦㈧㈨㈩ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
+    "℃×÷°±¥‰§№※′″〃々〇￥"
+) | frozenset(map(chr, range(0xFF01, 0xFF5F)))  # full-width ASCII: ！＂＃ …, digits, letters
+
+# What latin-1 or cp1252 make of bytes 0x80–0xFF.
+_LATIN_RUN = re.compile(
+    r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
+    r"\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}")
+_CP1252_HIGH = bytes(range(0x80, 0x100)).decode("cp1252", errors="replace")  # U+FFFD at 81 8D 8F 90 9D
+_MAX_EDGE = 4  # ordinary punctuation tried as the page's own at either edge of a run
+
+
+def _latin_evidence(run: str) -> bool:
+    """A Latin-1 letter (À–ÿ but × ÷) or a C1 control: clean Chinese text holds neither, while
+    every character of UTF-8 Chinese read as latin-1 or cp1252 starts with one (ä å æ ç è é)."""
+    return any(("\u00c0" <= c <= "\u00ff" and c not in "×÷") or "\u0080" <= c <= "\u009f" for c in run)
+
+
+def _latin_bytes(run: str) -> bytes | None:
+    """The bytes a latin-1 or cp1252 decoder read as `run`, one a character (browsers read both as
+    windows-1252, whose five undefined bytes come out as C1 controls); None if one is neither."""
+    out = bytearray()
+    for ch in run:
+        if ch <= "\u00ff":
+            out.append(ord(ch))
+        elif (index := _CP1252_HIGH.find(ch)) >= 0:
+            out.append(0x80 + index)
+        else:
+            return None
+    return bytes(out)
+
+
+def _decode_utf8_prefix(data: bytes) -> tuple[str, int]:
+    """The longest strictly valid UTF-8 prefix (whole characters) and its length in bytes."""
+    try:
+        return data.decode("utf-8"), len(data)
+    except UnicodeDecodeError as exc:
+        return data[:exc.start].decode("utf-8"), exc.start
+
+
+def _han_share(s: str) -> float:
+    return sum(1 for c in s if is_han(c) or c in PUNCT) / max(1, len(s))
+
+
+def _han_count(s: str) -> int:
+    return sum(1 for c in s if is_han(c))
+
+
+def _latin_core_repairs(core: str):
+    """Repairs of a latin-1/cp1252 run that was UTF-8 or GBK: (repaired run, its decoded part).
+
+    Each round-trips: the decoded part, encoded again, is the run's bytes."""
+    data = _latin_bytes(core)
+    if data is None:
+        return
+    decoded, used = _decode_utf8_prefix(data)
+    # A byte lost at the end (è¯�): the whole characters repair, the rest stays as it was.
+    if (used == len(data) or (used >= 0.8 * len(data) and len(decoded) >= 2)) and _han_count(decoded):
+        yield decoded + core[used:], decoded
+    try:
+        decoded = data.decode("gbk")
+    except UnicodeDecodeError:
+        return
+    # One GBK character is two latin-1 characters: too little to tell from a foreign word.
+    if decoded.encode("gbk") == data and _han_count(decoded) >= 2:
+        yield decoded, decoded
+
+
+def _repair_latin_run(match: re.Match) -> str | None:
+    """The run repaired, or None. A repair needs evidence (`_latin_evidence`), must decode back
+    strictly, and must read as Chinese better than the run did."""
+    run = match.group(0)
+    lead = 0
+    while lead < min(len(run), _MAX_EDGE) and run[lead] in CHINESE_SYMBOLS:
+        lead += 1
+    tail = 0
+    while tail < min(len(run) - lead, _MAX_EDGE) and run[-1 - tail] in CHINESE_SYMBOLS:
+        tail += 1
+    best, best_score = None, plausibility(run)
+    for i in range(lead + 1):
+        for j in range(tail + 1):
+            core = run[i:len(run) - j]
+            if len(core) < 2 or not _latin_evidence(core):
+                continue
+            for repaired, decoded in _latin_core_repairs(core):
+                if _han_share(decoded) < 0.8:
+                    continue
+                candidate = run[:i] + repaired + run[len(run) - j:]
+                score = plausibility(candidate)
+                if score > best_score and score > -14:
+                    best, best_score = candidate, score
+    return best
 
 
 def _utf8_mojibake_byte(b: int) -> bool:
@@ -541,7 +638,8 @@ def _utf8_mojibake_byte(b: int) -> bool:
 @lru_cache(maxsize=1)
 def _gbk_mojibake_run_re() -> re.Pattern:
     """Runs of ≥2 characters that GBK makes of UTF-8 bytes: every character whose two GBK bytes
-    both look like UTF-8 lead/continuation bytes (Han mostly, also ㄥ, 銆, 锛), punctuation excluded."""
+    both look like UTF-8 lead/continuation bytes (Han mostly, also ㄥ, 銆, 锛); the punctuation of
+    ordinary Chinese writing (～ 「 ℃ ㈠ …, GBK's A1–A9 rows) excluded."""
     chars = set()
     for lead in range(0x80, 0x100):
         for trail in range(0x80, 0x100):
@@ -550,89 +648,43 @@ def _gbk_mojibake_run_re() -> re.Pattern:
                     ch = bytes([lead, trail]).decode("gbk")
                 except UnicodeDecodeError:
                     continue
-                if len(ch) == 1 and ch not in PUNCT:
+                if len(ch) == 1 and ch not in PUNCT and ch not in CHINESE_SYMBOLS:
                     chars.add(ch)
     return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]{2,}")
 
 
-def _gbk_run_candidates(text: str):
-    for match in _gbk_mojibake_run_re().finditer(text):
-        yield match.start(), match.end()
+def _repair_gbk_run(match: re.Match) -> str | None:
+    """A run of UTF-8 bytes read as GBK (鏀垮簻 → 政府), or None: the bytes must decode strictly,
+    into Han characters that GBK gives back as the run, clearly more plausible than the run.
+
+    Every character GBK makes of UTF-8 Chinese belongs to the run's class, so damaged text has
+    no other Han character beside a run: a run next to one is part of clean text (備織 in 儲備織造)."""
+    run, text = match.group(0), match.string
+    if (match.start() and is_han(text[match.start() - 1])) or (match.end() < len(text) and is_han(text[match.end()])):
+        return None
+    data = run.encode("gbk")
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(decoded) < 2 or _han_share(decoded) < 1.0 or decoded.encode("utf-8").decode("gbk") != run:
+        return None
+    return decoded if plausibility(decoded) > plausibility(run) + 2.0 else None
 
 
-def _decode_utf8_prefix(data: bytes) -> tuple[str, int]:
-    """Longest strictly valid UTF-8 prefix (whole characters)."""
-    for cut in range(len(data), 0, -1):
-        try:
-            return data[:cut].decode("utf-8"), cut
-        except UnicodeDecodeError:
-            continue
-    return "", 0
-
-
-def _han_share(s: str) -> float:
-    return sum(1 for c in s if is_han(c) or c in PUNCT) / max(1, len(s))
-
-
-def _latin_run_candidates(run: str):
-    """(repaired run, its decoded part) for a run of latin-1/cp1252 characters read from UTF-8 or GBK bytes."""
-    for enc in ("cp1252", "latin-1"):
-        try:
-            data = run.encode(enc)
-        except UnicodeEncodeError:
-            continue
-        for dec in ("utf-8", "gbk"):
-            try:
-                decoded = data.decode(dec)
-                yield decoded, decoded
-            except UnicodeDecodeError:
-                if dec != "utf-8":
-                    continue
-                # A byte lost at the end (è¯�): repair the whole characters, keep the rest as it was.
-                prefix, used = _decode_utf8_prefix(data)
-                if used >= 0.8 * len(data) and len(prefix) >= 2:
-                    yield prefix + data[used:].decode(enc), prefix
-
-
-def _repair_encoding_runs(text: str):
+def _repair_encoding_runs(text: str) -> tuple[str, int]:
     repaired = 0
-    # UTF-8 (or GBK) read as latin-1/cp1252
-    def fix_latin(m):
+
+    def fix(match: re.Match, repair) -> str:
         nonlocal repaired
-        run = m.group(0)
-        best = None
-        for candidate, decoded_part in _latin_run_candidates(run):
-            if _han_share(decoded_part) >= 0.8 and (best is None or plausibility(candidate) > plausibility(best)):
-                best = candidate
-        if best is not None and plausibility(best) > -14:
-            repaired += 1
-            return best
-        return run
+        fixed = repair(match)
+        if fixed is None:
+            return match.group(0)
+        repaired += 1
+        return fixed
 
-    text = _LATIN_RUN.sub(fix_latin, text)
-
-    # UTF-8 read as GBK
-    pieces = []
-    last = 0
-    for start, end in list(_gbk_run_candidates(text)):
-        run = text[start:end]
-        data = run.encode("gbk")
-        decoded, used = _decode_utf8_prefix(data)
-        # the run may start mid-way: try dropping the first character
-        if len(decoded) < 2 and end - start > 2:
-            continue
-        if used != len(data) or len(decoded) < 2:
-            continue
-        if _han_share(decoded) < 1.0:
-            continue
-        if plausibility(decoded) > plausibility(run) + 2.0:
-            pieces.append(text[last:start])
-            pieces.append(decoded)
-            last = end
-            repaired += 1
-    if pieces:
-        pieces.append(text[last:])
-        text = "".join(pieces)
+    text = _LATIN_RUN.sub(lambda m: fix(m, _repair_latin_run), text)  # UTF-8 or GBK read as latin-1/cp1252
+    text = _gbk_mojibake_run_re().sub(lambda m: fix(m, _repair_gbk_run), text)  # UTF-8 read as GBK
     return text, repaired
 
 
@@ -671,8 +723,11 @@ def find_suspects(text: str) -> list[dict]:
     for m in _STRAY_READING.finditer(text):
         spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     for m in _LATIN_RUN.finditer(text):
-        # Real mojibake of this kind carries Latin-1 letters (Ã, å, è …); quotes alone (”“) are text.
-        if any(0xC0 <= ord(c) <= 0xFF and c not in "×÷" for c in m.group(0)):
+        # Real mojibake of this kind carries Latin-1 letters (Ã, å, è …); quotes alone (”“) are
+        # text, and so are the letters of a Latin word (Müßiggang).
+        inside_word = m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha() \
+            and m.end() < len(text) and text[m.end()].isascii() and text[m.end()].isalpha()
+        if _latin_evidence(m.group(0)) and not inside_word:
             spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     spans.sort(key=lambda s: s["offset"])
     return spans

@@ -50,7 +50,8 @@ PAREN_PAIR = re.compile(r"\(([^()\n]{0,60})\)")
 TONE_MARKS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 DAMAGED_READING = re.compile(
     rf"(?<=\?)\(?[{PINYIN_LETTERS}]*[{TONE_MARKS}][{PINYIN_LETTERS}]*\)"
-    rf"|(?<=[A-Za-z])\([{PINYIN_LETTERS}]*[{TONE_MARKS}][{PINYIN_LETTERS}]*\)"
+    # a lone Latin letter (a stray trail byte), not the end of a word: Peking(Běijīng) stays
+    rf"|(?:(?<=^[A-Za-z])|(?<=[^A-Za-z0-9][A-Za-z]))\([{PINYIN_LETTERS}]*[{TONE_MARKS}][{PINYIN_LETTERS}]*\)"
 )
 _MASK = str.maketrans("()", "\x01\x02")
 _UNMASK = str.maketrans("\x01\x02", "()")
@@ -58,7 +59,8 @@ FULL_TO_HALF = {ord(c): ord(c) - 0xFEE0 for c in
                 "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
                 "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"}
 HALF_TO_FULL_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-INVISIBLE = re.compile("[\u200b-\u200f\u2060\ufeff\u00ad]")
+# Zero-width joiners are kept outside Han text: they hold emoji sequences (👨‍👩‍👧) and scripts together.
+INVISIBLE = re.compile(rf"[\u200b\u200e\u200f\u2060\ufeff\u00ad]|(?<=[{CJK}])[\u200c\u200d]|[\u200c\u200d](?=[{CJK}])")
 
 
 @lru_cache(maxsize=1)
