@@ -128,7 +128,8 @@ def eval_(gold_dir, extractors, worst, as_json):
         raise click.ClickException(str(exc)) from exc
     if as_json:
         for r in results:
-            click.echo(json.dumps({"file": r.file, "f1": r.f1, "scores": r.scores}, ensure_ascii=False))
+            click.echo(json.dumps({"file": r.file, "f1": r.f1, "exact": r.exact, "scores": r.scores},
+                                  ensure_ascii=False))
     else:
         click.echo(report(results, extractors, worst))
 

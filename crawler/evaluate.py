@@ -16,6 +16,13 @@ by day. A gold field that is null counts only where it means "the page states
 none" (govnews format): then the extractor must give None. Body F1 is over
 character bigrams with whitespace and punctuation removed, after NFKC and
 Traditional→Simplified, so script and punctuation width do not count.
+
+F1 hides a systematic one-character damage (—— archived as 枣 barely moves it), so the
+body is also compared exactly, punctuation kept (`exact_form`: Simplified script, no
+whitespace, full-width ASCII forms folded, nothing else): the characters added and
+dropped against the gold, counted as multisets (order is F1's business), and the
+characters of the text that the gold does not hold at all ("foreign"). A character
+foreign on many pages is a corruption, not an extraction miss.
 """
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ class PageResult:
     file: str
     scores: dict[str, dict[str, bool | None]] = field(default_factory=dict)  # extractor → field → hit
     f1: dict[str, float] = field(default_factory=dict)  # extractor → body F1
+    exact: dict[str, dict] = field(default_factory=dict)  # extractor → body_changes()
     outputs: dict[str, dict] = field(default_factory=dict)
 
 
@@ -61,6 +69,31 @@ def body_f1(predicted: str | None, gold: str | None) -> float:
         return 0.0
     precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
     return 2 * precision * recall / (precision + recall)
+
+
+# Full-width ASCII forms (，ＡＢ１２) as ASCII: their width is a documented normalization.
+_FOLD_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: None}
+
+
+def exact_form(text: str | None) -> str:
+    """The text as compared exactly: NFC, Simplified, no whitespace, full-width ASCII forms as
+    ASCII; every other character, punctuation included, counts."""
+    from pipelines.normalize import to_simplified
+
+    text = to_simplified(unicodedata.normalize("NFC", text or "")).translate(_FOLD_WIDTH)
+    return re.sub(r"\s+", "", text)
+
+
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+
+
+def body_changes(predicted: str | None, gold: str | None) -> dict:
+    """Characters added and dropped against the gold (as multisets, punctuation kept), the gold's
+    length, and the characters of the text the gold does not hold at all."""
+    got, want = Counter(exact_form(predicted)), Counter(exact_form(gold))
+    return {"added": sum((got - want).values()), "dropped": sum((want - got).values()),
+            "gold_chars": sum(want.values()), "foreign": "".join(sorted(set(got) - set(want)))}
 
 
 def _names(value: str | None) -> set[str]:
@@ -162,6 +195,7 @@ def evaluate(folder: Path, extractors=EXTRACTORS) -> list[PageResult]:
             result.outputs[name] = output
             result.scores[name] = {f: field_hit(f, output.get(f), gold) for f in FIELDS}
             result.f1[name] = body_f1(output.get("body"), gold.get("body"))
+            result.exact[name] = body_changes(output.get("body"), gold.get("body"))
         results.append(result)
     return results
 
@@ -176,6 +210,14 @@ def summary(results: list[PageResult], extractors=EXTRACTORS) -> dict:
         f1s = [r.f1[name] for r in results]
         row["body_f1_mean"] = sum(f1s) / len(f1s) if f1s else 0.0
         row["body_f1_min"] = min(f1s) if f1s else 0.0
+        exact = [r.exact[name] for r in results]
+        gold_chars = sum(e["gold_chars"] for e in exact) or 1
+        row["exact_pages"] = sum(not e["added"] and not e["dropped"] for e in exact)
+        row["chars_added"] = sum(e["added"] for e in exact) / gold_chars
+        row["chars_dropped"] = sum(e["dropped"] for e in exact) / gold_chars
+        row["foreign_pages"] = sum(bool(e["foreign"]) for e in exact)
+        row["foreign_han_pages"] = sum(any(map(_is_han, e["foreign"])) for e in exact)
+        row["foreign_han_by_pages"] = Counter(c for e in exact for c in e["foreign"] if _is_han(c)).most_common()
         table[name] = row
     return table
 
@@ -191,6 +233,18 @@ def report(results: list[PageResult], extractors=EXTRACTORS, worst: int = 5) -> 
         lines.append(f"{f:<14}" + "".join(f"{c:>16}" for c in cells))
     lines.append(f"{'body F1 mean':<14}" + "".join(f"{table[n]['body_f1_mean']:>16.3f}" for n in extractors))
     lines.append(f"{'body F1 min':<14}" + "".join(f"{table[n]['body_f1_min']:>16.3f}" for n in extractors))
+    # Exact text, punctuation kept: what F1 cannot see.
+    lines.append(f"{'exact body':<14}" + "".join(
+        f"{table[n]['exact_pages']}/{len(results)}".rjust(16) for n in extractors))
+    lines.append(f"{'chars added':<14}" + "".join(f"{100 * table[n]['chars_added']:>15.2f}%" for n in extractors))
+    lines.append(f"{'chars dropped':<14}" + "".join(f"{100 * table[n]['chars_dropped']:>15.2f}%" for n in extractors))
+    lines.append(f"{'foreign chars':<14}" + "".join(
+        f"{table[n]['foreign_pages']} pages".rjust(16) for n in extractors))
+    lines.append(f"{'foreign Han':<14}" + "".join(
+        f"{table[n]['foreign_han_pages']} pages".rjust(16) for n in extractors))
+    common = [f"{c} ×{pages}" for c, pages in table[extractors[0]]["foreign_han_by_pages"][:10] if pages > 1]
+    lines.append(f"Han characters {extractors[0]} gives that the gold lacks, on more than one page: "
+                 + (" ".join(common) if common else "none"))
     lines.append("")
     lines.append(f"worst pages for {extractors[0]} (body F1, missed fields):")
     for r in sorted(results, key=lambda r: r.f1[extractors[0]])[:worst]:

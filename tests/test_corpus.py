@@ -66,6 +66,25 @@ def test_no_boilerplate_reaches_any_text(results):
             assert phrase not in text, (r.file, phrase)
 
 
+def test_exact_text_shows_the_one_character_damage_that_f1_hides():
+    from crawler.evaluate import body_changes, body_f1
+
+    gold = "关于开展“学习——实践”活动的通知。会议要求，全区上下要以“学习——实践”为抓手，扎实推进各项工作。"
+    damaged = gold.replace("——", "枣")
+    assert body_f1(damaged, gold) > 0.9
+    assert body_changes(damaged, gold) == {"added": 2, "dropped": 4, "gold_chars": len(gold), "foreign": "枣"}
+    # what the documented normalizations change does not count: script, width, whitespace
+    assert body_changes("全区ＧＤＰ增长5.2%,\n区長講話", "全区GDP增长5.2%，区长讲话")["added"] == 0
+
+
+def test_exact_text_figures_count_pages_with_characters_the_gold_lacks(results):
+    table = summary(results, EXTRACTORS)
+    assert table["govnews"]["exact_pages"] >= 28  # of 35: the rest miss or keep a line
+    assert table["govnews"]["foreign_han_pages"] <= 2
+    assert table["govnews"]["chars_added"] < 0.005 and table["govnews"]["chars_dropped"] < 0.005
+    assert table["trafilatura"]["foreign_han_pages"] > 20  # bare trafilatura keeps related links
+
+
 def test_eval_command_prints_the_side_by_side_table(tmp_path):
     from click.testing import CliRunner
 
@@ -87,6 +106,9 @@ def test_eval_command_prints_the_side_by_side_table(tmp_path):
     assert header == ["govnews", "trafilatura", "gne"]
     assert re.search(r"^title\s+2/2 100\.0%", result.output, re.M)
     assert "worst pages for govnews" in result.output and "pages/legacy_03.html" in result.output
+    assert re.search(r"^exact body\s+\d/2\s+\d/2\s+\d/2$", result.output, re.M)
+    assert re.search(r"^chars added\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%$", result.output, re.M)
+    assert re.search(r"^foreign Han\s+\d pages", result.output, re.M)
 
     missing = CliRunner().invoke(cli, ["eval", str(tmp_path)])
     assert missing.exit_code != 0 and "gold.jsonl" in missing.output

@@ -98,6 +98,13 @@ def test_no_false_repair_on_clean_text(text):
         # UTF-8 bytes read as GBK (a page declared gb2312 that is really UTF-8)
         ("内容：" + "全区经济社会发展".encode("utf-8").decode("gbk") + "。", "内容：全区经济社会发展。"),
         ("内容：" + "通知如下".encode("utf-8").decode("gbk") + "。", "内容：通知如下。"),
+        # GBK bytes read as latin-1 (a GBK page served as iso-8859-1)
+        ("政府工作报告".encode("gbk").decode("latin-1"), "政府工作报告"),
+        # browsers read the five bytes cp1252 lacks (here 话's 0x9d) as C1 controls
+        ("".join(chr(b) if 0x80 <= b <= 0x9f and b in (0x81, 0x8d, 0x8f, 0x90, 0x9d) else bytes([b]).decode("cp1252")
+                 for b in "会议讲话".encode("utf-8")), "会议讲话"),
+        # the page's own punctuation beside a damaged run stays as it was
+        ("学习——" + "政府".encode("utf-8").decode("cp1252") + "……", "学习——政府……"),
     ],
 )
 def test_mojibake_that_decodes_back_is_repaired_and_counted(damaged, repaired):
@@ -136,3 +143,12 @@ def test_the_fast_conversion_gives_exactly_what_opencc_gives():
     opencc = OpenCC("t2s")
     for text in texts:
         assert to_simplified(text) == opencc.convert(text)
+
+
+def test_a_run_beside_clean_han_text_is_part_of_it():
+    """鏉備織 is 杂俗 read wrongly, alone; inside clean text it is what the page says."""
+    from pipelines.mojibake import repair_mojibake
+
+    damaged = "杂俗".encode("utf-8").decode("gbk")
+    assert repair_mojibake(f"（{damaged}）")[:2] == ("（杂俗）", 1)
+    assert repair_mojibake(f"我们{damaged}工作") == (f"我们{damaged}工作", 0, [])
