@@ -6,7 +6,8 @@ For each URL the newest capture that answered (status 1–399) is read again thr
 page's latest version becomes a new version (reason ``reprocess``, this release's
 ``extractor_version``, the capture's fetch time); an unchanged one adds no version, but the
 page's derived columns (keywords, people, region, disclosure fields) are brought up to the
-current code where they differ ("refreshed").  A URL
+current code where they differ ("refreshed").  A region that a site config gave the page is
+kept when the configs are not at hand.  A URL
 whose every capture failed extraction before is tried again too.  Each page is its own
 transaction and a page already reprocessed compares equal, so an interrupted run is
 resumed by running it again.
@@ -50,6 +51,18 @@ def latest_captures(archive: Archive, site: str | None = None) -> Iterator[dict]
         yield row
 
 
+def _site_hints(archive: Archive, capture: dict, site_configs: dict | None) -> dict | None:
+    """The capture's site config; without one, the region a config gave the page when it was
+    crawled (reprocess run without the sites folder must not lose it)."""
+    if site_configs and capture["site"] in site_configs:
+        return site_configs[capture["site"]]
+    row = archive.db.execute("select region from pages where url = ?", [capture["url"]]).fetchone()
+    region = json.loads(row[0]) if row and row[0] else None
+    if region and region.get("source") == "site_config":
+        return {"region": {key: value for key, value in region.items() if key != "source"}}
+    return None
+
+
 def reprocess(archive: Archive, *, site: str | None = None, site_configs: dict | None = None,
               progress: Callable[[ReprocessReport], None] | None = None) -> ReprocessReport:
     """Re-extract every URL's newest capture; `site_configs` maps a site name to its config dict."""
@@ -60,7 +73,7 @@ def reprocess(archive: Archive, *, site: str | None = None, site_configs: dict |
         try:
             body = archive.body(capture["body_sha256"])
             record = process_page(body, url, headers=capture["headers"],
-                                  site=(site_configs or {}).get(capture["site"]))
+                                  site=_site_hints(archive, capture, site_configs))
         except ExtractionError as exc:
             report.failed += 1
             report.errors[url] = str(exc)

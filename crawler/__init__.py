@@ -1,3 +1,3 @@
 """govnews: crawl Chinese local-government news into a versioned archive."""
 
-__version__ = "0.3.1"
+__version__ = "0.3.2"

@@ -134,3 +134,55 @@ def test_reprocess_and_stats_need_an_existing_archive(tmp_path):
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 1 and "no archive at" in result.stderr
         assert not (tmp_path / "none.db").exists()
+
+
+DASHED_ARCHIVE = REPO / "tests" / "fixtures" / "archives" / "govnews-0.3.1.db"
+DAMAGE = ("枣", "厖")  # what 0.3.1's mojibake repair made of —— and ……
+
+
+def test_reprocess_repairs_the_punctuation_0_3_1_damaged(tmp_path):
+    """0.3.1 archived —— as 枣 and …… as 厖; its captures hold the truth, and reprocess restores it."""
+    path = tmp_path / "archive.db"
+    path.write_bytes(DASHED_ARCHIVE.read_bytes())
+    plain = sqlite3.connect(path)
+    damaged = {url for url, title, text in plain.execute("select url, title, text from pages")
+               if any(mark in title + text for mark in DAMAGE)}
+    regions = dict(plain.execute("select url, region from pages"))
+    pages = plain.execute("select count(*) from pages").fetchone()[0]
+    plain.close()
+    assert len(damaged) == 2 and pages == 8
+    found = subprocess.run([*GOVNEWS, "search", "枣", "--db", str(path)], cwd=REPO, capture_output=True, text=True)
+    assert found.returncode == 0 and "通知枣办好群众身边事" in found.stdout  # the damage is searchable
+
+    result = subprocess.run([*GOVNEWS, "reprocess", "--db", str(path)], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (f"Re-extracted {pages} captures: 2 new versions (0 new pages), 0 refreshed without a new version, "
+            f"{pages - 2} unchanged, 0 failed.") in result.stdout
+
+    archive = Archive(path)
+    for url in damaged:
+        page = archive.db["pages"].get(url)
+        assert not any(mark in page["title"] + page["text"] for mark in DAMAGE)
+        version = archive.db["versions"].get(page["latest_version_id"])
+        assert (version["version"], version["reason"], version["extractor_version"]) == (2, "reprocess", EXTRACTOR_VERSION)
+        assert "[-枣" in version["diff"] or "[-厖" in version["diff"]
+        capture = archive.db["snapshots"].get(version["snapshot_id"])
+        fresh = process_page(archive.body(capture["body_sha256"]), url, headers=json.loads(capture["headers"]))
+        assert (page["title"], page["text"]) == (fresh.title, fresh.text)
+        first = archive.db.execute("select record from versions where url = ? and version = 1", [url]).fetchone()
+        assert first  # the damaged version stays in the history
+    notice = archive.db["pages"].get(next(url for url in damaged if "t20200512_1236010" in url))
+    assert notice["title"] == "魏都区人民政府办公室关于印发魏都区2020年重点民生实事工作方案的通知——办好群众身边事"
+    assert "请结合实际……认真组织实施" in notice["text"]
+    assert dict(archive.db.execute("select url, region from pages").fetchall()) == regions  # no config needed
+
+    # The search index follows: the damage is gone from it, the repaired words are found.
+    gone = subprocess.run([*GOVNEWS, "search", "枣", "--db", str(path)], cwd=REPO, capture_output=True, text=True)
+    assert gone.returncode == 1 and "no page matches" in gone.stderr
+    repaired = subprocess.run([*GOVNEWS, "search", "办好群众身边事", "--db", str(path)], cwd=REPO,
+                              capture_output=True, text=True)
+    assert repaired.returncode == 0 and "通知——办好群众身边事" in repaired.stdout
+
+    again = reprocess(archive)
+    assert (again.new_versions, again.refreshed, again.unchanged) == (0, 0, pages)
