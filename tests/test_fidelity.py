@@ -149,7 +149,7 @@ def test_any_text_of_real_chinese_is_only_changed_as_documented(text):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["——", "……", "‘‘", "’’", "“”", "”“", "××", "÷÷", "～～", "··", "••", "–",
                                  "¥", "©", "®", "°", "±", "²", "µ", "§"]), min_size=1, max_size=8),
-       st.text(alphabet=ALPHABET, max_size=8))
+       st.text(alphabet=ALPHABET.replace("?", ""), max_size=8))  # a ? between Han is flagged, rightly
 def test_runs_of_punctuation_and_symbols_are_never_taken_for_mojibake(marks, words):
     text = words + "".join(marks) + words
     assert repair_mojibake(text) == (text, 0, [])
