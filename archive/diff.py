@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import json
 
-from pipelines.enrich import segment
+from pipelines.segment import segment
 
 FIELDS = ("title", "published_at", "source", "author", "editor", "channel", "attachments")
 # Below this likeness a replaced paragraph reads better as removed + added than as an edit.

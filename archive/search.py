@@ -18,25 +18,15 @@ removing with other words would corrupt it.
 from __future__ import annotations
 
 import functools
-import hashlib
-import importlib.metadata
-import importlib.resources
 import re
 
 import sqlite_utils
 
-from pipelines.enrich import segment, segment_for_index
+from pipelines.segment import segment, segment_for_index, segmenter_fingerprint
 
 FTS_TABLE = "pages_fts"
 WORD = re.compile(r"\w", re.UNICODE)
 SEGMENTER_KEY = "fts_segmenter"
-
-
-def segmenter_fingerprint() -> str:
-    """Changes whenever segmentation may: the segmenter's version and the project dictionary."""
-    terms = importlib.resources.files("pipelines") / "data" / "gov_terms.txt"  # also inside a zipped egg
-    digest = hashlib.sha256(terms.read_bytes()).hexdigest()[:16]
-    return f"rjieba-{importlib.metadata.version('rjieba')}-{digest}"
 
 
 @functools.lru_cache(maxsize=64)  # a changed page is removed with the words it was added with

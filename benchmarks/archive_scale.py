@@ -43,7 +43,8 @@ sys.path.insert(0, str(REPO))
 from archive.stats import archive_stats  # noqa: E402
 from archive.store import Archive  # noqa: E402
 from crawler.record import Record, compute_content_hash  # noqa: E402
-from pipelines.enrich import _BIT_TABLES, _token_hash, segment, simhash  # noqa: E402
+from pipelines.enrich import _BIT_TABLES, _token_hash, simhash  # noqa: E402
+from pipelines.segment import segment  # noqa: E402
 from pipelines.errors import ExtractionError  # noqa: E402
 from pipelines.process import process_page  # noqa: E402
 

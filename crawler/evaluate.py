@@ -47,7 +47,7 @@ class PageResult:
 
 
 def canonical(text: str | None) -> str:
-    from pipelines.normalize import remove_pinyin_annotations, to_simplified
+    from pipelines.chinese import remove_pinyin_annotations, to_simplified
 
     if not text:
         return ""
@@ -78,7 +78,7 @@ _FOLD_WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: None}
 def exact_form(text: str | None) -> str:
     """The text as compared exactly: NFC, Simplified, no whitespace, full-width ASCII forms as
     ASCII; every other character, punctuation included, counts."""
-    from pipelines.normalize import to_simplified
+    from pipelines.chinese import to_simplified
 
     text = to_simplified(unicodedata.normalize("NFC", text or "")).translate(_FOLD_WIDTH)
     return re.sub(r"\s+", "", text)

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from crawler.record import Record
 from pipelines.region import division_names, find_region
+from pipelines.segment import segment, segmenter
 
 # importlib.resources: the files are also read from a zipped egg (Scrapyd runs the project from one).
 DATA = importlib.resources.files("pipelines") / "data"
@@ -71,31 +72,7 @@ def _idf() -> tuple[dict[str, float], float]:
 
 def load_tables() -> None:
     """Load the dictionaries now (a second or more) rather than at the first page."""
-    _segmenter(), _word_tags(), _idf(), _stop_words(), _surnames()
-
-
-@lru_cache(maxsize=1)
-def _segmenter():
-    """jieba-rs (rjieba): jieba's dictionary and HMM, twenty times faster than jieba in Python."""
-    import rjieba
-
-    segmenter = rjieba.Jieba()
-    for line in (DATA / "gov_terms.txt").read_text(encoding="utf-8").splitlines():
-        parts = line.split()
-        if parts and not line.startswith("#"):
-            segmenter.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
-    return segmenter
-
-
-def segment(text: str) -> list[str]:
-    """The words of `text`, as jieba cuts them with the government-term dictionary."""
-    return _segmenter().cut(text, hmm=True) if text else []
-
-
-def segment_for_index(text: str) -> list[str]:
-    """The words of `text` and the shorter words inside them (区委书记 → 区委, 书记, 区委书记), so
-    that a search for 书记 finds a text that says 区委书记."""
-    return _segmenter().cut_for_search(text, hmm=True) if text else []
+    segmenter(), _word_tags(), _idf(), _stop_words(), _surnames()
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_co
 from crawler.record import Record
 from pipelines.dates import date_from_url, parse_date
 from pipelines.errors import ExtractionError
-from pipelines.normalize import detect_script, remove_pinyin_annotations, to_simplified
+from pipelines.chinese import detect_script, remove_pinyin_annotations, to_simplified
 
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
 

@@ -53,6 +53,8 @@ import os
 import re
 from functools import lru_cache
 
+from pipelines.chinese import to_simplified
+
 # ---------------------------------------------------------------------------
 # lexicon (jieba's dictionary), loaded once per process, lazily
 # ---------------------------------------------------------------------------
@@ -94,8 +96,6 @@ def _lexicon() -> dict:
 
 
 def _simp_char(ch: str) -> str:
-    from pipelines.normalize import to_simplified
-
     return to_simplified(ch) if len(ch) == 1 else ch
 
 
@@ -171,8 +171,6 @@ def _gbk() -> dict:
                     by_reading.setdefault(r, []).append(ch)
                     by_reading.setdefault(_strip_tone(r), []).append(ch)
         # Simplified form of every GBK character, for dictionary look-ups.
-        from pipelines.normalize import to_simplified
-
         chars = list(code)
         simp = to_simplified("\n".join(chars)).split("\n")
         by_simp: dict[str, list[str]] = {}

@@ -1,0 +1,41 @@
+"""Chinese word segmentation: jieba's dictionary and HMM (through jieba-rs) with the project's
+government-term dictionary. Enrichment, the search index, search queries, diffs and the Datasette
+plugin all cut text here, so a query is cut exactly as the index was."""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.resources
+from functools import lru_cache
+
+DATA = importlib.resources.files("pipelines") / "data"
+
+
+@lru_cache(maxsize=1)
+def segmenter():
+    """jieba-rs (rjieba): jieba's dictionary and HMM, twenty times faster than jieba in Python."""
+    import rjieba
+
+    segmenter = rjieba.Jieba()
+    for line in (DATA / "gov_terms.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if parts and not line.startswith("#"):
+            segmenter.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+    return segmenter
+
+
+def segment(text: str) -> list[str]:
+    """The words of `text`, as jieba cuts them with the government-term dictionary."""
+    return segmenter().cut(text, hmm=True) if text else []
+
+
+def segment_for_index(text: str) -> list[str]:
+    """The words of `text` and the shorter words inside them (区委书记 → 区委, 书记, 区委书记), so
+    that a search for 书记 finds a text that says 区委书记."""
+    return segmenter().cut_for_search(text, hmm=True) if text else []
+
+
+def segmenter_fingerprint() -> str:
+    """Changes whenever segmentation may: the segmenter's version and the project dictionary."""
+    digest = hashlib.sha256((DATA / "gov_terms.txt").read_bytes()).hexdigest()[:16]  # also inside a zipped egg
+    return f"rjieba-{importlib.metadata.version('rjieba')}-{digest}"
