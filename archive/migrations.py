@@ -19,6 +19,8 @@ import zlib
 import sqlite_utils
 
 from archive import schema
+from archive.near_duplicates import pair_keys, signed
+from archive.rows import GONE_STATUSES, add_version, insert, page_columns, row_record, store_body, update
 
 OLD_TABLES = ("snapshots", "versions", "pages")
 
@@ -100,7 +102,6 @@ def _add_new_columns(db: sqlite_utils.Database, names) -> None:
 
 
 def _move_snapshots(db: sqlite_utils.Database) -> None:
-    from archive.store import insert, store_body
 
     for row in list(db.query("select * from _old_snapshots order by id")):
         body = row["body"] or b""
@@ -116,7 +117,6 @@ def _move_snapshots(db: sqlite_utils.Database) -> None:
 
 
 def _move_versions(db: sqlite_utils.Database) -> None:
-    from archive.store import add_version, row_record
 
     previous: dict[str, dict] = {}
     for row in list(db.query("select * from _old_versions order by url, version, id")):
@@ -130,7 +130,6 @@ def _move_versions(db: sqlite_utils.Database) -> None:
 
 
 def _move_pages(db: sqlite_utils.Database) -> None:
-    from archive.store import insert, page_columns, row_record
 
     for page_id, row in enumerate(list(db.query("select * from _old_pages order by rowid")), start=1):
         insert(db, "pages", {
@@ -143,7 +142,6 @@ def _move_pages(db: sqlite_utils.Database) -> None:
 
 
 def _index_simhashes(db: sqlite_utils.Database) -> None:
-    from archive.near_duplicates import pair_keys, signed
 
     rows = [(page_id, int(simhash, 16)) for page_id, simhash in
             db.execute("select page_id, simhash from pages where simhash is not null")]
@@ -156,7 +154,6 @@ MOVES = {"snapshots": _move_snapshots, "versions": _move_versions, "pages": _mov
 
 def _replay_events(db: sqlite_utils.Database) -> None:
     """The timeline the old archive implies: versions, then 404/410 and recoveries between them."""
-    from archive.store import GONE_STATUSES, insert, update
 
     happenings = db.query(
         "select url, fetched_at as at, 'version' as kind, id as version_id, snapshot_id, crawl_run_id, "

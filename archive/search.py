@@ -22,6 +22,7 @@ import re
 
 import sqlite_utils
 
+from archive.rows import write_transaction
 from pipelines.segment import segment, segment_for_index, segmenter_fingerprint
 
 FTS_TABLE = "pages_fts"
@@ -103,7 +104,6 @@ def ensure_index(db: sqlite_utils.Database) -> None:
     built_by = next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get("value")
     if FTS_TABLE in db.table_names() and built_by == fingerprint:
         return
-    from archive.store import write_transaction
 
     with write_transaction(db):
         if next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get(

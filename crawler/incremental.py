@@ -17,7 +17,8 @@ import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from archive.store import Archive, parse_time
+from archive.store import Archive
+from crawler.common import parse_time
 
 # One archive connection per crawler, shared by the spider and the pipelines.
 _archives: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()

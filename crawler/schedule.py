@@ -19,7 +19,6 @@ The decision functions are pure: the history, the time and the process check are
 """
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from archive.store import parse_time
+from crawler.common import parse_time, pid_alive
 
 DEFAULT_INTERVAL = "1d"
 # A run still marked `running` stops blocking its site after 2 × interval, and never sooner
@@ -72,37 +71,6 @@ def format_interval(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts) or "0s"
-
-
-def pid_alive(pid: int | None, started_before: datetime | None = None) -> bool:
-    """Whether process `pid` runs on this machine (zombies count as gone) and, when
-    `started_before` is given and /proc tells, began no later than that moment (else the pid
-    has been reused by a later process)."""
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        pass
-    except OSError:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command) "
-        if fields[0] == "Z":
-            return False
-        if started_before is not None:
-            boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                        if line.startswith("btime "))
-            began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-            # crawl_runs times have whole seconds; a little slack for clock rounding
-            if began > started_before.timestamp() + 5:
-                return False
-    except (OSError, ValueError, IndexError, StopIteration):
-        pass  # no /proc (not Linux): the kill check is all there is
-    return True
 
 
 @dataclass(frozen=True)

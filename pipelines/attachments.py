@@ -25,7 +25,7 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigur
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError, Deferred
 
-from archive.store import utcnow
+from crawler.common import utcnow
 from crawler.incremental import archive_for
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ import time
 from scrapy import signals
 
 from archive.search import page_terms
-from archive.store import GONE_STATUSES
+from archive.rows import GONE_STATUSES
 from crawler.incremental import archive_for
 from crawler.items import PageItem
 from pipelines.enrich import enrich, load_tables

@@ -20,7 +20,7 @@ from scrapy.http import Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
-from archive.store import utcnow
+from crawler.common import utcnow
 from crawler import __version__
 from crawler.browser import browser_meta, looks_like_shell
 from crawler.incremental import CrawlState, archive_for

@@ -9,7 +9,7 @@ import sqlite_utils
 
 from conftest import scrapy_crawl
 from crawler.demo.cms import CmsServer, build_hanweb_site, build_trs_site
-from archive.store import parse_time
+from crawler.common import parse_time
 from crawler.incremental import CHINA, KnownPage, conditional_headers, recheck_due
 from spiders.links import find_links
 

@@ -14,9 +14,8 @@ import sqlite_utils
 
 from archive.store import Archive
 from conftest import BIN, REPO, manifest
-from crawler.schedule import (
-    IntervalError, STALE_FLOOR, due_sites, format_interval, load_runs, parse_interval, pid_alive,
-)
+from crawler.common import pid_alive
+from crawler.schedule import IntervalError, STALE_FLOOR, due_sites, format_interval, load_runs, parse_interval
 from crawler.sites import SiteConfig, SiteConfigError, all_sites
 
 
