@@ -111,6 +111,32 @@ class Archive:
             if not pid_alive(row["pid"], parse_time(row["started_at"])):  # a reused pid is not the crawl
                 update(self.db, "crawl_runs", "id", row["id"], {"status": "interrupted", **self.run_counts(row["id"])})
 
+    def previous_run_status(self, site: str, run_id: int | None = None) -> str | None:
+        """How the site's latest crawl before run `run_id` ended (finished, interrupted …)."""
+        row = self.db.execute("select status from crawl_runs where site = ? and id != ? order by id desc limit 1",
+                              [site, run_id or -1]).fetchone()
+        return row[0] if row else None
+
+    def failed_in_previous_run(self, site: str, run_id: int | None = None) -> list[str]:
+        """URLs that failed in the site's crawl before run `run_id` and are still not archived."""
+        return [row[0] for row in self.db.execute(
+            """select distinct url from failures
+               where crawl_run_id = (select max(id) from crawl_runs where site = ? and id != ?)
+                 and url not in (select url from pages)""", [site, run_id or -1])]
+
+    def known_page(self, url: str) -> dict | None:
+        """An archived page's state and its last 200 capture's validators (`etag`, `last_modified`)."""
+        row = next(self.db.query(
+            "select url, status, first_seen, published_at, last_fetched from pages where url = ?", [url]), None)
+        if row is None:
+            return None
+        capture = self.db.execute(
+            "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]).fetchone()
+        # A header sent twice is stored a value per line; the last is the one that holds.
+        headers = {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture[0] or "{}").items()} \
+            if capture else {}
+        return {**row, "etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
+
     def finish_run(self, run_id: int, status: str, counters: dict | None = None) -> dict:
         """Close a run with its counts; `counters` are the crawl's own (list pages, skipped …)."""
         counts = {**self.run_counts(run_id), **(counters or {})}

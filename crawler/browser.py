@@ -31,6 +31,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from tldextract import TLDExtract
 
+from crawler.archive_run import ArchiveRun
+
 logger = logging.getLogger(__name__)
 
 # Scrapy's cookie jar asks tldextract for public suffixes, and tldextract first tries to download
@@ -100,13 +102,13 @@ class ChallengeMiddleware:
 
     def __init__(self, crawler):
         settings = crawler.settings
-        if not settings.getbool("GOVNEWS_CHALLENGE_ENABLED", True):
+        if not settings.getbool("GOVNEWS_CHALLENGE_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
-        self.max_retries = settings.getint("GOVNEWS_CHALLENGE_RETRIES", 2)
-        self.stop_after = settings.getint("GOVNEWS_CHALLENGE_STOP", 5)
-        self.max_delay = settings.getfloat("GOVNEWS_CHALLENGE_MAX_DELAY", 30.0)
-        self.script_wait = settings.getfloat("GOVNEWS_CHALLENGE_SCRIPT_WAIT", 5.0)
+        self.max_retries = settings.getint("GOVNEWS_CHALLENGE_RETRIES")
+        self.stop_after = settings.getint("GOVNEWS_CHALLENGE_STOP")
+        self.max_delay = settings.getfloat("GOVNEWS_CHALLENGE_MAX_DELAY")
+        self.script_wait = settings.getfloat("GOVNEWS_CHALLENGE_SCRIPT_WAIT")
         self.refusals: dict[str, int] = {}  # challenges in a row, per host
         self.stopping = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -180,7 +182,7 @@ class ChallengeMiddleware:
         self.stopping = True
         detail = f"{host} kept refusing: {self.refusals[host]} JavaScript challenges in a row"
         logger.error("stopping the crawl: %s", detail)
-        self.crawler.stats.set_value("govnews/stop_detail", detail)
+        ArchiveRun.of(self.crawler).detail = detail
         # Not awaited: closing waits for the downloads in flight, this response among them.
         asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="challenge_refused"))
 

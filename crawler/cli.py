@@ -52,13 +52,13 @@ def demo(db, log_level):
             click.echo(f"  {site.name:<9} {site.list_url}")
             config = {"name": site.name, "start_urls": [site.list_url], "region": site.manifest.get("region")}
             Path(configs, f"{site.name}.yaml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
-        stats = run_crawls(
+        runs = run_crawls(
             [{"site": name} for name in server.sites],
             ARCHIVE_DB=db,
             LOG_LEVEL=log_level,
             GOVNEWS_SITES_DIRS=[configs],
         )
-    run_ids = [s.get("govnews/crawl_run_id") for s in stats]
+    run_ids = [run["crawl_run_id"] for run in runs]
     archive = Archive(db)
     rows = [archive.db["crawl_runs"].get(run_id) for run_id in run_ids if run_id]
     totals = {k: sum(r[k] or 0 for r in rows)
@@ -195,14 +195,14 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
     if not jobs:
         raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
-    stats = run_crawls(
+    runs = run_crawls(
         jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
     )
-    for job, s in zip(jobs, stats):
+    for job, run in zip(jobs, runs):
         click.echo(
-            f"{job.get('site') or job.get('url')}: {s.get('govnews/pages_fetched', 0)} pages, "
-            f"{s.get('govnews/new_versions', 0)} new versions, {s.get('govnews/failures', 0)} failures"
-            f" ({s.get('finish_reason')})"
+            f"{job.get('site') or job.get('url')}: {run.get('pages_fetched', 0)} pages, "
+            f"{run.get('new_versions', 0)} new versions, {run.get('failures', 0)} failures"
+            f" ({run.get('finish_reason')})"
         )
 
 

@@ -12,22 +12,11 @@ failed in the previous crawl are asked for again directly, wherever their list p
 """
 from __future__ import annotations
 
-import json
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from archive.store import Archive
 from crawler.common import parse_time
-
-# One archive connection per crawler, shared by the spider and the pipelines.
-_archives: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def archive_for(crawler) -> Archive:
-    if crawler not in _archives:
-        _archives[crawler] = Archive(crawler.settings.get("ARCHIVE_DB", "archive.db"))
-    return _archives[crawler]
 
 
 @dataclass
@@ -78,33 +67,17 @@ class CrawlState:
         self.recheck_days, self.revisit_days = recheck_days, revisit_days
 
     def known(self, url: str) -> KnownPage | None:
-        row = next(self.archive.db.query(
-            "select url, status, first_seen, published_at, last_fetched from pages where url = ?", [url]), None)
-        if row is None:
-            return None
-        page = KnownPage(**row)
-        capture = next(self.archive.db.query(
-            "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]), None)
-        if capture:
-            # A header sent twice is stored a value per line; the last is the one that holds.
-            headers = {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture["headers"] or "{}").items()}
-            page.etag, page.last_modified = headers.get("etag"), headers.get("last-modified")
-        return page
+        page = self.archive.known_page(url)
+        return KnownPage(**page) if page else None
 
     def previous_run_finished(self) -> bool:
         """Did this site's latest crawl before this one run to its end?"""
-        row = next(self.archive.db.query(
-            "select status from crawl_runs where site = ? and id != ? order by id desc limit 1",
-            [self.site, self.run_id or -1]), None)
-        return bool(row) and row["status"] == "finished"
+        return self.archive.previous_run_status(self.site, self.run_id) == "finished"
 
     def failed_last_time(self) -> list[str]:
         """Articles that failed in this site's previous crawl and are still not archived: asked
         for again directly, since paging may stop before the list page that links them."""
-        return [row["url"] for row in self.archive.db.query(
-            """select distinct url from failures
-               where crawl_run_id = (select max(id) from crawl_runs where site = ? and id != ?)
-                 and url not in (select url from pages)""", [self.site, self.run_id or -1])]
+        return self.archive.failed_in_previous_run(self.site, self.run_id)
 
     def decide(self, url: str, now: datetime | None = None) -> tuple[str, dict[str, str]]:
         """("new" | "recheck" | "skip", request headers) for an article link."""

@@ -68,9 +68,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("GOVNEWS_RETRY_BACKOFF_BASE", 1.0)
-        self.backoff_max = settings.getfloat("GOVNEWS_RETRY_BACKOFF_MAX", 60.0)
-        self.backoff_jitter = settings.getfloat("GOVNEWS_RETRY_BACKOFF_JITTER", 0.25)
+        self.backoff_base = settings.getfloat("GOVNEWS_RETRY_BACKOFF_BASE")
+        self.backoff_max = settings.getfloat("GOVNEWS_RETRY_BACKOFF_MAX")
+        self.backoff_jitter = settings.getfloat("GOVNEWS_RETRY_BACKOFF_JITTER")
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.archive_run import ArchiveRun
 from spiders.site import SiteSpider
 
 
@@ -20,7 +21,9 @@ def govnews_settings(**overrides) -> Settings:
 
 
 def run_crawls(jobs: list[dict], **setting_overrides) -> list[dict]:
-    """Run one SiteSpider per job (`{"url": …}` or `{"site": …}`); returns each crawl's stats."""
+    """Run one SiteSpider per job (`{"url": …}` or `{"site": …}`); returns each crawl's run: its
+    `crawl_run_id`, the counts of its crawl_runs row and its `finish_reason` (empty for a crawl
+    that never opened)."""
     process = CrawlerProcess(govnews_settings(**setting_overrides))
     crawlers = []
     for job in jobs:
@@ -28,4 +31,5 @@ def run_crawls(jobs: list[dict], **setting_overrides) -> list[dict]:
         process.crawl(crawler, **job)
         crawlers.append(crawler)
     process.start()
-    return [crawler.stats.get_stats() for crawler in crawlers]
+    runs = [ArchiveRun.of(crawler) for crawler in crawlers]
+    return [{"crawl_run_id": run.run_id, **run.counts} for run in runs]

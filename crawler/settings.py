@@ -3,7 +3,6 @@
 Override any of them per run with `-s NAME=VALUE` (e.g. `-s ARCHIVE_DB=/data/gov.db`).
 """
 
-from crawler import __version__
 
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders"]
@@ -11,7 +10,7 @@ NEWSPIDER_MODULE = "spiders"
 
 # Where the archive lives (SQLite file, created on first use).
 ARCHIVE_DB = "archive.db"
-# Folders holding site configs (one YAML file per site); the bundled ones come first.
+# Folders holding site configs (one YAML file per site), searched before the bundled crawler/sites/.
 GOVNEWS_SITES_DIRS = []
 # How many list pages one start URL may page through (calendar-style traps stop here).
 GOVNEWS_MAX_LIST_PAGES = 50
@@ -25,6 +24,9 @@ GOVNEWS_REVISIT_DAYS = 30
 # Worker processes for the pure stages (extract, normalize, enrich): they run beside the crawl,
 # on another core; 0 runs them in a thread of the crawl's own process.
 GOVNEWS_STAGE_PROCESSES = 1
+
+# Run bookkeeping: the archive connection and the crawl_runs row (crawler/archive_run.py).
+EXTENSIONS = {"crawler.archive_run.ArchiveRun": 0}
 
 # The path of a page: raw capture first, then the pure stages, then the archive.
 ITEM_PIPELINES = {
@@ -47,9 +49,10 @@ GOVNEWS_ATTACHMENT_HOSTS = "site"
 # True: fetch again attachments the archive already has for a page (default: no request).
 GOVNEWS_ATTACHMENT_REFRESH = False
 
-# Politeness: identify ourselves, obey robots.txt, adapt to the server.
+# Politeness: identify ourselves, obey robots.txt, adapt to the server. The User-Agent is
+# govnews/VERSION (+GOVNEWS_CONTACT_URL), set by the add-on below; -s USER_AGENT=… replaces it.
 GOVNEWS_CONTACT_URL = "https://github.com/govnews/govnews"
-USER_AGENT = f"govnews/{__version__} (+{GOVNEWS_CONTACT_URL})"
+ADDONS = {"crawler.addon.UserAgentAddon": 0}
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 # Items a response's output is processed with in parallel; Scrapy starts that many tasks for
@@ -89,6 +92,7 @@ GOVNEWS_CHALLENGE_ENABLED = True
 GOVNEWS_CHALLENGE_RETRIES = 2     # browser passes per URL
 GOVNEWS_CHALLENGE_STOP = 5        # challenges in a row after which the site's crawl stops
 GOVNEWS_CHALLENGE_MAX_DELAY = 30  # seconds: the most the back-off slows a site to
+GOVNEWS_CHALLENGE_SCRIPT_WAIT = 5  # seconds a challenge page's script may take in the browser
 
 # Pages that need JavaScript go through scrapy-playwright with the system Chromium
 # (Playwright cannot download its own browser on the machines we run on).

@@ -26,11 +26,10 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError, Deferred
 
 from crawler.common import utcnow
-from crawler.incremental import archive_for
+from crawler.archive_run import ArchiveRun
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAXSIZE = 50 * 1024 * 1024
 STATS = "govnews/attachments"
 
 # The file types Chinese government sites attach: Office and WPS (wps/et/dps), OFD (the national
@@ -304,14 +303,14 @@ class AttachmentsPipeline:
 
     def __init__(self, crawler):
         settings = crawler.settings
-        if not settings.getbool("GOVNEWS_ATTACHMENT_ENABLED", True):
+        if not settings.getbool("GOVNEWS_ATTACHMENT_ENABLED"):
             raise NotConfigured("GOVNEWS_ATTACHMENT_ENABLED is off")
         self.crawler = crawler
-        self.maxsize = settings.getint("GOVNEWS_ATTACHMENT_MAXSIZE", DEFAULT_MAXSIZE)
-        self.hosts = (settings.get("GOVNEWS_ATTACHMENT_HOSTS") or "site").strip().lower()
+        self.maxsize = settings.getint("GOVNEWS_ATTACHMENT_MAXSIZE")
+        self.hosts = str(settings.get("GOVNEWS_ATTACHMENT_HOSTS")).strip().lower()
         if self.hosts not in ("site", "any"):
             raise ValueError(f"GOVNEWS_ATTACHMENT_HOSTS must be 'site' or 'any', not {self.hosts!r}")
-        self.refresh = settings.getbool("GOVNEWS_ATTACHMENT_REFRESH", False)
+        self.refresh = settings.getbool("GOVNEWS_ATTACHMENT_REFRESH")
         self.stats = crawler.stats
         # This crawl's answer for each attachment URL (no body: the bytes are in the archive),
         # and the articles waiting for a download another article started.
@@ -323,7 +322,7 @@ class AttachmentsPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.archive = archive_for(self.crawler)  # the connection the other stages share
+        self.archive = ArchiveRun.of(self.crawler).archive  # the connection the other stages share
 
     def _count(self, what: str) -> None:
         self.stats.inc_value(f"{STATS}/{what}")

@@ -20,9 +20,9 @@ import time
 
 from scrapy import signals
 
-from archive.search import page_terms
 from archive.rows import GONE_STATUSES
-from crawler.incremental import archive_for
+from archive.search import page_terms
+from crawler.archive_run import ArchiveRun
 from crawler.items import PageItem
 from pipelines.enrich import enrich, load_tables
 from pipelines.errors import ExtractionError
@@ -32,8 +32,7 @@ from pipelines.normalize import normalize
 logger = logging.getLogger(__name__)
 
 NOT_MODIFIED = 304  # a conditional fetch of an archived page: nothing to extract or store
-# Crawler stats a crawl_runs row keeps, besides the counts the archive computes itself.
-RUN_COUNTERS = ("list_pages", "skipped_known", "not_modified", "browser_pages", "attachments")
+
 
 class _Stage:
     stage = ""
@@ -140,54 +139,33 @@ _stage_workers: dict[int, StageWorkers] = {}
 
 
 def stage_workers(crawler) -> StageWorkers:
-    processes = crawler.settings.getint("GOVNEWS_STAGE_PROCESSES", 1)
+    processes = crawler.settings.getint("GOVNEWS_STAGE_PROCESSES")
     workers = _stage_workers.setdefault(processes, StageWorkers(processes))
     return workers.acquire()
 
 
 class CapturePipeline(_Stage):
-    """Keeps the raw page before anything else can fail; opens and closes the crawl run."""
+    """Keeps the raw page before anything else can fail, in the crawl's run (crawler/archive_run.py)."""
 
     stage = "capture"
 
-    @classmethod
-    def from_crawler(cls, crawler):
-        pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
-
-    def open_spider(self) -> None:
-        spider = self.crawler.spider
-        site = getattr(spider, "site", None)
-        self.archive = archive_for(self.crawler)
-        self.run_id = self.archive.start_run(
-            spider.name, site.name if site else None, site.start_urls if site else [],
-            user_agent=self.crawler.settings.get("USER_AGENT"),
-        )
-        self.crawler.stats.set_value("govnews/crawl_run_id", self.run_id)
-
-    def spider_closed(self, spider, reason: str) -> None:
-        stats = self.crawler.stats
-        counters = {key: stats.get_value(f"govnews/{key}", 0) for key in RUN_COUNTERS}
-        detail = stats.get_value("govnews/stop_detail")
-        if detail:
-            counters["detail"] = detail
-        counts = self.archive.finish_run(self.run_id, reason, counters)
-        for key, value in counts.items():
-            stats.set_value(f"govnews/{key}", value)
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.run = ArchiveRun.of(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
-        item.crawl_run_id = self.run_id
+        archive, run_id = self.run.archive, self.run.run_id
+        item.crawl_run_id = run_id
         if item.status == NOT_MODIFIED:
             return item
         server_snapshot_id = None
         if item.server_capture:  # the bytes the server sent, kept before the rendered DOM
-            server_snapshot_id = self.archive.add_snapshot(
+            server_snapshot_id = archive.add_snapshot(
                 **item.server_capture, request_url=item.request_url, fetched_at=item.fetched_at,
-                site=item.site, crawl_run_id=self.run_id,
+                site=item.site, crawl_run_id=run_id,
             )
         if item.failure is None or item.body:  # a fetch error has nothing to keep
-            item.snapshot_id = self.archive.add_snapshot(
+            item.snapshot_id = archive.add_snapshot(
                 url=item.url,
                 request_url=item.request_url,
                 status=item.status,
@@ -195,7 +173,7 @@ class CapturePipeline(_Stage):
                 body=item.body,
                 fetched_at=item.fetched_at,
                 site=item.site,
-                crawl_run_id=self.run_id,
+                crawl_run_id=run_id,
                 render=item.render,
                 server_snapshot_id=server_snapshot_id,
             )
@@ -240,21 +218,23 @@ class IndexPipeline(_PureStage):
 class ArchivePipeline(_Stage):
     stage = "archive"
 
-    def open_spider(self) -> None:
-        self.archive = archive_for(self.crawler)
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.run = ArchiveRun.of(crawler)
 
     def process_item(self, item: PageItem) -> PageItem:
+        archive = self.run.archive
         where = {"fetched_at": item.fetched_at, "snapshot_id": item.snapshot_id, "crawl_run_id": item.crawl_run_id}
-        if item.request_url and self.archive.note_redirect(item.request_url, item.url, **where):
+        if item.request_url and archive.note_redirect(item.request_url, item.url, **where):
             self.crawler.stats.inc_value("govnews/moved")
         if item.status == NOT_MODIFIED:
-            self.archive.mark_checked(item.url, fetched_at=item.fetched_at)
+            archive.mark_checked(item.url, fetched_at=item.fetched_at)
             self.crawler.stats.inc_value("govnews/not_modified")
-        elif item.status in GONE_STATUSES and self.archive.mark_gone(item.url, status=item.status, **where):
+        elif item.status in GONE_STATUSES and archive.mark_gone(item.url, status=item.status, **where):
             # A page the archive has answers 404/410: an event of its timeline, not a failure.
             self.crawler.stats.inc_value("govnews/gone")
         elif item.failure is not None:
-            self.archive.add_failure(
+            archive.add_failure(
                 url=item.url,
                 stage=item.failure["stage"],
                 error=item.failure["error"],
@@ -263,7 +243,7 @@ class ArchivePipeline(_Stage):
             )
             self.crawler.stats.inc_value(f"govnews/failed/{item.failure['stage']}")
         else:
-            version_id = self.archive.add_record(
+            version_id = archive.add_record(
                 item.record,
                 fetched_at=item.fetched_at,
                 site=item.site,

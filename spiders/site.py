@@ -20,10 +20,10 @@ from scrapy.http import Response, XmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip, gzip_magic_number
 
-from crawler.common import utcnow
-from crawler import __version__
+from crawler.archive_run import ArchiveRun
 from crawler.browser import browser_meta, looks_like_shell
-from crawler.incremental import CrawlState, archive_for
+from crawler.common import utcnow
+from crawler.incremental import CrawlState
 from crawler.items import PageItem
 from crawler.sites import SiteConfig, find_site
 from spiders.links import find_links
@@ -85,15 +85,6 @@ class SiteSpider(scrapy.Spider):
         self._state: CrawlState | None = None
 
     @classmethod
-    def update_settings(cls, settings):
-        super().update_settings(settings)
-        # -s GOVNEWS_CONTACT_URL=… goes into the User-Agent, unless USER_AGENT is given as well.
-        contact_priority = settings.getpriority("GOVNEWS_CONTACT_URL") or 0
-        if contact_priority > (settings.getpriority("USER_AGENT") or 0):
-            contact = settings.get("GOVNEWS_CONTACT_URL")
-            settings.set("USER_AGENT", f"govnews/{__version__} (+{contact})", priority=contact_priority)
-
-    @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider._site_name:
@@ -105,21 +96,21 @@ class SiteSpider(scrapy.Spider):
             spider.site.start_urls = urls
             spider.site.__post_init__()
         spider.allowed_domains = spider.site.allowed_domains
-        spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES", 50)
-        spider.incremental = crawler.settings.getbool("GOVNEWS_INCREMENTAL", True)
+        spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES")
+        spider.incremental = crawler.settings.getbool("GOVNEWS_INCREMENTAL")
         site_days = spider.site.recheck_days
-        spider.recheck_days = site_days if site_days is not None else crawler.settings.getfloat("GOVNEWS_RECHECK_DAYS", 7)
-        spider.revisit_days = crawler.settings.getfloat("GOVNEWS_REVISIT_DAYS", 30)
+        spider.recheck_days = site_days if site_days is not None else crawler.settings.getfloat("GOVNEWS_RECHECK_DAYS")
+        spider.revisit_days = crawler.settings.getfloat("GOVNEWS_REVISIT_DAYS")
         spider.list_urls = set(spider.site.start_urls)
         return spider
 
     @property
     def state(self) -> CrawlState:
+        """The archive's answers for this crawl (read once the spider is open and its run started)."""
         if self._state is None:
-            self._state = CrawlState(archive_for(self.crawler), self.site.name, recheck_days=self.recheck_days,
-                                     revisit_days=self.revisit_days)
-        if self._state.run_id is None:  # this crawl's own run, once the capture pipeline has opened it
-            self._state.run_id = self.crawler.stats.get_value("govnews/crawl_run_id")
+            run = ArchiveRun.of(self.crawler)
+            self._state = CrawlState(run.archive, self.site.name, recheck_days=self.recheck_days,
+                                     revisit_days=self.revisit_days, run_id=run.run_id)
         return self._state
 
     def _request(self, url: str, callback, formdata: dict | None = None, headers: dict | None = None,

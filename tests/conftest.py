@@ -24,6 +24,19 @@ def expected_records() -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(EXPECTED_DIR.glob("*.json"))]
 
 
+def project_crawler(**overrides):
+    """A Crawler (not crawling) with the project's settings, as `scrapy crawl` builds it: its
+    add-on applied, its components' defaults read from crawler/settings.py alone."""
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings as module
+
+    project = {name: getattr(module, name) for name in dir(module) if name.isupper()}
+    project.pop("TWISTED_REACTOR")  # get_crawler picks the test's reactor
+    project.pop("DOWNLOAD_HANDLERS")
+    return get_crawler(settings_dict={**project, **overrides})
+
+
 def manifest() -> list[dict]:
     return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["sites"]
 

@@ -16,10 +16,9 @@ from urllib.parse import quote
 import pytest
 import sqlite_utils
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.test import get_crawler
 
 from archive.store import Archive
-from conftest import scrapy_crawl
+from conftest import project_crawler, scrapy_crawl
 from crawler.items import PageItem
 from crawler.record import Record
 from pipelines.attachments import (
@@ -185,7 +184,7 @@ def _item(**changes) -> PageItem:
 
 
 def test_items_that_failed_or_have_no_record_pass_untouched():
-    pipeline = AttachmentsPipeline.from_crawler(get_crawler())  # no archive opened: never touched
+    pipeline = AttachmentsPipeline.from_crawler(project_crawler())  # no archive opened: never touched
     failed = _item(failure={"stage": "extract", "error": "empty page"})
     assert asyncio.run(pipeline.process_item(failed)) is failed
     bare = _item(record=None)
@@ -194,7 +193,7 @@ def test_items_that_failed_or_have_no_record_pass_untouched():
 
 
 def test_an_attachment_that_breaks_never_loses_the_article():
-    crawler = get_crawler()
+    crawler = project_crawler()
     pipeline = AttachmentsPipeline.from_crawler(crawler)
 
     class BrokenArchive:
@@ -210,9 +209,9 @@ def test_an_attachment_that_breaks_never_loses_the_article():
 
 def test_settings_are_checked():
     with pytest.raises(NotConfigured):
-        AttachmentsPipeline.from_crawler(get_crawler(settings_dict={"GOVNEWS_ATTACHMENT_ENABLED": False}))
+        AttachmentsPipeline.from_crawler(project_crawler(GOVNEWS_ATTACHMENT_ENABLED=False))
     with pytest.raises(ValueError, match="GOVNEWS_ATTACHMENT_HOSTS"):
-        AttachmentsPipeline.from_crawler(get_crawler(settings_dict={"GOVNEWS_ATTACHMENT_HOSTS": "web"}))
+        AttachmentsPipeline.from_crawler(project_crawler(GOVNEWS_ATTACHMENT_HOSTS="web"))
 
 
 # --- end to end: real crawls against a site on 127.0.0.1 -------------------------------------

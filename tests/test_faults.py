@@ -20,7 +20,7 @@ import pytest
 import sqlite_utils
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import BIN, REPO, finish, scrapy_crawl
+from conftest import BIN, REPO, finish, project_crawler, scrapy_crawl
 from crawler.retry import backoff_delay, retry_after_seconds
 from fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
 
@@ -283,6 +283,7 @@ def test_a_site_is_fetched_one_request_at_a_time_with_the_delay_between(tmp_path
 def test_politeness_defaults():
     from scrapy.settings import Settings
 
+    from crawler import __version__
     from crawler import settings as module
 
     settings = Settings()
@@ -291,7 +292,9 @@ def test_politeness_defaults():
     assert settings.getbool("AUTOTHROTTLE_ENABLED")
     assert 1 <= settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 8
     assert settings.getfloat("DOWNLOAD_DELAY") > 0
-    assert settings["GOVNEWS_CONTACT_URL"] in settings["USER_AGENT"]
+    # The add-on composes the User-Agent from the contact URL; one given outright wins.
+    assert project_crawler().settings["USER_AGENT"] == f"govnews/{__version__} (+{settings['GOVNEWS_CONTACT_URL']})"
+    assert project_crawler(USER_AGENT="archivist-bot/1.0").settings["USER_AGENT"] == "archivist-bot/1.0"
     assert settings.getbool("RETRY_ENABLED") and settings.getint("RETRY_TIMES") >= 1
     middlewares = settings.getdict("DOWNLOADER_MIDDLEWARES")
     assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
