@@ -1,0 +1,205 @@
+"""Metadata, in order of trust: the CMS ``<meta>`` tags, then the labelled info bar; the headline and the channel.
+
+The ``<meta>`` tags (``ArticleTitle``, ``PubDate``, ``ContentSource``, ``SiteName``,
+``SiteIDCode`` …), the info bar's labels (``发布时间：… 来源：… 浏览：…``, Simplified or
+Traditional, any colon, ``【】`` brackets) and :func:`labelled_fields` that reads them,
+the headline (:func:`find_title`) and the breadcrumb (:func:`find_channel`).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pipelines.chinese import remove_pinyin_annotations, to_simplified
+from pipelines.extract.tree import HAN_RE, _text
+
+META_NAMES = {
+    "title": ("ArticleTitle", "og:title", "twitter:title"),
+    "published_at": ("PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
+                     "firstpublishedtime", "publish_time", "ptime"),
+    "source": ("ContentSource", "source", "og:article:source"),
+    "author": ("Author", "article:author", "author"),
+    "channel": ("ColumnName",),
+    "site_name": ("SiteName", "og:site_name"),
+    "site_code": ("SiteIDCode",),
+    "keywords": ("Keywords",),
+    "description": ("Description",),
+}
+
+# Info-bar labels, Simplified (lines are converted before matching), longest first.
+LABELS = {
+    "published_at": ["发布时间", "发布日期", "发表时间", "发表日期", "信息时间", "信息日期", "更新时间", "上传时间",
+                     "录入时间", "发稿时间", "发表于", "发布于", "更新于", "日期", "时间"],
+    "written_at": ["成文日期", "成文时间"],
+    "source": ["信息来源", "文章来源", "稿件来源", "新闻来源", "来源", "出处"],
+    "author": ["撰稿人", "撰稿", "作者", "记者", "通讯员", "供稿", "摄影", "文字"],
+    "editor": ["责任编辑", "责编", "编辑"],
+    "reviewer": ["审核人", "审核", "终审", "审签", "校对"],
+    "views": ["阅读次数", "浏览次数", "点击次数", "访问次数", "阅读量", "浏览量", "点击量", "点击数", "阅读", "浏览",
+              "点击", "访问量", "人气"],
+    "index_no": ["索引号"],
+    "issuer": ["发布机构", "发文机关", "发文单位", "发布单位"],
+    "doc_no": ["发文字号", "文号"],
+    "topic": ["主题分类", "主题词"],
+    "validity": ["有效性", "时效性"],
+    "_fontsize": ["字号", "字体"],
+    "_other": ["分类", "栏目", "字数", "评论数", "评论", "所属栏目", "文章分类"],
+}
+_LABEL_FIELD = {label: name for name, labels in LABELS.items() for label in labels}
+LABEL_RE = re.compile(
+    r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")"
+    r"\s*(?:[:：]|(?=\s*[\[【\]】])|(?=\s*(?:19|20)\d{2}\s*[-/.年]))"  # 发布时间 2005/05/17 needs no colon
+)
+LABEL_ONLY = re.compile(r"[【\[]?\s*(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*[:：]?\s*[】\]]?")
+# Labels too common in body text (会议时间：…) to mark an info bar on their own.
+WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出处", "人气", "编辑", "供稿"}
+VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000|\s*(?=(?:阅读|浏览|点击|评论|人气)\s*[:：]?\s*\d)")
+
+
+LEADING_DATE = re.compile(
+    r"^\s*[【\[]?\s*(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|[〇零一二三四五六七八九]{4}年[〇零一二三四五六七八九十]{1,2}月"
+    r"[〇零一二三四五六七八九十]{1,3}日)(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*(?:更新|发布|发表)?\s*[】\]|｜/·]?\s*$"
+)
+
+
+@lru_cache(maxsize=4096)  # lines repeat within a site (labels, footers), not across a crawl
+def _probe(line: str) -> str:
+    """A line in the form labels are matched in: no pinyin annotations, Simplified."""
+    return to_simplified(remove_pinyin_annotations(line)[0])
+
+
+def labelled_fields(line: str) -> dict[str, str]:
+    """``发布时间：2020-04-30 来源：区委宣传部 浏览：150次`` → {field: value} ('' when blank)."""
+    found: dict[str, str] = {}
+    if " | " in line:  # a table row: 索引号： | 1144…/2021-00123 | 发布机构： | 丰安市人民政府办公室
+        cells = [c.strip() for c in line.split(" | ")]
+        for i, cell in enumerate(cells):
+            label = LABEL_ONLY.fullmatch(cell)
+            if label and i + 1 < len(cells) and not LABEL_ONLY.fullmatch(cells[i + 1]):
+                found.setdefault(_LABEL_FIELD[label["label"]], cells[i + 1].strip())
+            elif not label:
+                for name, value in labelled_fields(cell).items():
+                    found.setdefault(name, value)
+        return found
+    matches = list(LABEL_RE.finditer(line))
+    if matches and LEADING_DATE.match(line[: matches[0].start()]):
+        found["published_at"] = line[: matches[0].start()].strip(" |｜/·")  # 2021-09-28 07:52 来源：… 作者：…
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        value = line[match.end():end]
+        value = VALUE_STOP.split(value.strip(), maxsplit=1)[0].strip(" :：,，;；")
+        name = _LABEL_FIELD[match["label"]]
+        found.setdefault(name, value)
+    return found
+
+
+def _views(value: str | None) -> int | None:
+    match = re.search(r"\d[\d,]*", value or "")
+    return int(match.group(0).replace(",", "")) if match else None
+
+
+def _metas(root) -> dict[str, str]:
+    metas: dict[str, str] = {}
+    for meta in root.iter("meta"):
+        key = meta.get("name") or meta.get("property") or meta.get("itemprop")
+        content = (meta.get("content") or "").strip()
+        if key and content:
+            metas.setdefault(key.lower(), content)
+    return metas
+
+
+# CMS vendors that sign every page they serve: <meta name="Author" content="大汉网络"> on a Hanweb site.
+CMS_VENDOR = re.compile(r"大汉|拓尔思|trs|hanweb|开普云|网站群|dedecms|phpcms|wordpress", re.I)
+NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|[/@\d]", re.I)
+
+
+def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
+    """A meta author that names the page's writer, not a URL, an account id (L_104485) or the CMS."""
+    if not value or NOT_A_PERSON.search(value) or CMS_VENDOR.search(value):
+        return False
+    generator = metas.get("generator", "")
+    return not (generator and value[:2] == generator[:2])  # 大汉网络 beside Generator 大汉版通
+
+
+def _meta(metas: dict, field: str) -> str | None:
+    for name in META_NAMES[field]:
+        if metas.get(name.lower()):
+            return metas[name.lower()]
+    return None
+
+
+TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|\s[-_|]\s)\s*")
+
+
+def _title_candidates(root) -> list[tuple[str, str]]:
+    found = []
+    for el in root.xpath("//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
+                         "contains(translate(@id,'TITLE','title'),'title')]"):
+        if any(a is not el and a.tag in ("a",) for a in el.iterancestors()):
+            continue
+        text = _text(el)
+        if 4 <= len(text) <= 120:
+            found.append((el.tag, text))
+    return found
+
+
+def find_title(root, metas: dict, page_title: str) -> tuple[str | None, str]:
+    meta_title = _meta(metas, "title")
+    if meta_title and len(meta_title) >= 4:
+        return meta_title.strip(), "meta"
+    head = " ".join(page_title.split())
+    candidates = _title_candidates(root)
+    best, best_score = None, 0.0
+    for tag, text in candidates:
+        if labelled_fields(_probe(text)) and len(LABEL_RE.findall(_probe(text))) >= 1 and len(text) < 60:
+            continue  # an info bar, not a headline
+        score = 0.0
+        if head and text in head:
+            score += 3 + len(text) / max(len(head), 1)
+        elif head and head in text:
+            score += 2
+        if tag == "h1":
+            score += 1.5
+        elif tag in ("h2", "h3"):
+            score += 0.5
+        if len(HAN_RE.findall(text)) >= 5:
+            score += 1
+        if score > best_score:
+            best, best_score = text, score
+    if best and best_score >= 2.5:
+        return best, "heading"
+    if head:
+        parts = [p for p in TITLE_SPLIT.split(head) if p]
+        if parts:
+            return max(parts[:2], key=len) if len(parts) > 1 and len(parts[0]) < 6 else parts[0], "html_title"
+    if best:
+        return best, "heading"
+    return None, "none"
+
+
+def find_channel(root) -> list[str]:
+    """The breadcrumb (当前位置: 首页 > 政务信息 > 魏都要闻) as a list, home excluded."""
+    crumbs = root.xpath(
+        "//*[contains(translate(@class,'BREADCRUMLOIN','breadcrumloin'),'crumb') or "
+        "contains(translate(@class,'LOCATION','location'),'location') or "
+        "contains(translate(@class,'POSITION','position'),'position') or @class='dqwz' or @id='dqwz' or"
+        " contains(translate(@id,'BREADCRUMLOIN','breadcrumloin'),'crumb') or "
+        "contains(translate(@id,'LOCATION','location'),'location') or "
+        "contains(translate(@id,'POSITION','position'),'position')]"
+    )
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.text and "位置" in el.text[:40] and re.match(
+            r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|现在位置)", _probe(el.text[:40])
+        ):
+            crumbs.insert(0, el.getparent() if len(_text(el)) < 8 and el.getparent() is not None else el)
+    for el in crumbs:
+        text = _probe(_text(el))
+        if not text or len(text) > 200:
+            continue
+        text = re.sub(r"^.*?(?:位置)\s*[:：]?\s*", "", text)
+        parts = [p.strip() for p in re.split(r"\s*(?:>>|>|»|›|→|/|＞|\\)\s*", text) if p.strip()]
+        parts = [p for p in parts if p not in ("首页", "首頁", "网站首页", "網站首頁", "主页", "Home", "home", "正文")]
+        if parts:
+            return parts
+    return []
+

@@ -1,0 +1,179 @@
+"""The whole page: :func:`extract` makes the record of one page from its raw bytes (not yet normalized).
+
+It decodes the page, parses it, takes the metadata (``<meta>`` tags, headline, breadcrumb,
+info bar), finds and cleans the body, falls back for the date to the headline's
+neighbourhood, the lines above the body and the URL, and flags weak records in
+``warnings``; ``provenance`` says which method found each field. A page that cannot give
+a record raises :class:`ExtractionError` with the reason.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+from crawler.record import Record
+from pipelines.chinese import detect_script
+from pipelines.dates import date_from_url, parse_date
+from pipelines.errors import ExtractionError
+from pipelines.extract.body import (
+    CHROME_SHARE_LIMIT,
+    _attachments,
+    _chrome_share,
+    _date_before_body,
+    _date_near_title,
+    _densest_container,
+    _find_container,
+    _lift_captions,
+    _line_index,
+    _strip_chrome,
+    _take_info_fields,
+    _trafilatura_lines,
+    _unwrap_layout_tables,
+    clean_body,
+)
+from pipelines.extract.bylines import BYLINE_LINE, _take_byline
+from pipelines.extract.decode import decode_page
+from pipelines.extract.metadata import (
+    _LABEL_FIELD,
+    LABEL_RE,
+    WEAK_LABELS,
+    _meta,
+    _meta_author_is_a_person,
+    _metas,
+    _probe,
+    find_channel,
+    find_title,
+    labelled_fields,
+)
+from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
+
+MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
+
+
+def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Record:
+    """The record of one page (title, time, source, people of the byline, body, …), not yet normalized."""
+    if isinstance(body, bytes) and len(body) > MAX_PAGE_BYTES:
+        raise ExtractionError(f"page too large: {len(body)} bytes (limit {MAX_PAGE_BYTES})")
+    html = decode_page(body, headers)
+    if not html.strip():
+        raise ExtractionError("empty page: no content in the response body")
+    root = _parse(html)
+    base = root.xpath("//base/@href")
+    base_url = urljoin(url, base[0]) if base else url
+    record = Record(url=url)
+    metas = _metas(root)
+    page_title = _text(root.find(".//title")) if root.find(".//title") is not None else ""
+
+    # Metadata from the CMS <meta> tags: the most trustworthy source when present.
+    for name in ("source", "author", "site_name", "site_code"):
+        value = _meta(metas, name)
+        if name == "author" and not _meta_author_is_a_person(value, metas):
+            continue
+        label = LABEL_RE.match(value.strip()) if value else None
+        if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
+            value = value.strip()[label.end():]
+        if value:
+            setattr(record, name, value.strip())
+            record.provenance[name] = "meta"
+    meta_date = parse_date(_meta(metas, "published_at"))
+    if meta_date:
+        record.published_at = meta_date
+        record.provenance["published_at"] = "meta"
+
+    record.title, record.provenance["title"] = find_title(root, metas, page_title)
+    record.channel = find_channel(root)
+    if record.channel:
+        record.provenance["channel"] = "breadcrumb"
+    elif _meta(metas, "channel"):
+        record.channel = [_meta(metas, "channel")]
+        record.provenance["channel"] = "meta"
+    record.attachments = _attachments(root, base_url)
+
+    # The info bar: labelled fields on the page outside the article body.
+    container = _find_container(root)
+    if container is not None:
+        container.set("data-govnews-body", "1")
+    page_lines = block_lines(root.find("body") if root.find("body") is not None else root)
+    body_text_lines = set(block_lines(container)) if container is not None else set()
+    info_dates: list[tuple[int, str]] = []  # (page line, date): chosen once the body's place is known
+    for index, line in enumerate(page_lines):
+        compact = " ".join(line.split())
+        if len(compact) > 200 or line in body_text_lines:
+            continue
+        probe = _probe(line)
+        fields = labelled_fields(probe)
+        strong = [m for m in LABEL_RE.finditer(probe) if m["label"] not in WEAK_LABELS]
+        if fields and (len(fields) >= 2 or len(compact) < 40 or (strong and len(compact) < 100)):
+            found = parse_date(fields.pop("published_at", None))
+            if found:
+                info_dates.append((index, found))
+            _take_info_fields(record, fields, "info_bar")
+        elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
+            _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
+    if record.site_code is None:
+        match = re.search(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,})", "\n".join(page_lines[-40:]))
+        if match:
+            record.site_code, record.provenance["site_code"] = match.group(1), "footer"
+
+    # The body.
+    images: list = []
+    lifted: dict[int, str] = {}
+    if container is not None:
+        lines = block_lines(container, images)
+        method = "container"
+    else:
+        _strip_chrome(root)
+        _unwrap_layout_tables(root)
+        images, lifted = _lift_captions(root)
+        lines = _trafilatura_lines(root, url)
+        method = "trafilatura"
+        if not lines or _chrome_share(root, lines) > CHROME_SHARE_LIMIT:
+            # Below its length thresholds trafilatura falls back to the whole page (navigation,
+            # 打印/关闭, related links): short notices are better read from the densest block.
+            dense = _densest_container(root)
+            if dense is not None:
+                lines = block_lines(dense, images)
+                method = "density"
+    # An info-bar date above the body is the publish time; one below it may be a comment's.
+    body_start = _line_index(page_lines, lines[0]) if lines else len(page_lines)
+    below_body = [d for i, d in info_dates if i >= body_start]
+    above_body = [d for i, d in info_dates if i < body_start]
+    if not record.published_at and above_body:
+        record.published_at, record.provenance["published_at"] = above_body[0], "info_bar"
+    lines = clean_body(lines, record.title, record, images, base_url, method != "trafilatura", lifted)
+    if not record.published_at and below_body:
+        record.published_at, record.provenance["published_at"] = below_body[0], "info_bar_below"
+    record.text = "\n".join(lines)
+    record.text_original = record.text
+    record.provenance["text"] = method
+
+    if not record.published_at:
+        near = _date_near_title(page_lines, record.title)
+        if near:
+            record.published_at, record.provenance["published_at"] = near, "near_title"
+    if not record.published_at and lines:
+        before = _date_before_body(page_lines, lines[0])
+        if before:
+            record.published_at, record.provenance["published_at"] = before, "before_body"
+    if not record.published_at:
+        url_date = date_from_url(url)
+        if url_date:
+            record.published_at, record.provenance["published_at"] = url_date, "url"
+    if not record.title:
+        record.warn("no_title")
+    elif record.provenance.get("title") == "html_title":
+        record.warn("title_from_html_title")  # no headline element agreed with <title>: check it
+    if not record.published_at:
+        record.warn("no_date")
+    elif record.provenance.get("published_at") == "url":
+        record.warn("date_from_url")
+    han = len(HAN_RE.findall(record.text))
+    if not record.text:
+        record.warn("empty_body")
+    elif han < 60:
+        record.warn("short_body")
+    if not record.title and not record.text:
+        raise ExtractionError("no article on the page: neither a headline nor a body was found")
+    record.title_original = record.title
+    record.script = detect_script((record.title or "") + record.text)
+    return record

@@ -1,0 +1,179 @@
+"""The page as a tree: the HTML parsed with lxml (huge_tree, one parser a thread) and read back as lines.
+
+:func:`block_lines` gives one line per block element, table rows as ``cell | cell``,
+images and caption elements as marker lines; beside it, the vocabulary of government
+pages that the other modules share: block and dropped tags, the class/id words of page
+chrome, the content containers of the common CMSes, and caption classes.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+import lxml.etree
+import lxml.html
+
+from pipelines.errors import ExtractionError
+
+BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "section", "article", "h1", "h2",
+              "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header",
+              "footer", "nav", "aside", "figure", "figcaption", "hr", "main", "address", "caption"}
+DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "canvas",
+             "select", "button", "input", "textarea", "map", "audio", "video")
+# Class/id words of page chrome around the article (never the article itself).
+CHROME_WORDS = re.compile(
+    r"(?:^|[-_\s])(?:nav|navbar|menu|header|top-?bar|footer|foot|bottom|copyright|share|bdshare|"
+    r"print|qrcode|ewm|erweima|breadcrumb|crumbs?|location|position|dqwz|weizhi|sidebar|side|"
+    r"related|relate|recommend|tuijian|hot|rank|paging|pager|pagination|prev|next|sxp|"
+    r"font-?size|zihao|toolbar|tools|comment|login|search|friend-?links?|links?-?box|ad|ads|banner|"
+    r"fenxiang|guanbi|dayin)(?:$|[-_\s\d])",
+    re.I,
+)
+# Content containers of the common government CMSes, most specific first: (class tokens, ids).
+CONTAINER_MARKS = [
+    ({"TRS_Editor"}, set()),
+    ({"TRS_UEDITOR"}, set()),
+    ({"Custom_UnionStyle"}, set()),
+    (set(), {"zoom", "Zoom", "ZOOM", "fontzoom", "UCAP-CONTENT", "ucapcontent"}),
+    (set(), {"js_content", "artibody", "article_content", "articleContent", "newsContent", "news_content",
+             "info_content", "contentText", "content_text", "BodyLabel", "vsb_content", "detailContent"}),
+    ({"article-content", "article_content", "articleContent", "news_content", "news-content", "pages_content",
+      "wzcon", "view", "detail-content", "content-text", "entry-content", "post-content", "art_con",
+      "xl_content"}, set()),
+]
+HAN_RE = re.compile(r"[\u3400-\u9fff]")
+IMG_MARK = "\x00img:"
+CAPTION_MARK = "\x00caption"
+CAPTION_LINE = "\x00cap:"  # the text of a caption element (figcaption, class pic-desc …)
+CAPTION_CLASS = re.compile(r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pic-?text|img-?text|tpsm|imgtitle|"
+                           r"pic-?title|img-?title|photo-?desc|tuzhu)", re.I)
+
+
+# huge_tree: libxml2 otherwise drops everything after 10 MB of one text or attribute (an inline
+# data: image); pages are capped at MAX_PAGE_BYTES anyway. One parser a thread: lxml parsers
+# are not to be shared between threads.
+_parsers = threading.local()
+
+
+def _huge_parser() -> lxml.html.HTMLParser:
+    if not hasattr(_parsers, "html"):
+        _parsers.html = lxml.html.HTMLParser(huge_tree=True)
+    return _parsers.html
+
+
+def _parse(html: str) -> lxml.html.HtmlElement:
+    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses str input with an encoding declaration
+    try:
+        root = lxml.html.document_fromstring(html, parser=_huge_parser())
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ExtractionError(f"not an HTML page: {exc}") from exc
+    return root
+
+
+def _text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def _is_hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style or element.get("hidden") is not None
+
+
+def block_lines(element, images: list | None = None) -> list[str]:
+    """The element's text as lines: one per block element, table rows as ``cell | cell``.
+
+    Images become marker lines (``\\x00img:N``, N indexing ``images``) so that a
+    caption right after an image can be told apart from the text.
+    """
+    lines: list[str] = []
+    current: list[str] = []
+
+    def flush():
+        line = " ".join("".join(current).split()) if current else ""
+        # Keep full-width indentation out, but keep the spacing inside the line as the page had it.
+        raw = "".join(current).strip(" \t\r\n\u3000\u00a0")
+        if line:
+            lines.append(re.sub(r"[\r\n\t]+", " ", raw))
+        current.clear()
+
+    def walk(el):
+        if not isinstance(el.tag, str):  # comments (CMS markers such as <!--<$[信息内容]>begin-->), PIs
+            if el.tail:
+                current.append(el.tail)
+            return
+        tag = el.tag
+        if tag in DROP_TAGS or (tag and _is_hidden(el)):
+            if el.tail:
+                current.append(el.tail)
+            return
+        if _is_caption_element(el):
+            flush()
+            caption = _text(el)
+            if caption:
+                lines.append(CAPTION_LINE + caption)
+        elif tag == "img" and images is not None:
+            flush()
+            images.append(el)
+            lines.append(f"{IMG_MARK}{len(images) - 1}")
+        elif tag == "tr" and _is_layout_row(el):
+            walk_children(el)
+        elif tag == "tr":
+            flush()
+            cells = [_text(c) for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            nested = el.xpath(".//table")
+            if nested:
+                for child in el:
+                    walk(child)
+                flush()
+            else:
+                row = " | ".join(c for c in cells if c)
+                if row:
+                    lines.append(row)
+                for img in el.xpath(".//img"):
+                    if images is not None:
+                        images.append(img)
+                        lines.append(f"{IMG_MARK}{len(images) - 1}")
+        else:
+            block = tag in BLOCK_TAGS
+            if block:
+                flush()
+            if el.text:
+                current.append(el.text)
+            for child in el:
+                walk(child)
+            if block or tag == "br":
+                flush()
+        if el.tail:
+            current.append(el.tail)
+
+    def walk_children(el):
+        flush()
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child)
+        flush()
+        if el.tail:
+            current.append(el.tail)
+
+    if element.text:
+        current.append(element.text)
+    for child in element:
+        walk(child)
+    flush()
+    return lines
+
+
+LAYOUT_CELL_CONTENT = "p", "div", "br", "table", "ul", "ol", "h1", "h2", "h3", "h4", "center", "dl"
+
+
+def _is_layout_row(row) -> bool:
+    """A table row used for page layout (one cell, or cells holding paragraphs), not a data row."""
+    cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    if len(cells) <= 1:
+        return True
+    return any(c.find(".//" + tag) is not None for c in cells for tag in LAYOUT_CELL_CONTENT)
+
+
+def _is_caption_element(el) -> bool:
+    return el.tag == "figcaption" or (el.tag in ("p", "div", "span", "td") and bool(CAPTION_CLASS.search(el.get("class", ""))))
