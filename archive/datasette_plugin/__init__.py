@@ -1,0 +1,154 @@
+"""The govnews Datasette plugin: Chinese search, rendered diffs, version records, charts.
+
+Registered as the Datasette entry point ``govnews`` (pyproject.toml), so it is active in
+any Datasette run where govnews is installed; `govnews browse` starts one.
+
+**Search box.**  ``pages`` is searched through ``pages_fts`` (metadata ``fts_table`` and
+``fts_pk: page_id``): Datasette's table view asks for
+``page_id in (select rowid from pages_fts where pages_fts match escape_fts(:search))``.
+SQLite's tokenizer does not cut Chinese into words, so on a govnews archive this plugin
+replaces the ``escape_fts()`` SQL function Datasette registers with one that segments the
+query with jieba exactly as the index was built (:func:`archive.search.fts_query`): 区委书记张书杰
+becomes ``"区委书记" "张书杰"``.  The search box, the JSON API (``?_search=``) and
+``_searchmode=escaped`` all go through it; ``_searchmode=raw`` passes FTS5 syntax untouched.
+A word written ``title:书记`` only matches in that column of the index.  Datasette's
+``?_search_title=`` joins on ``rowid`` instead of ``fts_pk``, which is not ``page_id``, so the
+ASGI wrapper turns ``_search_COLUMN=X`` into ``_search=COLUMN:X`` for such tables.
+
+**SQL functions** (every connection): ``govnews_fts(q)`` is the MATCH string for what a person
+typed (``where pages_fts match govnews_fts(:q)``); ``govnews_record(record [, base])`` is the
+JSON of a version's compressed record (``base`` is the compressed record of its record_base
+version when it is a delta).
+
+**Cells.**  A ``diff`` column (table ``versions`` or any query result) is shown line by line,
+removed text in ``<del>``, added text in ``<ins>``; a ``record`` blob as its JSON, folded.
+
+**Charts.**  Canned queries listed in the plugin config ``charts`` (metadata
+``databases.DB.plugins.govnews.charts.QUERY = {x, y, title}``) get an inline SVG bar chart of
+their rows above the result table; no JavaScript library, nothing fetched.
+
+**Layout.**  This package holds every hook implementation, so the entry point
+``archive.datasette_plugin`` registers them all; the work is done in :mod:`.search` (the
+Chinese search), :mod:`.render` (cells, version records) and :mod:`.charts` (the SVG chart).
+Those three import nothing from each other nor from this package.  The stylesheet is
+``static/govnews.css``, which Datasette serves at ``/-/static-plugins/govnews/govnews.css``.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+from datasette import hookimpl
+from datasette.utils import tilde_decode
+
+from archive.datasette_plugin.charts import CHART_SCRIPT, bar_chart
+from archive.datasette_plugin.render import decode_record, render_diff, render_record
+from archive.datasette_plugin.search import _fts_columns, fts_match, rewrite_column_search, segmenting_escape_fts
+
+PLUGIN = "govnews"
+CSS_FILE = "govnews.css"  # static/govnews.css
+
+
+# --- search ---------------------------------------------------------------------------
+@hookimpl(trylast=True)  # after datasette.sql_functions, so our escape_fts replaces its own
+def prepare_connection(conn, database, datasette):
+    conn.create_function("govnews_fts", 1, fts_match, deterministic=True)
+    conn.create_function("govnews_record", 1, decode_record, deterministic=True)
+    conn.create_function("govnews_record", 2, decode_record, deterministic=True)
+    columns = _fts_columns(conn)
+    if columns is not None:
+        conn.create_function("escape_fts", 1, segmenting_escape_fts(columns), deterministic=True)
+
+
+@hookimpl
+def startup(datasette):
+    async def warm_segmenter():
+        # jieba's dictionary takes a moment to load: do it before the first search, not during.
+        await asyncio.get_running_loop().run_in_executor(None, fts_match, "书记")
+
+    return warm_segmenter
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def govnews_asgi(scope, receive, send):
+            if scope.get("type") == "http" and b"_search_" in scope.get("query_string", b""):
+                scope = await rewrite_column_search(datasette, scope)
+            await app(scope, receive, send)
+
+        return govnews_asgi
+
+    return wrap
+
+
+# --- cells --------------------------------------------------------------------------------
+def _row_value(row, key):
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    if column == "diff" and table in (None, "versions") and isinstance(value, str):
+        return render_diff(value)
+    if column == "record" and table in (None, "versions") and isinstance(value, bytes):
+        base_id, version_id = _row_value(row, "record_base"), _row_value(row, "id")
+
+        async def record_cell():
+            db = datasette.get_database(database)
+            base = None
+            if base_id is not None:
+                found = (await db.execute("select record from versions where id = ?", [base_id])).first()
+                base = found[0] if found else None
+            elif version_id is not None and table == "versions":  # record_base left out of the columns
+                found = (await db.execute("select b.record from versions v join versions b on b.id = v.record_base "
+                                          "where v.id = ?", [version_id])).first()
+                base = found[0] if found else None
+            return render_record(decode_record(value, base), len(value))
+
+        return record_cell
+    return None
+
+
+# --- stylesheet -----------------------------------------------------------------------------
+@hookimpl
+def extra_css_urls(datasette):
+    return [datasette.urls.static_plugins(PLUGIN, CSS_FILE)]
+
+
+# --- charts ---------------------------------------------------------------------------------
+def _chart_config(datasette, database: str | None, name: str | None) -> dict | None:
+    if not database or not name:
+        return None
+    charts = (datasette.plugin_config(PLUGIN, database=database) or {}).get("charts") or {}
+    return charts.get(name)
+
+
+@hookimpl
+def extra_body_script(template, database, table, columns, view_name, request, datasette):
+    if request is None or not template.startswith("query"):
+        return None
+    name = request.url_vars.get("table")
+    name = tilde_decode(name) if name else None
+    config = _chart_config(datasette, database, name)
+    if not config:
+        return None
+
+    async def chart_script():
+        query = await datasette.get_canned_query(database, name, request.actor)
+        if not query:
+            return ""
+        params = {p: request.args.get(p, "") for p in query.get("params") or []}
+        for p in re.findall(r"(?<!:):(\w+)", query["sql"]):
+            params.setdefault(p, request.args.get(p, ""))
+        results = await datasette.get_database(database).execute(query["sql"], params, truncate=True)
+        x, y = config.get("x", "month"), config.get("y", "count")
+        rows = [(str(r[x]), r[y] or 0) for r in results.rows]
+        svg = bar_chart(rows, config.get("title") or query.get("title") or name)
+        return CHART_SCRIPT.replace("SVG_JSON", json.dumps(svg).replace("</", "<\\/"))
+
+    return chart_script
