@@ -44,7 +44,12 @@ from datasette.utils import tilde_decode
 
 from archive.datasette_plugin.charts import CHART_SCRIPT, bar_chart
 from archive.datasette_plugin.render import decode_record, render_diff, render_record
-from archive.datasette_plugin.search import _fts_columns, fts_match, rewrite_column_search, segmenting_escape_fts
+from archive.datasette_plugin.search import (
+    _fts_columns,
+    fts_match,
+    rewrite_column_search,
+    segmenting_escape_fts,
+)
 
 PLUGIN = "govnews"
 CSS_FILE = "govnews.css"  # static/govnews.css

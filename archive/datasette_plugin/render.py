@@ -7,6 +7,9 @@ import re
 
 from markupsafe import Markup, escape
 
+from archive import blobs
+from archive.rows import decode_record_blob
+
 EDIT_MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
 
 
@@ -15,9 +18,6 @@ def decode_record(blob, base=None) -> str | None:
     record when it was compressed against one.  NULL for anything that is not a record."""
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         return None
-    from archive import blobs
-    from archive.store import decode_record_blob
-
     try:
         base_json = blobs.decompress(bytes(base)) if base is not None else None
         record = decode_record_blob(bytes(blob), base_json)
