@@ -27,11 +27,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from archive.store import Archive  # noqa: E402
-from crawler.demo.cms import CmsServer, build_trs_site  # noqa: E402
 from pipelines.enrich import enrich  # noqa: E402
 from pipelines.errors import ExtractionError  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.normalize import normalize  # noqa: E402
+from tests.support.cms import CmsServer, build_trs_site  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CRAWL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,

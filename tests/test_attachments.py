@@ -9,7 +9,7 @@ import re
 import threading
 import zipfile
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 
 from archive.store import Archive
 from conftest import project_crawler, scrapy_crawl
+from crawler.demo.server import LoopbackServer
 from crawler.items import PageItem
 from crawler.record import Record
 from pipelines.attachments import (
@@ -224,7 +225,7 @@ def _zip(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-class FileSite:
+class FileSite(LoopbackServer):
     """A government site on 127.0.0.1: `routes` maps a path to (status, headers, body, send
     Content-Length); a path in `drops` gets its connection closed with no answer; anything else
     is a 404 page. Every request is counted by path."""
@@ -260,18 +261,11 @@ class FileSite:
             def log_message(self, format, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        super().__init__(Handler)
 
-    def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def base(self) -> str:
+        return self.base_url
 
     def add(self, path: str, body: bytes, content_type: str, *headers, length: bool = True, status: int = 200):
         self.routes[path] = (status, [("Content-Type", content_type), *headers], body, length)

@@ -9,8 +9,8 @@ import pytest
 import sqlite_utils
 
 from archive.store import Archive
-from browser_sites import SHELL_ARTICLE, SHELL_ARTICLE_PATH, BrowserSite
 from conftest import manifest, scrapy_crawl
+from tests.support.browser_sites import SHELL_ARTICLE, SHELL_ARTICLE_PATH, BrowserSite
 
 JINCHENG = next(s for s in manifest() if s["name"] == "jincheng")
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import time
 import urllib.request
@@ -12,6 +11,7 @@ import sqlite_utils
 
 from archive.datasette import metadata_for
 from conftest import BIN, REPO, expected_records, manifest
+from crawler.demo.server import free_port
 
 
 def govnews(*args, cwd=REPO, timeout=300):
@@ -67,12 +67,6 @@ def test_demo_serves_crawls_and_summarises(tmp_path):
 def test_shipped_metadata_is_current():
     shipped = json.loads((REPO / "archive" / "metadata.json").read_text(encoding="utf-8"))
     assert shipped == metadata_for("archive.db"), "run: python -m archive.datasette > archive/metadata.json"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_browse_serves_the_archive_in_datasette_with_its_metadata(demo_archive, tmp_path):

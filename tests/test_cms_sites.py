@@ -18,7 +18,8 @@ import pytest
 import sqlite_utils
 
 from conftest import finish, scrapy_crawl
-from crawler.demo.cms import (
+from pipelines.enrich import simhash
+from tests.support.cms import (
     HANWEB_PROXY,
     CmsServer,
     SiteSpec,
@@ -29,7 +30,6 @@ from crawler.demo.cms import (
     demo_paragraphs,
     demo_sentences,
 )
-from pipelines.enrich import simhash
 
 SITES = {
     "trs": lambda root: build_trs_site(root, 50, per_page=8),

@@ -13,7 +13,7 @@ import pytest
 import sqlite_utils
 
 from conftest import finish, scrapy_crawl
-from crawler.demo.cms import CmsServer, build_trs_site
+from tests.support.cms import CmsServer, build_trs_site
 
 ARTICLES = 80
 KILLS = 10

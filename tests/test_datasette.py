@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import time
@@ -20,18 +19,13 @@ from archive.search import fts_query
 
 from archive.datasette_plugin import bar_chart, render_diff
 from conftest import BIN, expected_records, scrapy_crawl
+from crawler.demo.server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SEED = next(e for e in expected_records() if e["seed"] == "000")  # 魏都区: 我区召开全区领导干部会议
 EDITED = "004"  # jincheng's seed: "5月7日上午" becomes "5月7日下午" before the second crawl
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def copy_db(source, target):

@@ -1,4 +1,4 @@
-"""Faults and politeness: a real `scrapy crawl` against a misbehaving site (tests/fault_server.py).
+"""Faults and politeness: a real `scrapy crawl` against a misbehaving site (tests/support/fault_server.py).
 
 Every fault must end as a `failures` row that says what went wrong, as a version where the page
 is fine after all, or as bounded work; never as a crash, a lost page or an endless crawl. The
@@ -22,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from conftest import BIN, REPO, finish, project_crawler, scrapy_crawl
 from crawler.retry import backoff_delay, retry_after_seconds
-from fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
+from tests.support.fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
 
 BACKOFF_BASE = 0.2  # seconds; the first retry waits at least this, the second twice as long
 MAX_LIST_PAGES = 6

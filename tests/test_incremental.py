@@ -8,10 +8,10 @@ import pytest
 import sqlite_utils
 
 from conftest import scrapy_crawl
-from crawler.demo.cms import CmsServer, build_hanweb_site, build_trs_site
 from crawler.common import parse_time
 from crawler.incremental import CHINA, KnownPage, conditional_headers, recheck_due
 from spiders.links import find_links
+from tests.support.cms import CmsServer, build_hanweb_site, build_trs_site
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 

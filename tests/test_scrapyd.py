@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,18 +18,13 @@ import requests
 import sqlite_utils
 
 from conftest import BIN, REPO, manifest
+from crawler.demo.server import free_port
 from crawler.schedule import due_sites, load_runs
 from crawler.sites import all_sites
 
 
 SCRAPYD = BIN / "scrapyd"  # the `test` extra installs scrapyd and scrapyd-client
 SCRAPYD_DEPLOY = BIN / "scrapyd-deploy"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def project_copy(destination: Path) -> Path:

@@ -3,11 +3,15 @@
 Each site is its own origin, as real sites are; a site's `charset` in
 `demo.yaml` is what the server declares in Content-Type (weidu declares
 gb2312 while its bytes are GBK, as many old government sites do).
+
+`LoopbackServer` and `free_port` are the one loopback server base: the demo
+sites here and the test sites (tests/support/) are all served by it.
 """
 from __future__ import annotations
 
 import functools
 import shutil
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +26,81 @@ MANIFEST = DEMO_DIR / "demo.yaml"
 
 def load_manifest() -> list[dict]:
     return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["sites"]
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free on `host` right now (for a server started in another process)."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class LoopbackServer:
+    """A threading HTTP server on a loopback address, answering from a background thread:
+
+        with LoopbackServer(handler) as server:   # or server.start() … server.stop()
+            server.host, server.port, server.url("/index.html")
+
+    `handler` is the request handler class (or a `functools.partial` of one); `port=0` takes
+    any free port; `server_class` is the `ThreadingHTTPServer` (sub)class to listen with,
+    reachable as `.server` once started.  Subclasses override `handler_class()` and
+    `make_server()` when they build their handler or server from their own state.
+    """
+
+    server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
+
+    def __init__(self, handler=None, host: str = "127.0.0.1", port: int = 0,
+                 server_class: type[ThreadingHTTPServer] | None = None):
+        self.handler = handler
+        self._host, self._port = host, port
+        if server_class is not None:
+            self.server_class = server_class
+        self.server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def handler_class(self):
+        return self.handler
+
+    def make_server(self) -> ThreadingHTTPServer:
+        return self.server_class((self._host, self._port), self.handler_class())
+
+    def start(self) -> "LoopbackServer":
+        """Listen (raises OSError when the port is taken) and serve in a daemon thread."""
+        self.server = self.make_server()
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def host(self) -> str:
+        return self.server.server_address[0] if self.server else self._host
+
+    @property
+    def port(self) -> int:
+        """The port listened on (the one asked for, 0 for any, before `start`)."""
+        return self.server.server_address[1] if self.server else self._port
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def url(self, path: str = "") -> str:
+        return self.base_url + path
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
@@ -63,13 +142,12 @@ class DemoSite:
     name: str
     root: Path
     list_path: str
-    server: ThreadingHTTPServer
+    server: LoopbackServer
     manifest: dict = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.server.base_url
 
     @property
     def list_url(self) -> str:
@@ -93,7 +171,6 @@ class DemoServer:
         # repeated demo runs give the same URLs (and the archive the same pages); else any free port.
         self.port_base = port_base
         self.sites: dict[str, DemoSite] = {}
-        self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> "DemoServer":
         self.start()
@@ -109,28 +186,21 @@ class DemoServer:
                 f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")}
             )
             server = self._listen(functools.partial(handler, directory=str(site_root)), number)
-            server.daemon_threads = True
-            thread = threading.Thread(target=server.serve_forever, daemon=True)
-            thread.start()
-            self._threads.append(thread)
             self.sites[entry["name"]] = DemoSite(
                 entry["name"], site_root, entry["list_path"], server, entry
             )
 
-    def _listen(self, handler, number: int) -> ThreadingHTTPServer:
+    def _listen(self, handler, number: int) -> LoopbackServer:
         if self.port_base:
             try:
-                return ThreadingHTTPServer((self.host, self.port_base + number), handler)
+                return LoopbackServer(handler, self.host, self.port_base + number).start()
             except OSError:  # taken: any free port will do
                 pass
-        return ThreadingHTTPServer((self.host, 0), handler)
+        return LoopbackServer(handler, self.host, 0).start()
 
     def stop(self) -> None:
         for site in self.sites.values():
-            site.server.shutdown()
-            site.server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
+            site.server.stop()
 
 
 def copy_sites(destination: Path) -> Path:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import collections
 import functools
 import json
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+
+from crawler.demo.server import LoopbackServer
 
 CLEARANCE = "__jsl_clearance_s"
 CHALLENGE_PAGE = (
@@ -98,7 +99,7 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-class BrowserSite:
+class BrowserSite(LoopbackServer):
     """``with BrowserSite(root, "challenge") as site: site.list_url, site.hits``."""
 
     def __init__(self, root: Path, mode: str, *, refuse: bool = False, articles: list[str] = ()):
@@ -106,23 +107,14 @@ class BrowserSite:
         self.challenges: collections.Counter = collections.Counter()
         handler = type("Handler", (_Handler,), {"mode": mode, "refuse": refuse, "hits": self.hits,
                                                  "challenges": self.challenges})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
-        self.server.daemon_threads = True
-        self.server.listing = [{"url": path, "title": f"文章{n}", "date": "2020-05-01"}
-                               for n, path in enumerate([*articles, SHELL_ARTICLE_PATH])]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(functools.partial(handler, directory=str(root)))
+        self.listing = [{"url": path, "title": f"文章{n}", "date": "2020-05-01"}
+                        for n, path in enumerate([*articles, SHELL_ARTICLE_PATH])]
 
-    def __enter__(self) -> "BrowserSite":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def url(self, path: str) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{path}"
+    def make_server(self):
+        server = super().make_server()
+        server.listing = self.listing  # the scripted list's JSON, read by the handler
+        return server
 
     @property
     def list_url(self) -> str:

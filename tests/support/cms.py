@@ -34,13 +34,13 @@ import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
-from crawler.demo.server import SITES_DIR, load_manifest
+from crawler.demo.server import SITES_DIR, LoopbackServer, load_manifest
 
 SPEC_FILE = ".cms/site.json"
 FIRST_DAY = date(2015, 1, 5)
@@ -747,7 +747,7 @@ class _CmsHandler(SimpleHTTPRequestHandler):
         return False
 
 
-class CmsServer:
+class CmsServer(LoopbackServer):
     """Context manager serving one generated site on 127.0.0.1:
 
         with CmsServer(spec) as server:   # or CmsServer(root): the spec saved there
@@ -758,48 +758,21 @@ class CmsServer:
     """
 
     def __init__(self, site: SiteSpec | Path | str, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(host=host, port=port)
         self.spec = site if isinstance(site, SiteSpec) else SiteSpec.load(site)
-        self.host, self.port = host, port
         self.hits: collections.Counter = collections.Counter()
         self.requests: list[str] = []
         self._lock = threading.Lock()
         self._etags: dict[str, tuple[int, int, str]] = {}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._records: list[str] | None = None
 
-    def __enter__(self) -> "CmsServer":
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def start(self) -> None:
+    def handler_class(self):
         handler = type("SiteHandler", (_CmsHandler,), {"spec": self.spec, "owner": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), functools.partial(handler, directory=str(self.spec.root)))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=5)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return functools.partial(handler, directory=str(self.spec.root))
 
     @property
     def list_url(self) -> str:
         return self.base_url + self.spec.list_path
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def reset_hits(self) -> None:
         with self._lock:

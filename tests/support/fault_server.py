@@ -50,6 +50,8 @@ from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from crawler.demo.server import LoopbackServer
+
 LIST_PATH = "/xwzx/index.html"
 # The timeout fault has a list of its own: a crawl testing it runs with a 1 s DOWNLOAD_TIMEOUT,
 # too short for a crawl whose first article makes the process load jieba (seconds of CPU).
@@ -363,8 +365,8 @@ def _paths() -> dict[str, str]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address):
-        super().__init__(address, _Handler)
+    def __init__(self, address, handler=_Handler):
+        super().__init__(address, handler)
         self.log: list[Hit] = []
         self._lock = threading.Lock()
         self.names = _paths()
@@ -387,26 +389,11 @@ class _Server(ThreadingHTTPServer):
         pass
 
 
-class FaultServer:
+class FaultServer(LoopbackServer):
     """Context manager serving the faulty site on 127.0.0.1 (any free port)."""
 
     def __init__(self, host: str = "127.0.0.1"):
-        self.server = _Server((host, 0))
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "FaultServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(_Handler, host, 0, server_class=_Server)
 
     @property
     def list_url(self) -> str:
@@ -439,7 +426,7 @@ class FaultServer:
         return [hit for hit in self.log if hit.path.startswith(prefix)]
 
 
-if __name__ == "__main__":  # serve it by hand: python tests/fault_server.py
+if __name__ == "__main__":  # serve it by hand: python -m tests.support.fault_server
     with FaultServer() as running:
         print("list page:", running.list_url, flush=True)
         try:
