@@ -5,7 +5,7 @@ browse` writes it for whatever the archive file is called (Datasette names a
 database after its file).  Regenerate the shipped file with
 `python -m archive.datasette > archive/metadata.json`.
 
-What the project's Datasette plugin (archive/datasette_plugin.py) reads from it:
+What the project's Datasette plugin (archive/datasette_plugin/) reads from it:
 
 - ``fts_table`` / ``fts_pk`` of ``pages``: the search box searches ``pages_fts``, whose
   rowid is ``pages.page_id``; the plugin segments what people type with jieba.
@@ -13,10 +13,15 @@ What the project's Datasette plugin (archive/datasette_plugin.py) reads from it:
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import sqlite3
+import sys
+import tempfile
+from contextlib import closing
 from pathlib import Path
 
-from archive.schema import VERSION_COLUMNS
+from archive.schema import SCHEMA_VERSION, VERSION_COLUMNS
 from crawler.record import FIELD_DESCRIPTIONS
 
 TABLES = {
@@ -302,6 +307,45 @@ def metadata_for(db_path: str | Path = "archive.db") -> dict:
             }
         },
     }
+
+
+class BrowseError(ValueError):
+    """The archive cannot be served: the message says why and what to do."""
+
+
+def datasette_args(path: Path, *, host: str, port: int, live: bool) -> tuple[list[str], list[str]]:
+    """The `datasette serve` command line for an archive, and notes for the person starting it.
+
+    The archive is opened as every govnews command opens it (schema upgraded, search index
+    rebuilt if another segmenter built it); served immutable, its WAL is checkpointed first,
+    since an immutable open reads the main file only."""
+    from archive.store import Archive
+
+    if not path.is_file():
+        raise BrowseError(f"no archive at {path}: run `govnews demo` or `govnews crawl` first")
+    try:
+        with closing(sqlite3.connect(path, timeout=10)) as conn:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+            version = conn.execute("pragma user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BrowseError(f"{path} is not a readable SQLite archive: {exc}") from exc
+    if "pages" not in tables:
+        raise BrowseError(f"{path} is not a govnews archive (it has no pages table)")
+    notes = [f"Upgrading {path} from schema {version} to {SCHEMA_VERSION} first …"] if version < SCHEMA_VERSION else []
+    Archive(path).close()
+    if not live:
+        with closing(sqlite3.connect(path, timeout=10)) as conn:
+            busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy or (wal_pages != -1 and moved < wal_pages):
+            raise BrowseError(f"{path} is being written (its WAL could not be checkpointed): serve it with --live")
+    folder = Path(tempfile.gettempdir()) / ("govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12])
+    folder.mkdir(exist_ok=True)
+    metadata = folder / "metadata.json"
+    metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+    args = [sys.executable, "-m", "datasette", "serve", *([str(path)] if live else ["-i", str(path)]),
+            "--metadata", str(metadata), "--host", host, "--port", str(port)]
+    notes.append(f"Serving {path} {'live' if live else 'immutable'} at http://{host}:{port}/{path.stem}")
+    return args, notes
 
 
 if __name__ == "__main__":

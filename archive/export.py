@@ -29,8 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
-import click
-
 from crawler import __version__
 
 if TYPE_CHECKING:
@@ -241,56 +239,8 @@ def _warcinfo(writer, archive, filename: str | None):
     )
 
 
-# --- the command ---------------------------------------------------------------
-@click.command("export")
-@click.option(
-    "--db", default="archive.db", show_default=True, envvar="GOVNEWS_DB",
-    type=click.Path(dir_okay=False), help="The archive (SQLite file).",
-)
-@click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "warc"]), help="Output format.")
-@click.option(
-    "--what", type=click.Choice(["pages", "versions"]), default=None,
-    help="jsonl only: one line per page (its latest record) or per version.  [default: pages]",
-)
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-    help="Output file, or - for stdout. jsonl defaults to stdout; warc needs it.",
-)
-@click.option("--no-gzip", is_flag=True, help="warc only: plain, uncompressed records.")
-def export_command(db, fmt, what, output, no_gzip):
-    """Export the archive as JSON Lines (pages or versions) or as WARC (every capture)."""
-    from archive.store import Archive
-
-    if fmt == "warc" and what:
-        raise click.UsageError("--what applies to --format jsonl only; a WARC holds every capture")
-    if fmt == "jsonl" and no_gzip:
-        raise click.UsageError("--no-gzip applies to --format warc only")
-    if fmt == "warc" and output is None:
-        raise click.UsageError("--format warc needs -o FILE (or -o - to write the WARC to stdout)")
-    if not Path(db).exists():
-        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
-    output = output or "-"
-    where = "stdout" if output == "-" else output
-    archive = Archive(db)
-    try:
-        with _open_output(output) as out:
-            if fmt == "jsonl":
-                what = what or "pages"
-                count = export_jsonl(archive, out, what)
-                summary = f"Wrote {count} {what} to {where}"
-            else:
-                name = None if output == "-" else Path(output).name
-                counts = export_warc(archive, out, gzip=not no_gzip, filename=name)
-                summary = f"Wrote {counts.records} WARC records for {counts.captures} captures to {where}"
-                if counts.no_response:
-                    summary += f" ({counts.no_response} failed fetches as metadata only)"
-    finally:
-        archive.close()
-    click.echo(summary, err=True)
-
-
 @contextmanager
-def _open_output(output: str):
+def open_output(output: str):
     """stdout as bytes, or a file that appears under its name only once it is complete."""
     if output == "-":
         stream = sys.stdout.buffer

@@ -150,7 +150,6 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     With --due, every configured site (its `interval`, default 1d) is checked against the
     archive's crawl_runs: the due ones are crawled together in this process."""
     import sqlite3
-    from datetime import datetime, timezone
 
     from crawler.run import run_crawls
     from crawler.sites import SiteConfigError, all_sites as list_sites, find_site
@@ -161,28 +160,20 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
         raise click.UsageError("--dry-run goes with --due")
     try:
         if due:
-            from crawler.schedule import due_sites, load_runs
+            from crawler.schedule import due_plan
 
             configs = list_sites(sites_dirs)
             if not configs:
                 click.echo("no site configs found: nothing to crawl (give --sites-dir DIR)")
                 return
             try:
-                history = load_runs(db)
+                lines, names = due_plan(configs, db)
             except sqlite3.DatabaseError as exc:
                 raise click.ClickException(f"cannot read the crawl history of {db}: {exc}") from exc
-            decisions = due_sites(configs, history)
-            click.echo(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC: {len(configs)} sites configured, "
-                       f"archive {db}")
-            for d in decisions:
-                click.echo(f"{d.site}: {'due' if d.due else 'not due'}: {d.reason}")
-            names = [d.site for d in decisions if d.due]
+            click.echo("\n".join(lines))
             if not names:
-                soonest = min((d for d in decisions if d.next_due), key=lambda d: d.next_due, default=None)
-                later = f"; next: {soonest.site} at {soonest.next_due:%Y-%m-%d %H:%M} UTC" if soonest else ""
-                click.echo(f"nothing is due ({len(decisions)} sites){later}")
                 return
-            click.echo(f"{'would crawl' if dry_run else 'crawling'} {len(names)} of {len(decisions)} "
+            click.echo(f"{'would crawl' if dry_run else 'crawling'} {len(names)} of {len(configs)} "
                        f"sites: {', '.join(names)}")
             if dry_run:
                 return
@@ -215,45 +206,14 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
                    "instead of as an immutable file.")
 def browse(db, port, host, live):
     """Open the archive in Datasette (read-only): Chinese search, diffs, canned queries."""
-    import hashlib
-    import sqlite3
-    from contextlib import closing
+    from archive.datasette import BrowseError, datasette_args
 
-    from archive.datasette import metadata_for
-    from archive.schema import SCHEMA_VERSION
-    from archive.store import Archive
-
-    path = Path(db)
-    if not path.is_file():
-        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
     try:
-        with closing(sqlite3.connect(path, timeout=10)) as conn:
-            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
-            version = conn.execute("pragma user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise click.ClickException(f"{db} is not a readable SQLite archive: {exc}") from exc
-    if "pages" not in tables:
-        raise click.ClickException(f"{db} is not a govnews archive (it has no pages table)")
-    if version < SCHEMA_VERSION:
-        click.echo(f"Upgrading {db} from schema {version} to {SCHEMA_VERSION} first …", err=True)
-    # What every govnews command does on open, a no-op on a current archive: the schema
-    # upgrade, and the search index rebuilt if another segmenter built it.
-    Archive(path).close()
-    if not live:
-        # An immutable open reads the main file only: move what the WAL holds into it first.
-        with closing(sqlite3.connect(path, timeout=10)) as conn:
-            busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        if busy or (wal_pages != -1 and moved < wal_pages):
-            raise click.ClickException(
-                f"{db} is being written (its WAL could not be checkpointed): serve it with --live"
-            )
-    folder = Path(tempfile.gettempdir()) / ("govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12])
-    folder.mkdir(exist_ok=True)
-    metadata = folder / "metadata.json"
-    metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
-    args = [sys.executable, "-m", "datasette", "serve", *([str(path)] if live else ["-i", str(path)]),
-            "--metadata", str(metadata), "--host", host, "--port", str(port)]
-    click.echo(f"Serving {path} {'live' if live else 'immutable'} at http://{host}:{port}/{path.stem}", err=True)
+        args, notes = datasette_args(Path(db), host=host, port=port, live=live)
+    except BrowseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in notes:
+        click.echo(note, err=True)
     os.execv(sys.executable, args)
 
 
@@ -264,11 +224,7 @@ def browse(db, port, host, live):
 @click.option("--rank", is_flag=True, help="Best matches first (BM25) instead of the most recently archived pages first.")
 def search(db, query, limit, rank):
     """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
-    from archive.store import Archive
-
-    if not Path(db).exists():
-        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
-    rows = Archive(db).search(query, limit, "relevance" if rank else "newest")
+    rows = _open_existing(db).search(query, limit, "relevance" if rank else "newest")
     for row in rows:
         click.echo(f"{row['published_at'] or '-':<25} {row['title']}  {row['url']}")
     if not rows:
@@ -276,9 +232,44 @@ def search(db, query, limit, rank):
         sys.exit(1)
 
 
-from archive.export import export_command  # noqa: E402
+@cli.command()
+@db_option
+@click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "warc"]), help="Output format.")
+@click.option(
+    "--what", type=click.Choice(["pages", "versions"]), default=None,
+    help="jsonl only: one line per page (its latest record) or per version.  [default: pages]",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+    help="Output file, or - for stdout. jsonl defaults to stdout; warc needs it.",
+)
+@click.option("--no-gzip", is_flag=True, help="warc only: plain, uncompressed records.")
+def export(db, fmt, what, output, no_gzip):
+    """Export the archive as JSON Lines (pages or versions) or as WARC (every capture)."""
+    from archive.export import export_jsonl, export_warc, open_output
 
-cli.add_command(export_command)
+    if fmt == "warc" and what:
+        raise click.UsageError("--what applies to --format jsonl only; a WARC holds every capture")
+    if fmt == "jsonl" and no_gzip:
+        raise click.UsageError("--no-gzip applies to --format warc only")
+    if fmt == "warc" and output is None:
+        raise click.UsageError("--format warc needs -o FILE (or -o - to write the WARC to stdout)")
+    archive = _open_existing(db)
+    output = output or "-"
+    where = "stdout" if output == "-" else output
+    try:
+        with open_output(output) as out:
+            if fmt == "jsonl":
+                what = what or "pages"
+                summary = f"Wrote {export_jsonl(archive, out, what)} {what} to {where}"
+            else:
+                counts = export_warc(archive, out, gzip=not no_gzip, filename=None if output == "-" else Path(output).name)
+                summary = f"Wrote {counts.records} WARC records for {counts.captures} captures to {where}"
+                if counts.no_response:
+                    summary += f" ({counts.no_response} failed fetches as metadata only)"
+    finally:
+        archive.close()
+    click.echo(summary, err=True)
 
 
 @cli.command()

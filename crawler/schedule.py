@@ -172,3 +172,18 @@ def load_runs(db_path: str | Path) -> list[dict]:
         return [dict(row) for row in rows]
     finally:
         conn.close()
+
+
+def due_plan(configs: list, db_path: str | Path, *, now: datetime | None = None) -> tuple[list[str], list[str]]:
+    """What `govnews crawl --due` says and crawls: (lines telling each site's decision, the names
+    of the due sites). Raises sqlite3.DatabaseError when the archive's history cannot be read."""
+    now = now or datetime.now(timezone.utc)
+    decisions = due_sites(configs, load_runs(db_path), now=now)
+    lines = [f"{now:%Y-%m-%d %H:%M:%S} UTC: {len(configs)} sites configured, archive {db_path}"]
+    lines += [f"{d.site}: {'due' if d.due else 'not due'}: {d.reason}" for d in decisions]
+    names = [d.site for d in decisions if d.due]
+    if not names:
+        soonest = min((d for d in decisions if d.next_due), key=lambda d: d.next_due, default=None)
+        later = f"; next: {soonest.site} at {soonest.next_due:%Y-%m-%d %H:%M} UTC" if soonest else ""
+        lines.append(f"nothing is due ({len(decisions)} sites){later}")
+    return lines, names
