@@ -11,6 +11,7 @@ decompressions.  A new keyframe is cut when the delta stops paying off.
     >>> decompress(blob, base=base) == base + b"!"
     True
 """
+
 from __future__ import annotations
 
 import functools

@@ -11,6 +11,7 @@ What the project's Datasette plugin (archive/datasette_plugin/) reads from it:
   rowid is ``pages.page_id``; the plugin segments what people type with jieba.
 - ``plugins.govnews.charts``: the canned queries drawn as a bar chart above their rows.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -65,10 +66,10 @@ TABLES = {
             "snapshot_id": "The raw capture this version was extracted from",
             "crawl_run_id": "The crawl that found it",
             "diff": "What changed since the previous version, one line a change: "
-                    "'@ field: old → new', '- removed paragraph', '+ added paragraph', "
-                    "'~ edited paragraph' with [-removed-] and {+added+} words; null for version 1",
+            "'@ field: old → new', '- removed paragraph', '+ added paragraph', "
+            "'~ edited paragraph' with [-removed-] and {+added+} words; null for version 1",
             "record": "The whole record as zstd-compressed JSON (SQL: govnews_record(record) for a "
-                      "self-contained one, govnews_record(record, base.record) for a delta)",
+            "self-contained one, govnews_record(record, base.record) for a delta)",
             "record_base": "The version whose record is this record's compression base (null: self-contained)",
         },
     ),
@@ -159,16 +160,28 @@ TABLES = {
     "simhash_keys": (
         "SimHash keys",
         "Each page's SimHash under 36 block-pair keys: the index that finds near-duplicate pages.",
-        {"key": "Block pair number × 65536 + the pair's bits", "page_id": "The page (pages.page_id)",
-         "simhash": "The page's SimHash as a signed 64-bit integer (checked here without reading pages)"},
+        {
+            "key": "Block pair number × 65536 + the pair's bits",
+            "page_id": "The page (pages.page_id)",
+            "simhash": "The page's SimHash as a signed 64-bit integer (checked here without reading pages)",
+        },
     ),
 }
 
 # Record fields that `versions` keeps as plain columns (the rest is in its record blob).
 VERSION_RECORD_COLUMNS = VERSION_COLUMNS
 
-HIDDEN = ("pages_fts", "pages_fts_data", "pages_fts_idx", "pages_fts_docsize", "pages_fts_config",
-          "pages_fts_content", "simhash_keys", "bodies", "archive_meta")
+HIDDEN = (
+    "pages_fts",
+    "pages_fts_data",
+    "pages_fts_idx",
+    "pages_fts_docsize",
+    "pages_fts_config",
+    "pages_fts_content",
+    "simhash_keys",
+    "bodies",
+    "archive_meta",
+)
 
 TABLE_OPTIONS = {
     "pages": {
@@ -176,15 +189,36 @@ TABLE_OPTIONS = {
         "fts_table": "pages_fts",
         "fts_pk": "page_id",
         "sort_desc": "published_at",
-        "sortable_columns": ["published_at", "title", "site", "status", "first_seen", "last_fetched",
-                             "last_changed", "version_count", "views", "published_month",
-                             "region_code", "doc_type", "duplicate_distance"],
+        "sortable_columns": [
+            "published_at",
+            "title",
+            "site",
+            "status",
+            "first_seen",
+            "last_fetched",
+            "last_changed",
+            "version_count",
+            "views",
+            "published_month",
+            "region_code",
+            "doc_type",
+            "duplicate_distance",
+        ],
         "facets": ["site", {"array": "channel"}, "region_name", "doc_type", "published_month"],
     },
     "versions": {
         "sort_desc": "id",
-        "sortable_columns": ["id", "url", "version", "site", "fetched_at", "published_at",
-                             "extractor_version", "reason", "crawl_run_id"],
+        "sortable_columns": [
+            "id",
+            "url",
+            "version",
+            "site",
+            "fetched_at",
+            "published_at",
+            "extractor_version",
+            "reason",
+            "crawl_run_id",
+        ],
         "facets": ["site", "reason", "extractor_version"],
     },
     "page_events": {
@@ -201,8 +235,17 @@ TABLE_OPTIONS = {
     "bodies": {"units": {"size": "bytes"}},
     "crawl_runs": {
         "sort_desc": "id",
-        "sortable_columns": ["id", "site", "started_at", "finished_at", "status", "pages_fetched",
-                             "articles", "new_versions", "failures"],
+        "sortable_columns": [
+            "id",
+            "site",
+            "started_at",
+            "finished_at",
+            "status",
+            "pages_fetched",
+            "articles",
+            "new_versions",
+            "failures",
+        ],
     },
     "failures": {
         "sort_desc": "id",
@@ -215,60 +258,60 @@ QUERIES = {
     "page_versions": {
         "title": "Versions of a page",
         "description": "Every version of one page, oldest first, with what changed each time "
-                       "(removed words struck through in red, added words in green).",
+        "(removed words struck through in red, added words in green).",
         "sql": "select id, version, fetched_at, extractor_version, reason, title, diff\n"
-               "from versions where url = :url order by version",
+        "from versions where url = :url order by version",
     },
     "recent_changes": {
         "title": "Changes in the last 7 days",
         "description": "Pages first seen, changed, gone, back or moved in the last seven days, newest first.",
         "sql": "select e.at, e.event, e.url, p.title, e.version_id, e.detail\n"
-               "from page_events e left join pages p on p.url = e.url\n"
-               "where e.event in ('changed', 'gone', 'back', 'moved', 'first_seen')\n"
-               "  and datetime(e.at) >= datetime('now', '-7 days')\n"
-               "order by e.at desc, e.id desc",
+        "from page_events e left join pages p on p.url = e.url\n"
+        "where e.event in ('changed', 'gone', 'back', 'moved', 'first_seen')\n"
+        "  and datetime(e.at) >= datetime('now', '-7 days')\n"
+        "order by e.at desc, e.id desc",
     },
     "withdrawn": {
         "title": "Pages withdrawn in a month",
         "description": "Pages that went gone (the site answered 404 or 410) in a month, given as YYYY-MM (2026-11).",
         "sql": "select e.at as gone_at, e.url, p.title, p.published_at, p.site, e.detail\n"
-               "from page_events e left join pages p on p.url = e.url\n"
-               "where e.event = 'gone' and substr(e.at, 1, 7) = :month\n"
-               "order by e.at",
+        "from page_events e left join pages p on p.url = e.url\n"
+        "where e.event = 'gone' and substr(e.at, 1, 7) = :month\n"
+        "order by e.at",
     },
     "person_mentions": {
         "title": "Pages naming a person",
         "description": "Pages whose people (names found with their titles) include this name, newest first.",
         "sql": "select url, title, published_at, site from pages\n"
-               "where exists (select 1 from json_each(pages.people) where json_extract(value, '$.name') = :name)\n"
-               "order by published_at desc",
+        "where exists (select 1 from json_each(pages.people) where json_extract(value, '$.name') = :name)\n"
+        "order by published_at desc",
     },
     "articles_by_region": {
         "title": "Articles of a region",
         "description": "Pages of a GB/T 2260 region and the regions inside it: a code of 2 digits "
-                       "(province), 4 (city) or 6 (410000, 411000 and 411002 work too).",
+        "(province), 4 (city) or 6 (410000, 411000 and 411002 work too).",
         "sql": "with q as (select case\n"
-               "    when length(:code) = 6 and substr(:code, 3) = '0000' then substr(:code, 1, 2)\n"
-               "    when length(:code) = 6 and substr(:code, 5) = '00' then substr(:code, 1, 4)\n"
-               "    else :code end as prefix)\n"
-               "select p.url, p.title, p.published_at, p.region_code, p.region_name, p.site\n"
-               "from pages p, q where q.prefix != '' and substr(p.region_code, 1, length(q.prefix)) = q.prefix\n"
-               "order by p.published_at desc",
+        "    when length(:code) = 6 and substr(:code, 3) = '0000' then substr(:code, 1, 2)\n"
+        "    when length(:code) = 6 and substr(:code, 5) = '00' then substr(:code, 1, 4)\n"
+        "    else :code end as prefix)\n"
+        "select p.url, p.title, p.published_at, p.region_code, p.region_name, p.site\n"
+        "from pages p, q where q.prefix != '' and substr(p.region_code, 1, length(q.prefix)) = q.prefix\n"
+        "order by p.published_at desc",
     },
     "articles_per_month": {
         "title": "Articles per month",
         "description": "How many archived pages were published in each month (pages without a date left out).",
         "sql": "select published_month as month, count(*) as articles from pages\n"
-               "where published_month is not null group by month order by month",
+        "where published_month is not null group by month order by month",
     },
     "search": {
         "title": "Search",
         "description": "Pages containing every word of what you type (Chinese is segmented with jieba: "
-                       "书记, 项目建设, 区委书记张书杰), best matches first, at most 50.",
+        "书记, 项目建设, 区委书记张书杰), best matches first, at most 50.",
         "sql": "select p.url, p.title, p.published_at, p.site\n"
-               "from pages_fts f join pages p on p.page_id = f.rowid\n"
-               "where pages_fts match govnews_fts(:q)\n"
-               "order by bm25(pages_fts) limit 50",
+        "from pages_fts f join pages p on p.page_id = f.rowid\n"
+        "where pages_fts match govnews_fts(:q)\n"
+        "order by bm25(pages_fts) limit 50",
     },
 }
 
@@ -338,12 +381,25 @@ def datasette_args(path: Path, *, host: str, port: int, live: bool) -> tuple[lis
             busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy or (wal_pages != -1 and moved < wal_pages):
             raise BrowseError(f"{path} is being written (its WAL could not be checkpointed): serve it with --live")
-    folder = Path(tempfile.gettempdir()) / ("govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12])
+    folder = Path(tempfile.gettempdir()) / (
+        "govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    )
     folder.mkdir(exist_ok=True)
     metadata = folder / "metadata.json"
     metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
-    args = [sys.executable, "-m", "datasette", "serve", *([str(path)] if live else ["-i", str(path)]),
-            "--metadata", str(metadata), "--host", host, "--port", str(port)]
+    args = [
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        *([str(path)] if live else ["-i", str(path)]),
+        "--metadata",
+        str(metadata),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     notes.append(f"Serving {path} {'live' if live else 'immutable'} at http://{host}:{port}/{path.stem}")
     return args, notes
 

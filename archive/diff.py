@@ -15,6 +15,7 @@ One line a change:
     ~ [-区委书记-]{+区委副书记+}讲话。
     + 新增一段。
 """
+
 from __future__ import annotations
 
 import difflib

@@ -15,6 +15,7 @@ WARC layout, per row of ``snapshots`` in id order:
 A capture with status 0 (the fetch failed, nothing was received) gets only its metadata record:
 there is no response to write, but the archive knows the attempt was made.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,14 @@ DEFAULT_USER_AGENT = "govnews"
 ENCODING_HEADERS = ("content-encoding", "transfer-encoding")
 # Written when the archive's `pages` table has them (gone_at, status and moved_to came later).
 PAGE_FIELDS = (
-    "site", "status", "first_seen", "last_fetched", "last_changed", "version_count", "gone_at", "moved_to",
+    "site",
+    "status",
+    "first_seen",
+    "last_fetched",
+    "last_changed",
+    "version_count",
+    "gone_at",
+    "moved_to",
 )
 
 
@@ -213,9 +221,7 @@ def _made_from(archive) -> dict[int, dict[str, list[int]]]:
     """snapshot id → ids of the versions and failures made from that capture."""
     made: dict[int, dict[str, list[int]]] = {}
     for table in ("versions", "failures"):
-        rows = archive.db.execute(
-            f"select snapshot_id, id from {table} where snapshot_id is not null order by id"
-        )
+        rows = archive.db.execute(f"select snapshot_id, id from {table} where snapshot_id is not null order by id")
         for snapshot_id, row_id in rows:
             made.setdefault(snapshot_id, {}).setdefault(table, []).append(row_id)
     return made

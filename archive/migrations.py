@@ -12,6 +12,7 @@ transaction, so a crash or a full disk mid-upgrade leaves it as it was:
 - ``page_events`` is filled from the history: first_seen and changed from the versions,
   gone and back from 404/410 captures of pages the archive had.
 """
+
 from __future__ import annotations
 
 import zlib
@@ -80,10 +81,16 @@ def _add_old_columns(db: sqlite_utils.Database, tables: list[str]) -> None:
     """The very first 0.1 archives lack columns later 0.1 releases added: add them empty."""
     wanted = {
         "snapshots": ["request_url", "site", "headers", "body_compression", "body_size", "body_sha256", "crawl_run_id"],
-        "versions": ["site", "fetched_at", "snapshot_id", "crawl_run_id", "extractor_version",
-                     *schema.RECORD_COLUMNS],
-        "pages": ["site", "first_seen", "last_fetched", "last_changed", "version_count",
-                  "latest_version_id", *schema.RECORD_COLUMNS],
+        "versions": ["site", "fetched_at", "snapshot_id", "crawl_run_id", "extractor_version", *schema.RECORD_COLUMNS],
+        "pages": [
+            "site",
+            "first_seen",
+            "last_fetched",
+            "last_changed",
+            "version_count",
+            "latest_version_id",
+            *schema.RECORD_COLUMNS,
+        ],
     }
     for table in tables:
         columns = wanted[table]
@@ -108,12 +115,22 @@ def _move_snapshots(db: sqlite_utils.Database) -> None:
         if row["body_compression"] == "zlib":
             body = zlib.decompress(body)
         digest = store_body(db, row["url"], body)
-        insert(db, "snapshots", {
-            "id": row["id"], "url": row["url"], "request_url": row["request_url"] or row["url"],
-            "site": row["site"], "fetched_at": row["fetched_at"], "status": row["status"],
-            "headers": row["headers"], "body_sha256": digest, "body_size": len(body),
-            "crawl_run_id": row["crawl_run_id"],
-        })
+        insert(
+            db,
+            "snapshots",
+            {
+                "id": row["id"],
+                "url": row["url"],
+                "request_url": row["request_url"] or row["url"],
+                "site": row["site"],
+                "fetched_at": row["fetched_at"],
+                "status": row["status"],
+                "headers": row["headers"],
+                "body_sha256": digest,
+                "body_size": len(body),
+                "crawl_run_id": row["crawl_run_id"],
+            },
+        )
 
 
 def _move_versions(db: sqlite_utils.Database) -> None:
@@ -122,9 +139,17 @@ def _move_versions(db: sqlite_utils.Database) -> None:
     for row in list(db.query("select * from _old_versions order by url, version, id")):
         record = row_record(row)
         add_version(
-            db, record, version=row["version"], previous=previous.get(row["url"]), reason="crawl",
-            extractor_version=row["extractor_version"], id=row["id"], site=row["site"],
-            fetched_at=row["fetched_at"], snapshot_id=row["snapshot_id"], crawl_run_id=row["crawl_run_id"],
+            db,
+            record,
+            version=row["version"],
+            previous=previous.get(row["url"]),
+            reason="crawl",
+            extractor_version=row["extractor_version"],
+            id=row["id"],
+            site=row["site"],
+            fetched_at=row["fetched_at"],
+            snapshot_id=row["snapshot_id"],
+            crawl_run_id=row["crawl_run_id"],
         )
         previous[row["url"]] = record.to_dict()
 
@@ -132,21 +157,40 @@ def _move_versions(db: sqlite_utils.Database) -> None:
 def _move_pages(db: sqlite_utils.Database) -> None:
 
     for page_id, row in enumerate(list(db.query("select * from _old_pages order by rowid")), start=1):
-        insert(db, "pages", {
-            **page_columns(row_record(row)),
-            "page_id": page_id,
-            "status": "live",
-            **{k: row.get(k) for k in ("site", "first_seen", "last_fetched", "last_changed", "version_count",
-                                       "latest_version_id", "duplicate_of", "duplicate_distance")},
-        })
+        insert(
+            db,
+            "pages",
+            {
+                **page_columns(row_record(row)),
+                "page_id": page_id,
+                "status": "live",
+                **{
+                    k: row.get(k)
+                    for k in (
+                        "site",
+                        "first_seen",
+                        "last_fetched",
+                        "last_changed",
+                        "version_count",
+                        "latest_version_id",
+                        "duplicate_of",
+                        "duplicate_distance",
+                    )
+                },
+            },
+        )
 
 
 def _index_simhashes(db: sqlite_utils.Database) -> None:
 
-    rows = [(page_id, int(simhash, 16)) for page_id, simhash in
-            db.execute("select page_id, simhash from pages where simhash is not null")]
-    db.conn.executemany("insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
-                        [(key, page_id, signed(value)) for page_id, value in rows for key in pair_keys(value)])
+    rows = [
+        (page_id, int(simhash, 16))
+        for page_id, simhash in db.execute("select page_id, simhash from pages where simhash is not null")
+    ]
+    db.conn.executemany(
+        "insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
+        [(key, page_id, signed(value)) for page_id, value in rows for key in pair_keys(value)],
+    )
 
 
 MOVES = {"snapshots": _move_snapshots, "versions": _move_versions, "pages": _move_pages}
@@ -179,4 +223,3 @@ def _replay_events(db: sqlite_utils.Database) -> None:
             insert(db, "page_events", {**common, "event": "back"})
             state[url] = "live"
             update(db, "pages", "url", url, {"status": "live", "gone_at": None})
-

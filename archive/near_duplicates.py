@@ -12,6 +12,7 @@ most 16 bits), and a new page is compared only with pages sharing a key: about
     >>> bool(set(pair_keys(a)) & set(pair_keys(b)))
     True
 """
+
 from __future__ import annotations
 
 from itertools import combinations

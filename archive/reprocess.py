@@ -12,6 +12,7 @@ whose every capture failed extraction before is tried again too.  Each page is i
 transaction and a page already reprocessed compares equal, so an interrupted run is
 resumed by running it again.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,11 @@ class ReprocessReport:
     errors: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
-        return (f"Re-extracted {self.captures} captures: {self.new_versions} new versions "
-                f"({self.new_pages} new pages), {self.refreshed} refreshed without a new version, "
-                f"{self.unchanged} unchanged, {self.failed} failed.")
+        return (
+            f"Re-extracted {self.captures} captures: {self.new_versions} new versions "
+            f"({self.new_pages} new pages), {self.refreshed} refreshed without a new version, "
+            f"{self.unchanged} unchanged, {self.failed} failed."
+        )
 
 
 def latest_captures(archive: Archive, site: str | None = None) -> Iterator[dict]:
@@ -44,7 +47,8 @@ def latest_captures(archive: Archive, site: str | None = None) -> Iterator[dict]
     sql = (
         "select s.* from snapshots s join (select url, max(id) as id from snapshots "
         "where status between 1 and 399 group by url) latest on latest.id = s.id"
-        + (" where s.site = ?" if site else "") + " order by s.id"
+        + (" where s.site = ?" if site else "")
+        + " order by s.id"
     )
     for row in archive.db.query(sql, [site] if site else []):
         row["headers"] = json.loads(row["headers"] or "{}")
@@ -63,8 +67,13 @@ def _site_hints(archive: Archive, capture: dict, site_configs: dict | None) -> d
     return None
 
 
-def reprocess(archive: Archive, *, site: str | None = None, site_configs: dict | None = None,
-              progress: Callable[[ReprocessReport], None] | None = None) -> ReprocessReport:
+def reprocess(
+    archive: Archive,
+    *,
+    site: str | None = None,
+    site_configs: dict | None = None,
+    progress: Callable[[ReprocessReport], None] | None = None,
+) -> ReprocessReport:
     """Re-extract every URL's newest capture; `site_configs` maps a site name to its config dict."""
     report = ReprocessReport()
     for capture in latest_captures(archive, site):
@@ -72,15 +81,21 @@ def reprocess(archive: Archive, *, site: str | None = None, site_configs: dict |
         url = capture["url"]
         try:
             body = archive.body(capture["body_sha256"])
-            record = process_page(body, url, headers=capture["headers"],
-                                  site=_site_hints(archive, capture, site_configs))
+            record = process_page(
+                body, url, headers=capture["headers"], site=_site_hints(archive, capture, site_configs)
+            )
         except ExtractionError as exc:
             report.failed += 1
             report.errors[url] = str(exc)
             continue
         known = archive.db.execute("select 1 from pages where url = ?", [url]).fetchone()
-        version_id = archive.add_record(record, fetched_at=capture["fetched_at"], site=capture["site"],
-                                        snapshot_id=capture["id"], reason="reprocess")
+        version_id = archive.add_record(
+            record,
+            fetched_at=capture["fetched_at"],
+            site=capture["site"],
+            snapshot_id=capture["id"],
+            reason="reprocess",
+        )
         if version_id is None and archive.refresh_page(record):
             report.refreshed += 1
         elif version_id is None:

@@ -3,6 +3,7 @@ transaction, the write lock, records as columns and compressed blobs, raw bodies
 
 `archive.store` (the `Archive`), `archive.migrations` and `archive.search` all build on these;
 this module imports none of them."""
+
 from __future__ import annotations
 
 import contextlib
@@ -88,8 +89,9 @@ def read_blob(db: sqlite_utils.Database, table: str, key: str, data: str, base: 
     blob, base_value = row
     base_blob = None
     if base_value is not None:
-        base_blob = blobs.decompress(db.execute(f"select [{data}] from [{table}] where [{key}] = ?",
-                                                [base_value]).fetchone()[0])
+        base_blob = blobs.decompress(
+            db.execute(f"select [{data}] from [{table}] where [{key}] = ?", [base_value]).fetchone()[0]
+        )
     return blobs.decompress(blob, base_blob)
 
 
@@ -121,15 +123,30 @@ def store_body(db: sqlite_utils.Database, url: str, body: bytes) -> str:
     ).fetchone()
     base_body = blobs.decompress(base[1]) if base else None
     data, delta = blobs.compress_against(body, base_body)
-    insert(db, "bodies", {
-        "sha256": digest, "size": len(body), "compression": blobs.CODEC,
-        "base_sha256": base[0] if delta else None, "data": data,
-    })
+    insert(
+        db,
+        "bodies",
+        {
+            "sha256": digest,
+            "size": len(body),
+            "compression": blobs.CODEC,
+            "base_sha256": base[0] if delta else None,
+            "data": data,
+        },
+    )
     return digest
 
 
-def add_version(db: sqlite_utils.Database, record: Record, *, version: int, previous: dict | None,
-                reason: str, extractor_version: str = EXTRACTOR_VERSION, **meta) -> int:
+def add_version(
+    db: sqlite_utils.Database,
+    record: Record,
+    *,
+    version: int,
+    previous: dict | None,
+    reason: str,
+    extractor_version: str = EXTRACTOR_VERSION,
+    **meta,
+) -> int:
     """Insert a version: the record compressed (against the page's newest self-contained version
     when that pays), its main fields plain, and its diff from `previous` (a record dict)."""
     keyframe = None
@@ -140,14 +157,18 @@ def add_version(db: sqlite_utils.Database, record: Record, *, version: int, prev
         ).fetchone()
     base = blobs.decompress(keyframe[1]) if keyframe else None
     blob, delta = blobs.compress_against(encode_record(record), base)
-    return insert(db, "versions", {
-        "url": record.url,
-        "version": version,
-        **{k: v for k, v in record_row(record).items() if k in VERSION_COLUMNS},
-        **meta,
-        "extractor_version": extractor_version,
-        "reason": reason,
-        "diff": record_diff(previous, record.to_dict()),
-        "record": blob,
-        "record_base": keyframe[0] if delta else None,
-    })
+    return insert(
+        db,
+        "versions",
+        {
+            "url": record.url,
+            "version": version,
+            **{k: v for k, v in record_row(record).items() if k in VERSION_COLUMNS},
+            **meta,
+            "extractor_version": extractor_version,
+            "reason": reason,
+            "diff": record_diff(previous, record.to_dict()),
+            "record": blob,
+            "record_base": keyframe[0] if delta else None,
+        },
+    )

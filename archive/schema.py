@@ -6,6 +6,7 @@ tables and columns: attachments, crawl-run counters, browser renders).  Opening 
 migrations it lacks, in one transaction each, so an interrupted upgrade leaves the
 archive as it was.  Columns for new Record fields are added in place on every open.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,54 +45,157 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
     """name → (columns, primary key, foreign keys) of the current schema version."""
     record = {k: v for k, v in RECORD_COLUMNS.items() if k != "url"}
     return {
-        "crawl_runs": ({
-            "id": int, "spider": str, "site": str, "start_urls": str, "started_at": str,
-            "finished_at": str, "status": str, "pages_fetched": int, "articles": int,
-            "new_versions": int, "failures": int, "extractor_version": str,
-            "list_pages": int, "skipped_known": int, "not_modified": int, "browser_pages": int,
-            "attachments": int, "user_agent": str, "pid": int, "detail": str,
-        }, "id", []),
-        "bodies": ({
-            "sha256": str, "size": int, "compression": str, "base_sha256": str, "data": bytes,
-        }, "sha256", []),
-        "snapshots": ({
-            "id": int, "url": str, "request_url": str, "site": str, "fetched_at": str,
-            "status": int, "headers": str, "body_sha256": str, "body_size": int, "crawl_run_id": int,
-            # A page rendered by the browser: its DOM is this snapshot's body; the bytes the
-            # server sent, where the browser exposed them, are the snapshot `server_snapshot_id`.
-            "render": str, "server_snapshot_id": int,
-        }, "id", [("crawl_run_id", "crawl_runs", "id"), ("body_sha256", "bodies", "sha256"),
-                  ("server_snapshot_id", "snapshots", "id")]),
-        "versions": ({
-            "id": int, "url": str, "version": int, "site": str, "fetched_at": str,
-            **{k: RECORD_COLUMNS[k] for k in VERSION_COLUMNS},
-            "extractor_version": str, "reason": str, "snapshot_id": int, "crawl_run_id": int,
-            "diff": str, "record": bytes, "record_base": int,
-        }, "id", [("url", "pages", "url"), ("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
-        "pages": ({
-            "url": str, "page_id": int, "site": str, "status": str, "first_seen": str,
-            "last_fetched": str, "last_checked": str, "last_changed": str, "gone_at": str, "moved_to": str,
-            "version_count": int, "latest_version_id": int, "published_month": str,
-            "region_code": str, "region_name": str,
-            **record,
-            "duplicate_of": str, "duplicate_distance": int,
-        }, "url", [("latest_version_id", "versions", "id")]),
-        "page_events": ({
-            "id": int, "url": str, "event": str, "at": str, "version_id": int,
-            "snapshot_id": int, "crawl_run_id": int, "detail": str,
-        }, "id", [("url", "pages", "url"), ("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")]),
-        "attachments": ({
-            "id": int, "url": str, "page_url": str, "snapshot_id": int, "filename": str,
-            "content_type": str, "size": int, "sha256": str, "status": int, "fetched_at": str,
-            "crawl_run_id": int, "error": str,
-        }, "id", [("snapshot_id", "snapshots", "id"), ("sha256", "bodies", "sha256"),
-                  ("crawl_run_id", "crawl_runs", "id")]),
+        "crawl_runs": (
+            {
+                "id": int,
+                "spider": str,
+                "site": str,
+                "start_urls": str,
+                "started_at": str,
+                "finished_at": str,
+                "status": str,
+                "pages_fetched": int,
+                "articles": int,
+                "new_versions": int,
+                "failures": int,
+                "extractor_version": str,
+                "list_pages": int,
+                "skipped_known": int,
+                "not_modified": int,
+                "browser_pages": int,
+                "attachments": int,
+                "user_agent": str,
+                "pid": int,
+                "detail": str,
+            },
+            "id",
+            [],
+        ),
+        "bodies": (
+            {
+                "sha256": str,
+                "size": int,
+                "compression": str,
+                "base_sha256": str,
+                "data": bytes,
+            },
+            "sha256",
+            [],
+        ),
+        "snapshots": (
+            {
+                "id": int,
+                "url": str,
+                "request_url": str,
+                "site": str,
+                "fetched_at": str,
+                "status": int,
+                "headers": str,
+                "body_sha256": str,
+                "body_size": int,
+                "crawl_run_id": int,
+                # A page rendered by the browser: its DOM is this snapshot's body; the bytes the
+                # server sent, where the browser exposed them, are the snapshot `server_snapshot_id`.
+                "render": str,
+                "server_snapshot_id": int,
+            },
+            "id",
+            [
+                ("crawl_run_id", "crawl_runs", "id"),
+                ("body_sha256", "bodies", "sha256"),
+                ("server_snapshot_id", "snapshots", "id"),
+            ],
+        ),
+        "versions": (
+            {
+                "id": int,
+                "url": str,
+                "version": int,
+                "site": str,
+                "fetched_at": str,
+                **{k: RECORD_COLUMNS[k] for k in VERSION_COLUMNS},
+                "extractor_version": str,
+                "reason": str,
+                "snapshot_id": int,
+                "crawl_run_id": int,
+                "diff": str,
+                "record": bytes,
+                "record_base": int,
+            },
+            "id",
+            [("url", "pages", "url"), ("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")],
+        ),
+        "pages": (
+            {
+                "url": str,
+                "page_id": int,
+                "site": str,
+                "status": str,
+                "first_seen": str,
+                "last_fetched": str,
+                "last_checked": str,
+                "last_changed": str,
+                "gone_at": str,
+                "moved_to": str,
+                "version_count": int,
+                "latest_version_id": int,
+                "published_month": str,
+                "region_code": str,
+                "region_name": str,
+                **record,
+                "duplicate_of": str,
+                "duplicate_distance": int,
+            },
+            "url",
+            [("latest_version_id", "versions", "id")],
+        ),
+        "page_events": (
+            {
+                "id": int,
+                "url": str,
+                "event": str,
+                "at": str,
+                "version_id": int,
+                "snapshot_id": int,
+                "crawl_run_id": int,
+                "detail": str,
+            },
+            "id",
+            [("url", "pages", "url"), ("version_id", "versions", "id"), ("snapshot_id", "snapshots", "id")],
+        ),
+        "attachments": (
+            {
+                "id": int,
+                "url": str,
+                "page_url": str,
+                "snapshot_id": int,
+                "filename": str,
+                "content_type": str,
+                "size": int,
+                "sha256": str,
+                "status": int,
+                "fetched_at": str,
+                "crawl_run_id": int,
+                "error": str,
+            },
+            "id",
+            [("snapshot_id", "snapshots", "id"), ("sha256", "bodies", "sha256"), ("crawl_run_id", "crawl_runs", "id")],
+        ),
         "simhash_keys": ({"key": int, "page_id": int, "simhash": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
-        "failures": ({
-            "id": int, "url": str, "stage": str, "error": str, "at": str,
-            "snapshot_id": int, "crawl_run_id": int,
-        }, "id", [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")]),
+        "failures": (
+            {
+                "id": int,
+                "url": str,
+                "stage": str,
+                "error": str,
+                "at": str,
+                "snapshot_id": int,
+                "crawl_run_id": int,
+            },
+            "id",
+            [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")],
+        ),
     }
 
 

@@ -15,6 +15,7 @@ is removed by repeating the words it was indexed with, so the index records whic
 segmenter built it (``archive_meta.fts_segmenter``) and is rebuilt when that changes:
 removing with other words would corrupt it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -106,8 +107,11 @@ def ensure_index(db: sqlite_utils.Database) -> None:
         return
 
     with write_transaction(db):
-        if next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get(
-                "value") == fingerprint and FTS_TABLE in db.table_names():
+        if (
+            next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get("value")
+            == fingerprint
+            and FTS_TABLE in db.table_names()
+        ):
             return  # another process built it while we waited
         db.execute(f"drop table if exists {FTS_TABLE}")
         db.execute(f"create virtual table {FTS_TABLE} using fts5(title, text, content='', tokenize='unicode61')")
@@ -125,16 +129,20 @@ def page_terms(title: str | None, text: str | None) -> tuple[str, str]:
     return index_terms(title), index_terms(text)
 
 
-def add_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None,
-             terms: tuple[str, str] | None = None) -> None:
-    db.execute(f"insert into {FTS_TABLE} (rowid, title, text) values (?, ?, ?)",
-               [page_id, *(terms or page_terms(title, text))])
+def add_page(
+    db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None, terms: tuple[str, str] | None = None
+) -> None:
+    db.execute(
+        f"insert into {FTS_TABLE} (rowid, title, text) values (?, ?, ?)", [page_id, *(terms or page_terms(title, text))]
+    )
 
 
 def remove_page(db: sqlite_utils.Database, page_id: int, title: str | None, text: str | None) -> None:
     """Remove what `add_page` indexed for these title and text."""
-    db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) values ('delete', ?, ?, ?)",
-               [page_id, index_terms(title), index_terms(text)])
+    db.execute(
+        f"insert into {FTS_TABLE} ({FTS_TABLE}, rowid, title, text) values ('delete', ?, ?, ?)",
+        [page_id, index_terms(title), index_terms(text)],
+    )
 
 
 def search(db: sqlite_utils.Database, query: str, limit: int = 20, order: str = "newest") -> list[dict]:
@@ -147,14 +155,18 @@ def search(db: sqlite_utils.Database, query: str, limit: int = 20, order: str = 
     if not match:
         return []
     if order == "relevance":
-        ranked = (f"select rowid, bm25({FTS_TABLE}, 5.0, 1.0) as score from {FTS_TABLE} "
-                  f"where {FTS_TABLE} match ? order by score limit ?")
+        ranked = (
+            f"select rowid, bm25({FTS_TABLE}, 5.0, 1.0) as score from {FTS_TABLE} "
+            f"where {FTS_TABLE} match ? order by score limit ?"
+        )
         sort = "f.score"
     elif order == "newest":
         ranked = f"select rowid from {FTS_TABLE} where {FTS_TABLE} match ? order by rowid desc limit ?"
         sort = "f.rowid desc"
     else:
         raise ValueError(f"order must be 'newest' or 'relevance', not {order!r}")
-    sql = (f"select p.url, p.title, p.published_at, p.site from ({ranked}) f "
-           f"join pages p on p.page_id = f.rowid order by {sort}")
+    sql = (
+        f"select p.url, p.title, p.published_at, p.site from ({ranked}) f "
+        f"join pages p on p.page_id = f.rowid order by {sort}"
+    )
     return list(db.query(sql, [match, limit]))

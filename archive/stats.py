@@ -1,4 +1,5 @@
 """What an archive holds and what it costs: `govnews stats`."""
+
 from __future__ import annotations
 
 from archive.store import Archive
@@ -14,9 +15,11 @@ def archive_stats(archive: Archive) -> dict:
     used_bytes = (one("pragma page_count") - one("pragma freelist_count")) * page_size
     versions = one("select count(*) from versions")
     table_bytes = {
-        row[0]: row[1] for row in db.execute(
+        row[0]: row[1]
+        for row in db.execute(
             "select coalesce(t.tbl_name, d.name), sum(d.pgsize) from dbstat d "
-            "left join sqlite_master t on t.name = d.name group by 1 order by 2 desc")
+            "left join sqlite_master t on t.name = d.name group by 1 order by 2 desc"
+        )
     }
     return {
         "pages": one("select count(*) from pages"),
@@ -56,8 +59,7 @@ def format_stats(stats: dict) -> str:
         f"crawl runs       {stats['crawl_runs']:>10,}",
         f"raw fetched      {size(fetched):>10}  stored as {size(stored)}"
         + (f" ({stored / fetched:.1%})" if fetched else ""),
-        f"archive          {size(stats['archive_bytes']):>10}  "
-        f"{size(stats['archive_bytes_per_version'])} per version",
+        f"archive          {size(stats['archive_bytes']):>10}  {size(stats['archive_bytes_per_version'])} per version",
         "by table:",
     ]
     lines += [f"  {name:<15}{size(n):>10}" for name, n in stats["table_bytes"].items()]

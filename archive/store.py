@@ -17,6 +17,7 @@ Tables (names later work relies on; the README's "Schema" section has every colu
 - ``simhash_keys`` each page's SimHash under 36 block-pair keys, to find near-duplicates
   (syndicated copies) without comparing every page (archive/near_duplicates.py).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,13 +34,21 @@ import sqlite_utils
 from archive import migrations, near_duplicates
 from archive import search as search_index
 from archive.rows import (
-    EXTRACTOR_VERSION, add_version, insert, page_columns, read_blob, row_record, store_body, update,
+    EXTRACTOR_VERSION,
+    add_version,
+    insert,
+    page_columns,
+    read_blob,
+    row_record,
+    store_body,
+    update,
     write_transaction,
 )
 from crawler.common import parse_time, pid_alive, utcnow
 from crawler.record import Record, compute_content_hash
 
 DUPLICATE_DISTANCE = near_duplicates.DISTANCE
+
 
 class Archive:
     _index_paused = False
@@ -90,51 +99,68 @@ class Archive:
         search_index.ensure_index(self.db)
 
     # --- crawl runs --------------------------------------------------------
-    def start_run(self, spider: str, site: str | None, start_urls: list[str], *,
-                  user_agent: str | None = None) -> int:
+    def start_run(self, spider: str, site: str | None, start_urls: list[str], *, user_agent: str | None = None) -> int:
         with write_transaction(self.db):
             self._close_dead_runs()
-            return insert(self.db, "crawl_runs", {
-                "spider": spider,
-                "site": site,
-                "start_urls": json.dumps(start_urls, ensure_ascii=False),
-                "started_at": utcnow(),
-                "status": "running",
-                "extractor_version": EXTRACTOR_VERSION,
-                "user_agent": user_agent,
-                "pid": os.getpid(),
-            })
+            return insert(
+                self.db,
+                "crawl_runs",
+                {
+                    "spider": spider,
+                    "site": site,
+                    "start_urls": json.dumps(start_urls, ensure_ascii=False),
+                    "started_at": utcnow(),
+                    "status": "running",
+                    "extractor_version": EXTRACTOR_VERSION,
+                    "user_agent": user_agent,
+                    "pid": os.getpid(),
+                },
+            )
 
     def _close_dead_runs(self) -> None:
         """Runs still `running` whose process is gone (killed, crashed) become `interrupted`."""
-        for row in self.db.query("select id, pid, started_at from crawl_runs where status = 'running' and pid is not null"):
+        for row in self.db.query(
+            "select id, pid, started_at from crawl_runs where status = 'running' and pid is not null"
+        ):
             if not pid_alive(row["pid"], parse_time(row["started_at"])):  # a reused pid is not the crawl
                 update(self.db, "crawl_runs", "id", row["id"], {"status": "interrupted", **self.run_counts(row["id"])})
 
     def previous_run_status(self, site: str, run_id: int | None = None) -> str | None:
         """How the site's latest crawl before run `run_id` ended (finished, interrupted …)."""
-        row = self.db.execute("select status from crawl_runs where site = ? and id != ? order by id desc limit 1",
-                              [site, run_id or -1]).fetchone()
+        row = self.db.execute(
+            "select status from crawl_runs where site = ? and id != ? order by id desc limit 1", [site, run_id or -1]
+        ).fetchone()
         return row[0] if row else None
 
     def failed_in_previous_run(self, site: str, run_id: int | None = None) -> list[str]:
         """URLs that failed in the site's crawl before run `run_id` and are still not archived."""
-        return [row[0] for row in self.db.execute(
-            """select distinct url from failures
+        return [
+            row[0]
+            for row in self.db.execute(
+                """select distinct url from failures
                where crawl_run_id = (select max(id) from crawl_runs where site = ? and id != ?)
-                 and url not in (select url from pages)""", [site, run_id or -1])]
+                 and url not in (select url from pages)""",
+                [site, run_id or -1],
+            )
+        ]
 
     def known_page(self, url: str) -> dict | None:
         """An archived page's state and its last 200 capture's validators (`etag`, `last_modified`)."""
-        row = next(self.db.query(
-            "select url, status, first_seen, published_at, last_fetched from pages where url = ?", [url]), None)
+        row = next(
+            self.db.query("select url, status, first_seen, published_at, last_fetched from pages where url = ?", [url]),
+            None,
+        )
         if row is None:
             return None
         capture = self.db.execute(
-            "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]).fetchone()
+            "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]
+        ).fetchone()
         # A header sent twice is stored a value per line; the last is the one that holds.
-        headers = {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture[0] or "{}").items()} \
-            if capture else {}
+        headers = (
+            {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture[0] or "{}").items()}
+            if capture
+            else {}
+        )
         return {**row, "etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 
     def finish_run(self, run_id: int, status: str, counters: dict | None = None) -> dict:
@@ -233,8 +259,15 @@ class Archive:
     def _event(self, url: str, event: str, at: str, **fields) -> None:
         insert(self.db, "page_events", {"url": url, "event": event, "at": at, **fields})
 
-    def mark_gone(self, url: str, *, status: int, fetched_at: str | None = None,
-                  snapshot_id: int | None = None, crawl_run_id: int | None = None) -> bool:
+    def mark_gone(
+        self,
+        url: str,
+        *,
+        status: int,
+        fetched_at: str | None = None,
+        snapshot_id: int | None = None,
+        crawl_run_id: int | None = None,
+    ) -> bool:
         """A 404/410 for a page the archive has: mark it gone (never deleted). False if unknown."""
         fetched_at = fetched_at or utcnow()
         with write_transaction(self.db):
@@ -244,8 +277,9 @@ class Archive:
             update(self.db, "pages", "url", url, {"last_fetched": fetched_at})
             if page["status"] != "gone":
                 update(self.db, "pages", "url", url, {"status": "gone", "gone_at": fetched_at})
-                self._event(url, "gone", fetched_at, snapshot_id=snapshot_id,
-                            crawl_run_id=crawl_run_id, detail=f"HTTP {status}")
+                self._event(
+                    url, "gone", fetched_at, snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, detail=f"HTTP {status}"
+                )
         return True
 
     def mark_checked(self, url: str, *, fetched_at: str | None = None) -> bool:
@@ -253,11 +287,19 @@ class Archive:
         fetched_at = fetched_at or utcnow()
         with write_transaction(self.db):
             cursor = self.db.execute(
-                "update pages set last_fetched = ?, last_checked = ? where url = ?", [fetched_at, fetched_at, url])
+                "update pages set last_fetched = ?, last_checked = ? where url = ?", [fetched_at, fetched_at, url]
+            )
         return cursor.rowcount > 0
 
-    def note_redirect(self, request_url: str, url: str, *, fetched_at: str | None = None,
-                      snapshot_id: int | None = None, crawl_run_id: int | None = None) -> bool:
+    def note_redirect(
+        self,
+        request_url: str,
+        url: str,
+        *,
+        fetched_at: str | None = None,
+        snapshot_id: int | None = None,
+        crawl_run_id: int | None = None,
+    ) -> bool:
         """An archived page that now redirects elsewhere has moved; True when that is news."""
         if request_url == url:
             return False
@@ -266,9 +308,12 @@ class Archive:
             page = next(self.db.query("select moved_to from pages where url = ?", [request_url]), None)
             if page is None or page["moved_to"] == url:
                 return False
-            update(self.db, "pages", "url", request_url, {"moved_to": url, "status": "moved", "last_fetched": fetched_at})
-            self._event(request_url, "moved", fetched_at, snapshot_id=snapshot_id,
-                        crawl_run_id=crawl_run_id, detail=url)
+            update(
+                self.db, "pages", "url", request_url, {"moved_to": url, "status": "moved", "last_fetched": fetched_at}
+            )
+            self._event(
+                request_url, "moved", fetched_at, snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, detail=url
+            )
         return True
 
     # --- versions ----------------------------------------------------------
@@ -301,15 +346,31 @@ class Archive:
                 self._event(record.url, "back", fetched_at, snapshot_id=snapshot_id, crawl_run_id=crawl_run_id)
             if current and current["content_hash"] == record.content_hash:
                 if fetched:
-                    update(self.db, "pages", "url", record.url, {"last_fetched": fetched_at, "last_checked": fetched_at})
+                    update(
+                        self.db, "pages", "url", record.url, {"last_fetched": fetched_at, "last_checked": fetched_at}
+                    )
                 return None
-            version_id = self._add_version(record, current, fetched_at=fetched_at, site=site,
-                                           snapshot_id=snapshot_id, crawl_run_id=crawl_run_id, reason=reason)
-            self._update_page(record, current, version_id, fetched_at=fetched_at, site=site, fetched=fetched,
-                              index_terms=index_terms)
-            self._event(record.url, "changed" if current else "first_seen", fetched_at, version_id=version_id,
-                        snapshot_id=snapshot_id, crawl_run_id=crawl_run_id,
-                        detail="reprocess" if reason == "reprocess" else None)
+            version_id = self._add_version(
+                record,
+                current,
+                fetched_at=fetched_at,
+                site=site,
+                snapshot_id=snapshot_id,
+                crawl_run_id=crawl_run_id,
+                reason=reason,
+            )
+            self._update_page(
+                record, current, version_id, fetched_at=fetched_at, site=site, fetched=fetched, index_terms=index_terms
+            )
+            self._event(
+                record.url,
+                "changed" if current else "first_seen",
+                fetched_at,
+                version_id=version_id,
+                snapshot_id=snapshot_id,
+                crawl_run_id=crawl_run_id,
+                detail="reprocess" if reason == "reprocess" else None,
+            )
         return version_id
 
     def refresh_page(self, record: Record) -> bool:
@@ -333,14 +394,25 @@ class Archive:
 
     def _add_version(self, record: Record, current: dict | None, *, reason: str, **meta) -> int:
         return add_version(
-            self.db, record, reason=reason, **meta,
+            self.db,
+            record,
+            reason=reason,
+            **meta,
             version=(current["version_count"] if current else 0) + 1,
             previous=row_record(current).to_dict() if current else None,
         )
 
-    def _update_page(self, record: Record, current: dict | None, version_id: int, *,
-                     fetched_at: str, site: str | None, fetched: bool,
-                     index_terms: tuple[str, str] | None = None) -> None:
+    def _update_page(
+        self,
+        record: Record,
+        current: dict | None,
+        version_id: int,
+        *,
+        fetched_at: str,
+        site: str | None,
+        fetched: bool,
+        index_terms: tuple[str, str] | None = None,
+    ) -> None:
         page = {
             **page_columns(record),
             "site": site,
@@ -357,8 +429,11 @@ class Archive:
                 search_index.remove_page(self.db, page_id, current["title"], current["text"])
         else:
             page_id = self.db.execute("select coalesce(max(page_id), 0) + 1 from pages").fetchone()[0]
-            insert(self.db, "pages", {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at,
-                                      "last_fetched": fetched_at})
+            insert(
+                self.db,
+                "pages",
+                {**page, "page_id": page_id, "status": "live", "first_seen": fetched_at, "last_fetched": fetched_at},
+            )
         if not self._index_paused:
             search_index.add_page(self.db, page_id, record.title, record.text, terms=index_terms)
         self._link_duplicate(page_id, record.url, record.simhash, current["simhash"] if current else None)
@@ -381,15 +456,19 @@ class Archive:
         """Index the page's SimHash keys and point `duplicate_of` at the nearest, earliest page."""
         conn = self.db.conn
         if old_simhash:
-            conn.executemany("delete from simhash_keys where key = ? and page_id = ?",
-                             [(k, page_id) for k in near_duplicates.pair_keys(int(old_simhash, 16))])
+            conn.executemany(
+                "delete from simhash_keys where key = ? and page_id = ?",
+                [(k, page_id) for k in near_duplicates.pair_keys(int(old_simhash, 16))],
+            )
         duplicate, distance = None, None
         if simhash:
             value = int(simhash, 16)
             keys = near_duplicates.pair_keys(value)
             stored = near_duplicates.signed(value)
-            conn.executemany("insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
-                             [(k, page_id, stored) for k in keys])
+            conn.executemany(
+                "insert or ignore into simhash_keys (key, page_id, simhash) values (?, ?, ?)",
+                [(k, page_id, stored) for k in keys],
+            )
             # Candidates are checked inside the key index (it holds each page's SimHash): pages
             # sharing a key can be many where texts share vocabulary, and their rows are large.
             marks = ", ".join("?" for _ in keys)
@@ -397,14 +476,16 @@ class Archive:
                 other: bits
                 for other, other_simhash in conn.execute(
                     f"select page_id, simhash from simhash_keys where key in ({marks}) and page_id != ?",
-                    [*keys, page_id])
+                    [*keys, page_id],
+                )
                 if (bits := near_duplicates.distance(value, other_simhash)) <= DUPLICATE_DISTANCE
             }
             # The nearest, then the earliest (page ids are given in first-seen order) that is not
             # itself a copy: usually the first one looked at, however many pages are near.
             for other, bits in sorted(near.items(), key=lambda item: (item[1], item[0])):
-                original = conn.execute("select url from pages where page_id = ? and duplicate_of is null",
-                                        [other]).fetchone()
+                original = conn.execute(
+                    "select url from pages where page_id = ? and duplicate_of is null", [other]
+                ).fetchone()
                 if original:
                     duplicate, distance = original[0], bits
                     break
@@ -437,24 +518,38 @@ class Archive:
             if body is not None:
                 sha256, size = store_body(self.db, url, body), len(body)
             row = {
-                "url": url, "page_url": page_url, "snapshot_id": snapshot_id, "filename": filename,
-                "content_type": content_type, "size": size, "sha256": sha256, "status": status,
-                "fetched_at": fetched_at or utcnow(), "crawl_run_id": crawl_run_id, "error": error,
+                "url": url,
+                "page_url": page_url,
+                "snapshot_id": snapshot_id,
+                "filename": filename,
+                "content_type": content_type,
+                "size": size,
+                "sha256": sha256,
+                "status": status,
+                "fetched_at": fetched_at or utcnow(),
+                "crawl_run_id": crawl_run_id,
+                "error": error,
             }
             row["id"] = insert(self.db, "attachments", row)
         return row
 
     def known_attachment(self, page_url: str, url: str) -> dict | None:
         """The newest attachments row of `url` linked from `page_url`, or None."""
-        return next(self.db.query(
-            "select * from attachments where page_url = ? and url = ? order by id desc limit 1",
-            [page_url, url]), None)
+        return next(
+            self.db.query(
+                "select * from attachments where page_url = ? and url = ? order by id desc limit 1", [page_url, url]
+            ),
+            None,
+        )
 
     def stored_attachment(self, url: str) -> dict | None:
         """The newest attachments row of `url` (from any page) whose bytes are kept, or None."""
-        return next(self.db.query(
-            "select * from attachments where url = ? and sha256 is not null order by id desc limit 1",
-            [url]), None)
+        return next(
+            self.db.query(
+                "select * from attachments where url = ? and sha256 is not null order by id desc limit 1", [url]
+            ),
+            None,
+        )
 
     def attachments_of(self, page_url: str) -> list[dict]:
         """Every attachments row of a page, oldest first (the bytes through `body(sha256)`)."""

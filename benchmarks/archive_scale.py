@@ -19,6 +19,7 @@ Printed, with the baselines measured in the same run:
   words drawn from the texts, newest first (the default) and ranked by BM25 (``--rank``);
   target p95 ≤ 50 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,22 @@ from pipelines.process import process_page  # noqa: E402
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 DEMO = REPO / "crawler" / "demo" / "sites"
 CWCED = REPO.parent / "shared" / "benchmarks" / "cwced" / "pages"
-EVERYDAY_QUERIES = ["书记", "会议", "项目建设", "张书杰 项目建设", "区委书记", "安全生产", "疫情防控",
-                    "招商引资", "乡村振兴", "人民政府", "营商环境", "脱贫攻坚", "党史学习教育", "复工复产"]
+EVERYDAY_QUERIES = [
+    "书记",
+    "会议",
+    "项目建设",
+    "张书杰 项目建设",
+    "区委书记",
+    "安全生产",
+    "疫情防控",
+    "招商引资",
+    "乡村振兴",
+    "人民政府",
+    "营商环境",
+    "脱贫攻坚",
+    "党史学习教育",
+    "复工复产",
+]
 
 
 @dataclasses.dataclass
@@ -138,14 +153,22 @@ class PageGenerator:
         html = template.html.replace(template.title, title)
         for slot, text in zip(template.slots, paragraphs):
             html = html.replace(slot, text, 1)
-        extra = paragraphs[len(template.slots):]
+        extra = paragraphs[len(template.slots) :]
         if extra:
             last = paragraphs[len(template.slots) - 1]
             html = html.replace(last, last + "".join(f"</p><p>{p}" for p in extra), 1)
         body = html.encode(template.encoding, errors="xmlcharrefreplace")
         text = "\n".join(paragraphs)
-        record = dataclasses.replace(template.record, url=url, title=title, title_original=title, text=text,
-                                     text_original=text, simhash=text_simhash(paragraphs), content_hash=None)
+        record = dataclasses.replace(
+            template.record,
+            url=url,
+            title=title,
+            title_original=title,
+            text=text,
+            text_original=text,
+            simhash=text_simhash(paragraphs),
+            content_hash=None,
+        )
         record.content_hash = compute_content_hash(record)
         return url, body, record
 
@@ -165,7 +188,7 @@ def _generate(task: tuple[int, int]) -> tuple[str, bytes, Record, int, float]:
 def _generated(workers, tasks: list, block: int = 2048):
     """The worker's pages in task order, at most two blocks ahead of the inserts (a plain
     imap runs ahead without bound: the pages waiting for a slower archive fill the memory)."""
-    blocks = [tasks[i:i + block] for i in range(0, len(tasks), block)]
+    blocks = [tasks[i : i + block] for i in range(0, len(tasks), block)]
     upcoming = workers.imap(_generate, blocks[0], 64) if blocks else None
     for i in range(len(blocks)):
         current = upcoming
@@ -173,8 +196,9 @@ def _generated(workers, tasks: list, block: int = 2048):
         yield from current
 
 
-def build(archive: Archive, generator: PageGenerator, versions: int, per_page: int, batch: int,
-          first_page: int = 0) -> dict:
+def build(
+    archive: Archive, generator: PageGenerator, versions: int, per_page: int, batch: int, first_page: int = 0
+) -> dict:
     """Insert `versions` versions, `batch` of them a transaction (1: a crawl's one per page)."""
     global _generator
     _generator = generator
@@ -191,8 +215,14 @@ def build(archive: Archive, generator: PageGenerator, versions: int, per_page: i
             if batch > 1 and transaction is None:
                 transaction = archive.batch()
                 transaction.__enter__()
-            snapshot = archive.add_snapshot(url=url, status=200, headers={"Content-Type": "text/html"},
-                                            body=body, fetched_at=fetched_at, site=f"site{n % 50}")
+            snapshot = archive.add_snapshot(
+                url=url,
+                status=200,
+                headers={"Content-Type": "text/html"},
+                body=body,
+                fetched_at=fetched_at,
+                site=f"site{n % 50}",
+            )
             archive.add_record(record, fetched_at=fetched_at, site=f"site{n % 50}", snapshot_id=snapshot)
             count += 1
             if transaction is not None and count % batch == 0:
@@ -207,14 +237,21 @@ def build(archive: Archive, generator: PageGenerator, versions: int, per_page: i
                 print(f"  {count:,} versions, {rate:,.0f}/s", file=sys.stderr, flush=True)
     if transaction is not None:
         transaction.__exit__(None, None, None)
-    return {"versions": count, "pages": pages, "insert_seconds": insert_seconds,
-            "gzip_seconds": gzip_seconds, "gzip_bytes": gzip_bytes, "raw_bytes": raw_bytes}
+    return {
+        "versions": count,
+        "pages": pages,
+        "insert_seconds": insert_seconds,
+        "gzip_seconds": gzip_seconds,
+        "gzip_bytes": gzip_bytes,
+        "raw_bytes": raw_bytes,
+    }
 
 
 def query_latencies(archive: Archive, pool: list[str], order: str, samples: int = 200) -> list[tuple[float, str]]:
     rng = random.Random(7)
-    words = sorted({w for p in rng.sample(pool, min(len(pool), 2000)) for w in segment(p)
-                    if len(w) >= 2 and w.isalnum()})
+    words = sorted(
+        {w for p in rng.sample(pool, min(len(pool), 2000)) for w in segment(p) if len(w) >= 2 and w.isalnum()}
+    )
     queries = EVERYDAY_QUERIES + rng.sample(words, min(samples, len(words)))
     archive.search(queries[0])  # warm the segmenter
     timings = []
@@ -230,14 +267,22 @@ def main() -> None:
     parser.add_argument("--versions", type=int, default=1_000_000)
     parser.add_argument("--per-page", type=int, default=5, help="versions of each generated page")
     parser.add_argument("--batch", type=int, default=1000, help="versions a transaction while building")
-    parser.add_argument("--crawl-sample", type=int, default=2000,
-                        help="versions added at the end one transaction each, as a crawl writes them")
+    parser.add_argument(
+        "--crawl-sample",
+        type=int,
+        default=2000,
+        help="versions added at the end one transaction each, as a crawl writes them",
+    )
     parser.add_argument("--db", type=Path, help="where to build the archive (default: a temporary file)")
     args = parser.parse_args()
 
     templates, pool = load_templates()
-    print(f"{len(templates)} fixture templates, {len(pool):,} paragraphs; building {args.versions:,} versions "
-          f"({args.per_page} per page) …", file=sys.stderr, flush=True)
+    print(
+        f"{len(templates)} fixture templates, {len(pool):,} paragraphs; building {args.versions:,} versions "
+        f"({args.per_page} per page) …",
+        file=sys.stderr,
+        flush=True,
+    )
     folder = tempfile.TemporaryDirectory(prefix="govnews-bench-")
     path = args.db or Path(folder.name) / "archive.db"
     if path.exists():
@@ -265,21 +310,29 @@ def main() -> None:
     insert_rate = (n - crawl["versions"]) / built["insert_seconds"]
     gzip_rate = n / (built["gzip_seconds"] + crawl["gzip_seconds"])
     crawl_rate = crawl["versions"] / crawl["insert_seconds"]
-    print(f"archive: {n:,} versions of {built['pages']:,} pages, {stats['archive_bytes'] / 2**20:,.0f} MiB "
-          f"({os.path.getsize(path) / 2**20:,.0f} MiB on disk)")
-    print(f"insert:  {insert_rate:,.0f} versions/s loaded in batches of {args.batch} (search index built at the end "
-          f"in {built['index_seconds']:,.0f} s), {crawl_rate:,.0f}/s one "
-          f"transaction each (as a crawl writes, last {crawl['versions']:,})   baseline gzip of the raw page: "
-          f"{gzip_rate:,.0f}/s   ratio {gzip_rate / insert_rate:.1f}x and {gzip_rate / crawl_rate:.1f}x the time")
-    print(f"size:    {per_version:,.0f} B per version   raw page {built['raw_bytes'] / n:,.0f} B, "
-          f"gzipped {gz_per_version:,.0f} B   ratio {per_version / gz_per_version:.2f} (target <= 1.2)")
+    print(
+        f"archive: {n:,} versions of {built['pages']:,} pages, {stats['archive_bytes'] / 2**20:,.0f} MiB "
+        f"({os.path.getsize(path) / 2**20:,.0f} MiB on disk)"
+    )
+    print(
+        f"insert:  {insert_rate:,.0f} versions/s loaded in batches of {args.batch} (search index built at the end "
+        f"in {built['index_seconds']:,.0f} s), {crawl_rate:,.0f}/s one "
+        f"transaction each (as a crawl writes, last {crawl['versions']:,})   baseline gzip of the raw page: "
+        f"{gzip_rate:,.0f}/s   ratio {gzip_rate / insert_rate:.1f}x and {gzip_rate / crawl_rate:.1f}x the time"
+    )
+    print(
+        f"size:    {per_version:,.0f} B per version   raw page {built['raw_bytes'] / n:,.0f} B, "
+        f"gzipped {gz_per_version:,.0f} B   ratio {per_version / gz_per_version:.2f} (target <= 1.2)"
+    )
     for name, size in stats["table_bytes"].items():
         print(f"           {name:<18}{size / n:>8,.0f} B per version")
     for order, timings in searches.items():
         seconds = [t for t, _ in timings]
         p50, p95 = statistics.median(seconds), seconds[int(0.95 * (len(seconds) - 1))]
-        print(f"search:  {order:<9} {len(seconds)} queries  p50 {p50 * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms "
-              f"(target <= 50)  max {timings[-1][0] * 1000:.1f} ms ({timings[-1][1]})")
+        print(
+            f"search:  {order:<9} {len(seconds)} queries  p50 {p50 * 1000:.1f} ms  p95 {p95 * 1000:.1f} ms "
+            f"(target <= 50)  max {timings[-1][0] * 1000:.1f} ms ({timings[-1][1]})"
+        )
     archive.close()
 
 

@@ -13,6 +13,7 @@ Measured in the same run, on the same pages:
 - **peak RSS** of the crawl's processes together (the crawl and its stage workers, the larger
   of the two crawls), target ≤ 400 MB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,13 @@ from pipelines.normalize import normalize  # noqa: E402
 from tests.support.cms import CmsServer, build_trs_site  # noqa: E402
 
 BIN = Path(sys.executable).parent
-CRAWL_SETTINGS = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
-                  "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "LOG_LEVEL": "WARNING"}
+CRAWL_SETTINGS = {
+    "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
+    "CONCURRENT_REQUESTS": 16,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "LOG_LEVEL": "WARNING",
+}
 
 
 def offline_pipeline(spec, db: Path, base_url: str) -> tuple[float, int]:
@@ -48,8 +54,9 @@ def offline_pipeline(spec, db: Path, base_url: str) -> tuple[float, int]:
     for path in spec.articles:
         url = base_url + path
         body = (spec.root / path.lstrip("/")).read_bytes()
-        snapshot = archive.add_snapshot(url=url, status=200, headers=headers, body=body, site="offline",
-                                        crawl_run_id=run)
+        snapshot = archive.add_snapshot(
+            url=url, status=200, headers=headers, body=body, site="offline", crawl_run_id=run
+        )
         try:
             record = enrich(normalize(extract(body, url, headers=headers)))
         except ExtractionError as exc:
@@ -93,8 +100,14 @@ def crawl(list_url: str, db: Path, max_list_pages: int) -> tuple[float, int, str
         command += ["-s", f"{name}={value}"]
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, text=True,
-                                   env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"})
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"},
+        )
         peak = 0
         while process.poll() is None:
             peak = max(peak, process_tree_rss(process.pid))
@@ -126,12 +139,18 @@ def main() -> None:
         started = time.perf_counter()
         spec = build_trs_site(folder / "site", args.articles, per_page=args.per_page)
         list_pages = len(spec.list_paths)
-        print(f"site: {args.articles:,} articles on {list_pages:,} list pages, built in "
-              f"{time.perf_counter() - started:.0f} s", flush=True)
+        print(
+            f"site: {args.articles:,} articles on {list_pages:,} list pages, built in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
         with CmsServer(spec) as server:
             offline_seconds, offline_versions = offline_pipeline(spec, folder / "offline.db", server.base_url)
-            print(f"offline pipeline: {offline_seconds:,.1f} s ({offline_versions:,} versions, "
-                  f"{args.articles / offline_seconds:,.1f} pages/s)", flush=True)
+            print(
+                f"offline pipeline: {offline_seconds:,.1f} s ({offline_versions:,} versions, "
+                f"{args.articles / offline_seconds:,.1f} pages/s)",
+                flush=True,
+            )
 
             db = folder / "crawl.db"
             first_seconds, first_rss, _ = crawl(server.list_url, db, list_pages + 10)
@@ -144,13 +163,19 @@ def main() -> None:
             again_articles = sum(n for target, n in server.hits.items() if target in spec.articles)
 
     ratio = first_seconds / offline_seconds
-    print(f"first crawl:      {first_seconds:,.1f} s ({first_versions:,} versions, {first_hits:,} requests)   "
-          f"ratio {ratio:.2f} × the offline pipeline (target <= 1.2)")
-    print(f"re-crawl:         {again_seconds:,.1f} s ({again_hits} requests, {again_articles} article pages, "
-          f"{again_versions} new versions)   {100 * again_seconds / first_seconds:.1f} % of the first crawl "
-          f"(target <= 5 %)")
-    print(f"peak RSS:         {max(first_rss, again_rss) / 2**20:,.0f} MB (first crawl {first_rss / 2**20:,.0f} MB, "
-          f"re-crawl {again_rss / 2**20:,.0f} MB; target <= 400)")
+    print(
+        f"first crawl:      {first_seconds:,.1f} s ({first_versions:,} versions, {first_hits:,} requests)   "
+        f"ratio {ratio:.2f} × the offline pipeline (target <= 1.2)"
+    )
+    print(
+        f"re-crawl:         {again_seconds:,.1f} s ({again_hits} requests, {again_articles} article pages, "
+        f"{again_versions} new versions)   {100 * again_seconds / first_seconds:.1f} % of the first crawl "
+        f"(target <= 5 %)"
+    )
+    print(
+        f"peak RSS:         {max(first_rss, again_rss) / 2**20:,.0f} MB (first crawl {first_rss / 2**20:,.0f} MB, "
+        f"re-crawl {again_rss / 2**20:,.0f} MB; target <= 400)"
+    )
     if first_versions != offline_versions:
         print(f"warning: the crawl archived {first_versions:,} versions, the offline pipeline {offline_versions:,}")
 

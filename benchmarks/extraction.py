@@ -10,6 +10,7 @@ and for the whole extract+normalize+enrich path, and their time ratios against t
 that also loads the dictionaries (they load once per process); caches are emptied before
 every pass.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,8 +87,11 @@ def main() -> None:
     parser.add_argument("--corpus-only", action="store_true", help="time the labeled corpus alone")
     args = parser.parse_args()
     pages = load_pages(args.corpus_only)
-    contenders = [("bare trafilatura.extract", bare_trafilatura), ("govnews extract", govnews_extract),
-                  ("govnews extract+normalize+enrich", govnews_full)]
+    contenders = [
+        ("bare trafilatura.extract", bare_trafilatura),
+        ("govnews extract", govnews_extract),
+        ("govnews extract+normalize+enrich", govnews_full),
+    ]
     for _, func in contenders:  # warm-up: imports, dictionaries (loaded once per process)
         for url, body in pages[:5]:
             func(url, body)

@@ -1,4 +1,5 @@
 """The project's Scrapy add-on: settings derived from other settings, at "addon" priority."""
+
 from __future__ import annotations
 
 from crawler import __version__

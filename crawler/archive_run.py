@@ -8,6 +8,7 @@ the stats collector. Counters the crawl itself keeps (list pages, articles skipp
 are stats like any other; the run's row takes them at the end, and the stats get the archive's
 counts back for the closing log.
 """
+
 from __future__ import annotations
 
 from scrapy import signals
@@ -51,7 +52,9 @@ class ArchiveRun:
     def spider_opened(self, spider) -> None:
         site = getattr(spider, "site", None)
         self.run_id = self.archive.start_run(
-            spider.name, site.name if site else None, site.start_urls if site else [],
+            spider.name,
+            site.name if site else None,
+            site.start_urls if site else [],
             user_agent=self.crawler.settings.get("USER_AGENT"),
         )
 

@@ -15,6 +15,7 @@ Two kinds of page are sent through Chromium (scrapy-playwright) without any site
   (`looks_like_shell`); the spider asks for it again through the browser and archives the
   rendered DOM linked to the bytes the server sent.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,14 @@ CHALLENGE_STATUSES = (412, 521)
 SHELL_MAX_TEXT = 60  # Han characters of visible text below which a scripted page is a shell
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SCRIPT = re.compile(rb"<script", re.I)
-BROWSER_META = ("playwright", "playwright_include_page", "playwright_page", "playwright_page_methods",
-                "playwright_page_init_callback", "govnews_challenge_reloaded")
+BROWSER_META = (
+    "playwright",
+    "playwright_include_page",
+    "playwright_page",
+    "playwright_page_methods",
+    "playwright_page_init_callback",
+    "govnews_challenge_reloaded",
+)
 
 
 def is_challenge(status: int, body: bytes) -> bool:
@@ -127,8 +134,10 @@ class ChallengeMiddleware:
             headers = request.headers.copy()
             headers.pop(b"Cookie", None)  # the jar writes it again, earned cookies included
             return request.replace(
-                meta=http_meta({**request.meta, "govnews_challenge_render": False}), headers=headers,
-                cookies={**_as_dict(request.cookies), **cookies}, dont_filter=True,
+                meta=http_meta({**request.meta, "govnews_challenge_render": False}),
+                headers=headers,
+                cookies={**_as_dict(request.cookies), **cookies},
+                dont_filter=True,
             )
         if not is_challenge(response.status, response.body):
             if host in self.refusals and response.status < 400:
@@ -144,12 +153,17 @@ class ChallengeMiddleware:
         if attempts >= self.max_retries or request.meta.get("playwright"):
             stats.inc_value("govnews/challenge/gave_up")
             return response  # the spider records it: a failure row with HTTP 412/521
-        logger.info("challenge (HTTP %d) on %s: through the browser (attempt %d)",
-                    response.status, request.url, attempts + 1)
+        logger.info(
+            "challenge (HTTP %d) on %s: through the browser (attempt %d)", response.status, request.url, attempts + 1
+        )
         return request.replace(
-            meta=browser_meta(request.meta, playwright_include_page=True, govnews_challenge_render=True,
-                              playwright_page_init_callback=hold_first_document,
-                              govnews_challenge_attempts=attempts + 1),
+            meta=browser_meta(
+                request.meta,
+                playwright_include_page=True,
+                govnews_challenge_render=True,
+                playwright_page_init_callback=hold_first_document,
+                govnews_challenge_attempts=attempts + 1,
+            ),
             dont_filter=True,
         )
 
@@ -165,8 +179,12 @@ class ChallengeMiddleware:
             cookies = await page.context.cookies()
         finally:
             await page.close()
-        return {c["name"]: c["value"] for c in cookies
-                if host == c["domain"].lstrip(".") or host.endswith(c["domain"] if c["domain"].startswith(".") else "." + c["domain"])}
+        return {
+            c["name"]: c["value"]
+            for c in cookies
+            if host == c["domain"].lstrip(".")
+            or host.endswith(c["domain"] if c["domain"].startswith(".") else "." + c["domain"])
+        }
 
     def _slow_down(self, request, host: str) -> None:
         """Per-site back-off: each challenge doubles the site's download delay (up to a cap)."""
@@ -203,8 +221,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
 
     def __init__(self, crawler):
         super().__init__(crawler)
-        started = (self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API
-                   else self._engine_started)
+        started = self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API else self._engine_started
         crawler.signals.disconnect(started, signal=signals.engine_started)
         self._lazy_launch_lock = asyncio.Lock()
 
@@ -216,4 +233,3 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         if spider is None:
             return await super().download_request(request)
         return await super().download_request(request, spider)
-

@@ -1,4 +1,5 @@
 """The `govnews` command."""
+
 from __future__ import annotations
 
 import json
@@ -61,16 +62,20 @@ def demo(db, log_level):
     run_ids = [run["crawl_run_id"] for run in runs]
     archive = Archive(db)
     rows = [archive.db["crawl_runs"].get(run_id) for run_id in run_ids if run_id]
-    totals = {k: sum(r[k] or 0 for r in rows)
-              for k in ("pages_fetched", "articles", "new_versions", "failures", "skipped_known")}
+    totals = {
+        k: sum(r[k] or 0 for r in rows)
+        for k in ("pages_fetched", "articles", "new_versions", "failures", "skipped_known")
+    }
     click.echo(
         f"\nCrawled {len(rows)} sites: {totals['pages_fetched']} pages fetched, "
         f"{totals['articles']} articles, {totals['new_versions']} new versions, "
         f"{totals['failures']} failures."
     )
     if totals["skipped_known"]:
-        click.echo(f"{totals['skipped_known']} articles already archived were not fetched again "
-                   "(incremental crawl: see docs/crawling.md).")
+        click.echo(
+            f"{totals['skipped_known']} articles already archived were not fetched again "
+            "(incremental crawl: see docs/crawling.md)."
+        )
     click.echo(f"Archive: {Path(db).resolve()}")
     click.echo(f"Browse it:  govnews browse --db {db}")
     archive.close()
@@ -113,8 +118,13 @@ def _read_target(target: str) -> tuple[bytes, str, dict]:
 
 @cli.command(name="eval")
 @click.argument("gold_dir", type=click.Path(exists=True, file_okay=False))
-@click.option("--only", "extractors", multiple=True, type=click.Choice(["govnews", "trafilatura", "gne"]),
-              help="Run only these extractors (repeatable; default: all three).")
+@click.option(
+    "--only",
+    "extractors",
+    multiple=True,
+    type=click.Choice(["govnews", "trafilatura", "gne"]),
+    help="Run only these extractors (repeatable; default: all three).",
+)
 @click.option("--worst", default=5, show_default=True, help="How many of the worst pages to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-page scores as JSON lines instead.")
 def eval_(gold_dir, extractors, worst, as_json):
@@ -128,8 +138,9 @@ def eval_(gold_dir, extractors, worst, as_json):
         raise click.ClickException(str(exc)) from exc
     if as_json:
         for r in results:
-            click.echo(json.dumps({"file": r.file, "f1": r.f1, "exact": r.exact, "scores": r.scores},
-                                  ensure_ascii=False))
+            click.echo(
+                json.dumps({"file": r.file, "f1": r.f1, "exact": r.exact, "scores": r.scores}, ensure_ascii=False)
+            )
     else:
         click.echo(report(results, extractors, worst))
 
@@ -139,10 +150,15 @@ def eval_(gold_dir, extractors, worst, as_json):
 @click.option("--site", "sites", multiple=True, help="A site config name (repeatable).")
 @click.option("--url", "urls", multiple=True, help="A list page to crawl with no config (repeatable).")
 @click.option("--all", "all_sites", is_flag=True, help="Every configured site.")
-@click.option("--due", is_flag=True,
-              help="Every configured site whose interval has passed since its last crawl (for cron/systemd timers).")
+@click.option(
+    "--due",
+    is_flag=True,
+    help="Every configured site whose interval has passed since its last crawl (for cron/systemd timers).",
+)
 @click.option("--dry-run", is_flag=True, help="With --due: print the due sites and why, crawl nothing.")
-@click.option("--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of site configs.")
+@click.option(
+    "--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of site configs."
+)
 @click.option("--log-level", default="INFO", show_default=True)
 def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     """Crawl sites into the archive (same spider as `scrapy crawl site`).
@@ -173,8 +189,9 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
             click.echo("\n".join(lines))
             if not names:
                 return
-            click.echo(f"{'would crawl' if dry_run else 'crawling'} {len(names)} of {len(configs)} "
-                       f"sites: {', '.join(names)}")
+            click.echo(
+                f"{'would crawl' if dry_run else 'crawling'} {len(names)} of {len(configs)} sites: {', '.join(names)}"
+            )
             if dry_run:
                 return
         else:
@@ -186,9 +203,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
     if not jobs:
         raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
-    runs = run_crawls(
-        jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
-    )
+    runs = run_crawls(jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs))
     for job, run in zip(jobs, runs):
         click.echo(
             f"{job.get('site') or job.get('url')}: {run.get('pages_fetched', 0)} pages, "
@@ -201,9 +216,12 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
 @db_option
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--live", is_flag=True,
-              help="For an archive a crawl is still writing: serve it as it changes (read-only), "
-                   "instead of as an immutable file.")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="For an archive a crawl is still writing: serve it as it changes (read-only), "
+    "instead of as an immutable file.",
+)
 def browse(db, port, host, live):
     """Open the archive in Datasette (read-only): Chinese search, diffs, canned queries."""
     from archive.datasette import BrowseError, datasette_args
@@ -221,7 +239,9 @@ def browse(db, port, host, live):
 @db_option
 @click.argument("query")
 @click.option("--limit", default=20, show_default=True, type=int, help="How many pages at most.")
-@click.option("--rank", is_flag=True, help="Best matches first (BM25) instead of the most recently archived pages first.")
+@click.option(
+    "--rank", is_flag=True, help="Best matches first (BM25) instead of the most recently archived pages first."
+)
 def search(db, query, limit, rank):
     """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
     rows = _open_existing(db).search(query, limit, "relevance" if rank else "newest")
@@ -236,11 +256,16 @@ def search(db, query, limit, rank):
 @db_option
 @click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "warc"]), help="Output format.")
 @click.option(
-    "--what", type=click.Choice(["pages", "versions"]), default=None,
+    "--what",
+    type=click.Choice(["pages", "versions"]),
+    default=None,
     help="jsonl only: one line per page (its latest record) or per version.  [default: pages]",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
     help="Output file, or - for stdout. jsonl defaults to stdout; warc needs it.",
 )
 @click.option("--no-gzip", is_flag=True, help="warc only: plain, uncompressed records.")
@@ -263,7 +288,9 @@ def export(db, fmt, what, output, no_gzip):
                 what = what or "pages"
                 summary = f"Wrote {export_jsonl(archive, out, what)} {what} to {where}"
             else:
-                counts = export_warc(archive, out, gzip=not no_gzip, filename=None if output == "-" else Path(output).name)
+                counts = export_warc(
+                    archive, out, gzip=not no_gzip, filename=None if output == "-" else Path(output).name
+                )
                 summary = f"Wrote {counts.records} WARC records for {counts.captures} captures to {where}"
                 if counts.no_response:
                     summary += f" ({counts.no_response} failed fetches as metadata only)"
@@ -275,8 +302,13 @@ def export(db, fmt, what, output, no_gzip):
 @cli.command()
 @db_option
 @click.option("--site", help="Only this site's captures.")
-@click.option("--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False),
-              help="Extra folder of site configs (their region hints are used again).")
+@click.option(
+    "--sites-dir",
+    "sites_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra folder of site configs (their region hints are used again).",
+)
 def reprocess(db, site, sites_dirs):
     """Re-extract stored captures with the current code; a version is added only where a record changed."""
     from archive.reprocess import reprocess as run

@@ -1,6 +1,7 @@
 """Small helpers every layer shares: archive timestamps and whether a process still runs.
 
 Nothing here imports another module of the project."""
+
 from __future__ import annotations
 
 import os
@@ -41,12 +42,15 @@ def pid_alive(pid: int | None, started_before: datetime | None = None) -> bool:
         return False
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (command) "
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (command) "
         if fields[0] == "Z":
             return False
         if started_before is not None:
-            boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                        if line.startswith("btime "))
+            boot = next(
+                int(line.split()[1])
+                for line in Path("/proc/stat").read_text().splitlines()
+                if line.startswith("btime ")
+            )
             began = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
             # crawl_runs times have whole seconds; a little slack for clock rounding
             if began > started_before.timestamp() + 5:

@@ -24,6 +24,7 @@ dropped against the gold, counted as multisets (order is F1's business), and the
 characters of the text that the gold does not hold at all ("foreign"). A character
 foreign on many pages is a corruption, not an extraction miss.
 """
+
 from __future__ import annotations
 
 import json
@@ -57,7 +58,7 @@ def canonical(text: str | None) -> str:
 
 def _bigrams(text: str) -> Counter:
     text = re.sub(r"[\W_]+", "", canonical(text))
-    return Counter(text[i:i + 2] for i in range(len(text) - 1))
+    return Counter(text[i : i + 2] for i in range(len(text) - 1))
 
 
 def body_f1(predicted: str | None, gold: str | None) -> float:
@@ -92,8 +93,12 @@ def body_changes(predicted: str | None, gold: str | None) -> dict:
     """Characters added and dropped against the gold (as multisets, punctuation kept), the gold's
     length, and the characters of the text the gold does not hold at all."""
     got, want = Counter(exact_form(predicted)), Counter(exact_form(gold))
-    return {"added": sum((got - want).values()), "dropped": sum((want - got).values()),
-            "gold_chars": sum(want.values()), "foreign": "".join(sorted(set(got) - set(want)))}
+    return {
+        "added": sum((got - want).values()),
+        "dropped": sum((want - got).values()),
+        "gold_chars": sum(want.values()),
+        "foreign": "".join(sorted(set(got) - set(want))),
+    }
 
 
 def _names(value: str | None) -> set[str]:
@@ -145,8 +150,14 @@ def run_trafilatura(body: bytes, url: str) -> dict:
         meta = trafilatura.extract_metadata(trafilatura.load_html(body), default_url=url)
     except Exception:
         return {}
-    return {"title": meta.title if meta else None, "published_at": meta.date if meta else None,
-            "author": meta.author if meta else None, "source": None, "editor": None, "body": text}
+    return {
+        "title": meta.title if meta else None,
+        "published_at": meta.date if meta else None,
+        "author": meta.author if meta else None,
+        "source": None,
+        "editor": None,
+        "body": text,
+    }
 
 
 def run_gne(body: bytes, url: str) -> dict:
@@ -159,8 +170,14 @@ def run_gne(body: bytes, url: str) -> dict:
         result = GeneralNewsExtractor().extract(html)
     except Exception:
         return {}
-    return {"title": result.get("title"), "published_at": result.get("publish_time"),
-            "author": result.get("author"), "source": None, "editor": None, "body": result.get("content")}
+    return {
+        "title": result.get("title"),
+        "published_at": result.get("publish_time"),
+        "author": result.get("author"),
+        "source": None,
+        "editor": None,
+        "body": result.get("content"),
+    }
 
 
 RUNNERS = {"govnews": run_govnews, "trafilatura": run_trafilatura, "gne": run_gne}
@@ -234,17 +251,20 @@ def report(results: list[PageResult], extractors=EXTRACTORS, worst: int = 5) -> 
     lines.append(f"{'body F1 mean':<14}" + "".join(f"{table[n]['body_f1_mean']:>16.3f}" for n in extractors))
     lines.append(f"{'body F1 min':<14}" + "".join(f"{table[n]['body_f1_min']:>16.3f}" for n in extractors))
     # Exact text, punctuation kept: what F1 cannot see.
-    lines.append(f"{'exact body':<14}" + "".join(
-        f"{table[n]['exact_pages']}/{len(results)}".rjust(16) for n in extractors))
+    lines.append(
+        f"{'exact body':<14}" + "".join(f"{table[n]['exact_pages']}/{len(results)}".rjust(16) for n in extractors)
+    )
     lines.append(f"{'chars added':<14}" + "".join(f"{100 * table[n]['chars_added']:>15.2f}%" for n in extractors))
     lines.append(f"{'chars dropped':<14}" + "".join(f"{100 * table[n]['chars_dropped']:>15.2f}%" for n in extractors))
-    lines.append(f"{'foreign chars':<14}" + "".join(
-        f"{table[n]['foreign_pages']} pages".rjust(16) for n in extractors))
-    lines.append(f"{'foreign Han':<14}" + "".join(
-        f"{table[n]['foreign_han_pages']} pages".rjust(16) for n in extractors))
+    lines.append(f"{'foreign chars':<14}" + "".join(f"{table[n]['foreign_pages']} pages".rjust(16) for n in extractors))
+    lines.append(
+        f"{'foreign Han':<14}" + "".join(f"{table[n]['foreign_han_pages']} pages".rjust(16) for n in extractors)
+    )
     common = [f"{c} ×{pages}" for c, pages in table[extractors[0]]["foreign_han_by_pages"][:10] if pages > 1]
-    lines.append(f"Han characters {extractors[0]} gives that the gold lacks, on more than one page: "
-                 + (" ".join(common) if common else "none"))
+    lines.append(
+        f"Han characters {extractors[0]} gives that the gold lacks, on more than one page: "
+        + (" ".join(common) if common else "none")
+    )
     lines.append("")
     lines.append(f"worst pages for {extractors[0]} (body F1, missed fields):")
     for r in sorted(results, key=lambda r: r.f1[extractors[0]])[:worst]:

@@ -10,6 +10,7 @@ when the site's previous crawl finished: after a crash the next run pages throug
 everything again, so a killed crawl resumes without losing what lay beyond. Articles that
 failed in the previous crawl are asked for again directly, wherever their list page is.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ def conditional_headers(page: KnownPage) -> dict[str, str]:
 class CrawlState:
     """The archive, read by the spider: which articles it has, and how the last crawl ended."""
 
-    def __init__(self, archive: Archive, site: str, *, recheck_days: float, revisit_days: float = 0,
-                 run_id: int | None = None):
+    def __init__(
+        self, archive: Archive, site: str, *, recheck_days: float, revisit_days: float = 0, run_id: int | None = None
+    ):
         self.archive, self.site, self.run_id = archive, site, run_id
         self.recheck_days, self.revisit_days = recheck_days, revisit_days
 

@@ -1,4 +1,5 @@
 """The item that travels through the pipelines: one fetched page and what became of it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

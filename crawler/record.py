@@ -4,6 +4,7 @@ Every stage (extract → normalize → enrich → archive) reads and writes this
 schema, and the archive's `pages`/`versions` columns are derived from it, so a
 field is added here and nowhere else.  No Scrapy import: the pure stages use it.
 """
+
 from __future__ import annotations
 
 import dataclasses

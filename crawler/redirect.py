@@ -6,6 +6,7 @@ the request's own chain is fetched again (dont_filter: a server that sets a cook
 to the same page gets its second request), and a third visit ends the chain with
 IgnoreRequest("redirect loop: …"), which the spider records as a failure.
 """
+
 from __future__ import annotations
 
 from scrapy import Request

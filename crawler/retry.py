@@ -22,6 +22,7 @@ Which responses and exceptions are retried, and how often, are Scrapy's own sett
 downloaded meanwhile. A waiting retry does count against CONCURRENT_REQUESTS (the engine
 sees it as in flight), which is what bounds how much waiting one crawl does at a time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -81,7 +82,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
             if asked is not None and asked > self.backoff_max:
                 logger.info(
                     "Not retrying %s in this crawl: HTTP %d asks to come back in %.0f s (more than %.0f s)",
-                    request, response.status, asked, self.backoff_max,
+                    request,
+                    response.status,
+                    asked,
+                    self.backoff_max,
                 )
                 self.crawler.stats.inc_value("retry/retry_after_too_long")
                 return response

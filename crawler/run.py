@@ -3,6 +3,7 @@
 The same spider, settings and pipelines as `scrapy crawl site …`; several sites
 crawl concurrently in one Twisted reactor, each with its own crawl_runs row.
 """
+
 from __future__ import annotations
 
 from scrapy.crawler import CrawlerProcess

@@ -17,6 +17,7 @@ site for good.  Rows without a pid (written by older versions) have only the age
 
 The decision functions are pure: the history, the time and the process check are passed in.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,13 @@ STALE_FLOOR = timedelta(hours=6)
 # by SIGINT/SIGTERM; "interrupted": a run whose process died, closed by a later crawl).
 INCOMPLETE_STATUSES = frozenset({"running", "shutdown", "interrupted"})
 
-UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
-         "m": timedelta(minutes=1), "s": timedelta(seconds=1)}
+UNITS = {
+    "w": timedelta(weeks=1),
+    "d": timedelta(days=1),
+    "h": timedelta(hours=1),
+    "m": timedelta(minutes=1),
+    "s": timedelta(seconds=1),
+}
 INTERVAL_RE = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
@@ -48,14 +54,14 @@ class IntervalError(ValueError):
 def parse_interval(text) -> timedelta:
     """`30m`, `6h`, `1d`, `2d12h`, `1w` (units w, d, h, m, s, largest first) as a timedelta."""
     if not isinstance(text, str):
-        raise IntervalError(
-            f"interval must be a string with units, such as 30m, 6h, 1d or 2d12h, got {text!r}")
+        raise IntervalError(f"interval must be a string with units, such as 30m, 6h, 1d or 2d12h, got {text!r}")
     compact = text.strip().lower().replace(" ", "")
     match = INTERVAL_RE.fullmatch(compact)
     if not compact or not match or not any(match.groups()):
         raise IntervalError(
             f"cannot read interval {text!r}: write numbers with units, largest first, "
-            "such as 30m, 6h, 1d or 2d12h (units: w d h m s)")
+            "such as 30m, 6h, 1d or 2d12h (units: w d h m s)"
+        )
     total = sum((int(n) * unit for n, unit in zip(match.groups(), UNITS.values()) if n), timedelta())
     if total <= timedelta(0):
         raise IntervalError(f"interval {text!r} is zero: give a positive interval such as 30m or 1d")
@@ -82,11 +88,16 @@ class Decision:
     reason: str
     interval: timedelta
     last_started: datetime | None = None  # start of the last completed crawl
-    next_due: datetime | None = None      # when it will be due (None: due now, or while a crawl runs)
+    next_due: datetime | None = None  # when it will be due (None: due now, or while a crawl runs)
 
 
-def due_sites(configs: Iterable, runs: Iterable[dict], *, now: datetime | None = None,
-              alive: Callable[[int | None, datetime | None], bool] = pid_alive) -> list[Decision]:
+def due_sites(
+    configs: Iterable,
+    runs: Iterable[dict],
+    *,
+    now: datetime | None = None,
+    alive: Callable[[int | None, datetime | None], bool] = pid_alive,
+) -> list[Decision]:
     """One Decision per site config (objects with `name` and `interval`), in their order.
 
     `runs` are crawl_runs rows (dicts with site, started_at, finished_at, status, pid): the whole
@@ -96,13 +107,26 @@ def due_sites(configs: Iterable, runs: Iterable[dict], *, now: datetime | None =
     by_site: dict[str, list[dict]] = {}
     for row in runs:
         by_site.setdefault(row.get("site"), []).append(row)
-    return [decide(config.name, parse_interval(getattr(config, "interval", None) or DEFAULT_INTERVAL),
-                   by_site.get(config.name, []), now=now, alive=alive)
-            for config in configs]
+    return [
+        decide(
+            config.name,
+            parse_interval(getattr(config, "interval", None) or DEFAULT_INTERVAL),
+            by_site.get(config.name, []),
+            now=now,
+            alive=alive,
+        )
+        for config in configs
+    ]
 
 
-def decide(site: str, interval: timedelta, runs: list[dict], *, now: datetime,
-           alive: Callable[[int | None, datetime | None], bool] = pid_alive) -> Decision:
+def decide(
+    site: str,
+    interval: timedelta,
+    runs: list[dict],
+    *,
+    now: datetime,
+    alive: Callable[[int | None, datetime | None], bool] = pid_alive,
+) -> Decision:
     """Whether `site`, crawled every `interval`, is due at `now`, given its crawl_runs rows."""
     every = format_interval(interval)
     stale_after = max(2 * interval, STALE_FLOOR)
@@ -116,12 +140,19 @@ def decide(site: str, interval: timedelta, runs: list[dict], *, now: datetime,
         if pid is not None and not alive(pid, started):
             continue  # its process is gone
         what = f"pid {pid}" if pid is not None else "no pid recorded"
-        return Decision(site, False, f"a crawl is still running (run {row.get('id', '?')}, started "
-                        f"{_ago(now - started)} ago, {what}; every {every})", interval)
+        return Decision(
+            site,
+            False,
+            f"a crawl is still running (run {row.get('id', '?')}, started "
+            f"{_ago(now - started)} ago, {what}; every {every})",
+            interval,
+        )
 
     completed = [
-        (started, row) for row in runs
-        if row.get("finished_at") and row.get("status") not in INCOMPLETE_STATUSES
+        (started, row)
+        for row in runs
+        if row.get("finished_at")
+        and row.get("status") not in INCOMPLETE_STATUSES
         and (started := parse_time(row.get("started_at"))) is not None
     ]
     if not completed:
@@ -130,10 +161,23 @@ def decide(site: str, interval: timedelta, runs: list[dict], *, now: datetime,
     age = now - last
     next_due = last + interval
     if age >= interval:
-        return Decision(site, True, f"last crawl started {_ago(age)} ago ({row.get('status')}), "
-                        f"interval {every}", interval, last, None)
-    return Decision(site, False, f"last crawl started {_ago(age)} ago ({row.get('status')}); "
-                    f"due in {_ago(next_due - now, up=True)} (every {every})", interval, last, next_due)
+        return Decision(
+            site,
+            True,
+            f"last crawl started {_ago(age)} ago ({row.get('status')}), interval {every}",
+            interval,
+            last,
+            None,
+        )
+    return Decision(
+        site,
+        False,
+        f"last crawl started {_ago(age)} ago ({row.get('status')}); "
+        f"due in {_ago(next_due - now, up=True)} (every {every})",
+        interval,
+        last,
+        next_due,
+    )
 
 
 def _ago(delta: timedelta, up: bool = False) -> str:

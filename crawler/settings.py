@@ -3,7 +3,6 @@
 Override any of them per run with `-s NAME=VALUE` (e.g. `-s ARCHIVE_DB=/data/gov.db`).
 """
 
-
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
@@ -89,8 +88,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.ChallengeMiddleware": 650,
 }
 GOVNEWS_CHALLENGE_ENABLED = True
-GOVNEWS_CHALLENGE_RETRIES = 2     # browser passes per URL
-GOVNEWS_CHALLENGE_STOP = 5        # challenges in a row after which the site's crawl stops
+GOVNEWS_CHALLENGE_RETRIES = 2  # browser passes per URL
+GOVNEWS_CHALLENGE_STOP = 5  # challenges in a row after which the site's crawl stops
 GOVNEWS_CHALLENGE_MAX_DELAY = 30  # seconds: the most the back-off slows a site to
 GOVNEWS_CHALLENGE_SCRIPT_WAIT = 5  # seconds a challenge page's script may take in the browser
 

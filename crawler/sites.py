@@ -15,6 +15,7 @@
 A config is looked up by name in the folders of the GOVNEWS_SITES_DIRS setting,
 then in the bundled `crawler/sites/` folder.
 """
+
 from __future__ import annotations
 
 import re
@@ -94,8 +95,9 @@ class SiteConfig:
         except IntervalError as exc:
             raise SiteConfigError(f"{origin}: bad 'interval': {exc}") from exc
         recheck_days = data.get("recheck_days")
-        if recheck_days is not None and (isinstance(recheck_days, bool) or not isinstance(recheck_days, (int, float))
-                                         or recheck_days < 0):
+        if recheck_days is not None and (
+            isinstance(recheck_days, bool) or not isinstance(recheck_days, (int, float)) or recheck_days < 0
+        ):
             raise SiteConfigError(f"{origin}: 'recheck_days' must be a number of days >= 0, got {recheck_days!r}")
         return cls(
             name=name,

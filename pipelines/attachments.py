@@ -13,6 +13,7 @@ Settings: ``GOVNEWS_ATTACHMENT_ENABLED`` (True), ``GOVNEWS_ATTACHMENT_MAXSIZE`` 
 ``GOVNEWS_ATTACHMENT_REFRESH`` (False: a file the archive already has for a page is not fetched
 again).
 """
+
 from __future__ import annotations
 
 import email.header
@@ -34,57 +35,157 @@ STATS = "govnews/attachments"
 
 # The file types Chinese government sites attach: Office and WPS (wps/et/dps), OFD (the national
 # fixed-layout format), PDF, CEB/CAJ, archives, plain text and tables.
-ATTACHMENT_EXTENSIONS = frozenset({
-    "pdf", "ofd", "ceb", "caj",
-    "doc", "docx", "docm", "dot", "dotx", "rtf", "odt", "wps", "wpt",
-    "xls", "xlsx", "xlsm", "xlt", "xltx", "csv", "ods", "et", "ett",
-    "ppt", "pptx", "pps", "ppsx", "odp", "dps", "dpt",
-    "zip", "rar", "7z", "tar", "gz", "tgz", "bz2",
-    "txt",
-})
+ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        "pdf",
+        "ofd",
+        "ceb",
+        "caj",
+        "doc",
+        "docx",
+        "docm",
+        "dot",
+        "dotx",
+        "rtf",
+        "odt",
+        "wps",
+        "wpt",
+        "xls",
+        "xlsx",
+        "xlsm",
+        "xlt",
+        "xltx",
+        "csv",
+        "ods",
+        "et",
+        "ett",
+        "ppt",
+        "pptx",
+        "pps",
+        "ppsx",
+        "odp",
+        "dps",
+        "dpt",
+        "zip",
+        "rar",
+        "7z",
+        "tar",
+        "gz",
+        "tgz",
+        "bz2",
+        "txt",
+    }
+)
 # Links that are web pages or media, never 附件 (a download script such as down.jsp?id= is tried).
-NOT_ATTACHMENT_EXTENSIONS = frozenset({
-    "html", "htm", "shtml", "xhtml", "jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico",
-    "css", "js", "mp4", "mp3", "avi", "flv", "mov", "wmv", "swf", "exe", "apk",
-})
-ATTACHMENT_TYPES = frozenset({
-    "application/pdf", "application/ofd", "application/x-ofd",
-    "application/msword", "application/rtf", "text/rtf", "application/kswps", "application/wps",
-    "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/vnd.ms-works",
-    "application/zip", "application/x-zip-compressed", "application/x-zip",
-    "application/vnd.rar", "application/x-rar-compressed", "application/x-rar",
-    "application/x-7z-compressed", "application/x-tar", "application/gzip", "application/x-gzip",
-    "application/x-bzip2", "text/csv", "text/plain",
-})
+NOT_ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        "html",
+        "htm",
+        "shtml",
+        "xhtml",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "bmp",
+        "webp",
+        "svg",
+        "ico",
+        "css",
+        "js",
+        "mp4",
+        "mp3",
+        "avi",
+        "flv",
+        "mov",
+        "wmv",
+        "swf",
+        "exe",
+        "apk",
+    }
+)
+ATTACHMENT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/ofd",
+        "application/x-ofd",
+        "application/msword",
+        "application/rtf",
+        "text/rtf",
+        "application/kswps",
+        "application/wps",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.ms-works",
+        "application/zip",
+        "application/x-zip-compressed",
+        "application/x-zip",
+        "application/vnd.rar",
+        "application/x-rar-compressed",
+        "application/x-rar",
+        "application/x-7z-compressed",
+        "application/x-tar",
+        "application/gzip",
+        "application/x-gzip",
+        "application/x-bzip2",
+        "text/csv",
+        "text/plain",
+    }
+)
 ATTACHMENT_TYPE_PREFIXES = (
     "application/vnd.openxmlformats-officedocument.",
     "application/vnd.oasis.opendocument.",
-    "application/vnd.ms-word.", "application/vnd.ms-excel.", "application/vnd.ms-powerpoint.",
-    "application/wps-office.", "application/vnd.wps",
+    "application/vnd.ms-word.",
+    "application/vnd.ms-excel.",
+    "application/vnd.ms-powerpoint.",
+    "application/wps-office.",
+    "application/vnd.wps",
 )
 # Servers that send every download as generic bytes.
-GENERIC_TYPES = frozenset({
-    "application/octet-stream", "binary/octet-stream", "application/x-download",
-    "application/force-download", "application/download", "application/x-msdownload",
-    "application/unknown",
-})
+GENERIC_TYPES = frozenset(
+    {
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-download",
+        "application/force-download",
+        "application/download",
+        "application/x-msdownload",
+        "application/unknown",
+    }
+)
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Download scripts: their name is no file name (``down.jsp`` serving a PDF is saved as ``down.pdf``).
 SCRIPT_EXTENSIONS = frozenset({"jsp", "do", "action", "asp", "aspx", "php", "cgi", "ashx", "jspx"})
 # What a file's name lacks when the link text is all there is.
 TYPE_EXTENSIONS = {
-    "application/pdf": "pdf", "application/ofd": "ofd", "application/msword": "doc",
-    "application/vnd.ms-excel": "xls", "application/vnd.ms-powerpoint": "ppt",
+    "application/pdf": "pdf",
+    "application/ofd": "ofd",
+    "application/msword": "doc",
+    "application/vnd.ms-excel": "xls",
+    "application/vnd.ms-powerpoint": "ppt",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": "pptx",
-    "application/zip": "zip", "application/x-zip-compressed": "zip", "application/vnd.rar": "rar",
-    "application/x-rar-compressed": "rar", "application/x-7z-compressed": "7z",
-    "application/kswps": "wps", "application/rtf": "rtf", "text/plain": "txt", "text/csv": "csv",
+    "application/zip": "zip",
+    "application/x-zip-compressed": "zip",
+    "application/vnd.rar": "rar",
+    "application/x-rar-compressed": "rar",
+    "application/x-7z-compressed": "7z",
+    "application/kswps": "wps",
+    "application/rtf": "rtf",
+    "text/plain": "txt",
+    "text/csv": "csv",
 }
 # Leading bytes of the common attachment formats (a file a server mislabels as text/html).
-MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"Rar!\x1a\x07", b"7z\xbc\xaf\x27\x1c",
-         b"{\\rtf", b"\x1f\x8b")
+MAGIC = (
+    b"%PDF-",
+    b"PK\x03\x04",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"{\\rtf",
+    b"\x1f\x8b",
+)
 # Link texts that say "download" rather than name the file.
 GENERIC_LINK_TEXTS = re.compile(
     r"^(?:附件\d*|相关附件|附件下载|下载附件|下载|点击下载|点此下载|点击此处下载|立即下载|文件下载|原文下载|"
@@ -101,6 +202,7 @@ FINAL_ERRORS = (TOO_LARGE, NOT_AN_ATTACHMENT, ROBOTS)
 
 
 # --- pure helpers ----------------------------------------------------------------------------
+
 
 def mime_type(content_type: str | bytes | None) -> str:
     """``application/pdf`` from ``Application/PDF; charset=binary``; "" for none."""
@@ -189,8 +291,11 @@ def parse_content_disposition(value: bytes | str | None) -> tuple[str, dict[str,
     if value is None:
         return "", {}
     if isinstance(value, str):
-        value = value.encode("latin-1", errors="ignore") if value.isascii() or max(map(ord, value)) < 256 \
+        value = (
+            value.encode("latin-1", errors="ignore")
+            if value.isascii() or max(map(ord, value)) < 256
             else value.encode("utf-8")
+        )
     kind, _, rest = value.partition(b";")
     params: dict[str, bytes] = {}
     for match in _PARAM.finditer(b";" + rest):
@@ -258,8 +363,9 @@ def content_disposition_filename(value: bytes | str | None) -> str | None:
     return clean_filename(name)
 
 
-def attachment_filename(content_disposition: bytes | str | None, link_text: str | None, url: str,
-                        content_type: str | bytes | None = None) -> str | None:
+def attachment_filename(
+    content_disposition: bytes | str | None, link_text: str | None, url: str, content_type: str | bytes | None = None
+) -> str | None:
     """The attachment's name: from Content-Disposition, else the link text (unless it only says
     下载 and the like), else the URL's last segment; a name without a file extension gets the
     one of its URL or its content type."""
@@ -297,6 +403,7 @@ def settled(row: dict | None) -> bool:
 
 
 # --- the pipeline ----------------------------------------------------------------------------
+
 
 class AttachmentsPipeline:
     """Downloads each article's attachments with the engine and archives them by digest."""
@@ -388,12 +495,19 @@ class AttachmentsPipeline:
 
     def _add_row(self, url: str, link: dict, outcome: dict, *, body: bytes | None = None, **where) -> str | None:
         filename = outcome.get("filename") or attachment_filename(
-            outcome.get("content_disposition"), link.get("name"), url, outcome.get("content_type"))
+            outcome.get("content_disposition"), link.get("name"), url, outcome.get("content_type")
+        )
         row = self.archive.add_attachment(
-            url=url, filename=filename, body=body,
-            content_type=outcome.get("content_type"), status=outcome.get("status"),
-            sha256=outcome.get("sha256"), size=outcome.get("size"),
-            fetched_at=outcome.get("fetched_at") or utcnow(), error=outcome.get("error"), **where,
+            url=url,
+            filename=filename,
+            body=body,
+            content_type=outcome.get("content_type"),
+            status=outcome.get("status"),
+            sha256=outcome.get("sha256"),
+            size=outcome.get("size"),
+            fetched_at=outcome.get("fetched_at") or utcnow(),
+            error=outcome.get("error"),
+            **where,
         )
         if outcome.get("error"):
             self._count("failed")
@@ -418,14 +532,19 @@ class AttachmentsPipeline:
         except (DownloadCancelledError, CancelledError) as exc:
             # The downloader's size limit: cancelled on the Content-Length, or once past it.
             declared = re.search(r"receive (\d+) bytes", str(exc))
-            outcome["error"] = (f"{TOO_LARGE}: " + (f"{declared[1]} bytes, " if declared else "")
-                                + f"over GOVNEWS_ATTACHMENT_MAXSIZE ({self.maxsize} bytes)")
+            outcome["error"] = (
+                f"{TOO_LARGE}: "
+                + (f"{declared[1]} bytes, " if declared else "")
+                + f"over GOVNEWS_ATTACHMENT_MAXSIZE ({self.maxsize} bytes)"
+            )
             return outcome, None
         except IgnoreRequest as exc:  # a downloader middleware said no
             if "robots.txt" in str(exc):
                 outcome["error"] = ROBOTS
             elif "DOWNLOAD_MAXSIZE" in str(exc):  # larger than the limit once decompressed
-                outcome["error"] = f"{TOO_LARGE}: over GOVNEWS_ATTACHMENT_MAXSIZE ({self.maxsize} bytes) once decompressed"
+                outcome["error"] = (
+                    f"{TOO_LARGE}: over GOVNEWS_ATTACHMENT_MAXSIZE ({self.maxsize} bytes) once decompressed"
+                )
             else:
                 outcome["error"] = f"not fetched: {exc}"
             return outcome, None
@@ -447,9 +566,13 @@ class AttachmentsPipeline:
             return outcome, None
         kind, _ = parse_content_disposition(disposition)
         named = content_disposition_filename(disposition)
-        if not (is_attachment(response.url, content_type) or is_attachment(url, content_type)
-                or kind == "attachment" or name_extension(named) in ATTACHMENT_EXTENSIONS
-                or looks_like_file(body)):
+        if not (
+            is_attachment(response.url, content_type)
+            or is_attachment(url, content_type)
+            or kind == "attachment"
+            or name_extension(named) in ATTACHMENT_EXTENSIONS
+            or looks_like_file(body)
+        ):
             outcome["error"] = f"{NOT_AN_ATTACHMENT}: served as {mime_type(content_type) or 'no type'}"
             return outcome, None
         return outcome, body

@@ -1,5 +1,6 @@
 """Chinese script helpers shared by the stages, the archive's search and evaluation: OpenCC's
 Traditional→Simplified conversion, script detection, and pinyin readings."""
+
 from __future__ import annotations
 
 import re
@@ -66,7 +67,7 @@ def to_simplified(text: str) -> str:
     chars, pattern, phrases = _t2s_tables()
     pieces, last = [], 0
     for match in pattern.finditer(text):
-        pieces.append(text[last:match.start()].translate(chars))
+        pieces.append(text[last : match.start()].translate(chars))
         pieces.append(phrases[match.group(0)])
         last = match.end()
     pieces.append(text[last:].translate(chars))

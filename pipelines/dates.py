@@ -16,6 +16,7 @@
 A time is kept (with China's +08:00) when the text gives one; a date without a
 day or a year gives None.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,22 @@ US_DATE = re.compile(
 )
 HAN_NUMERALS = "〇零一二三四五六七八九十○Ｏ０"
 NUMERAL_DATE = re.compile(rf"([{HAN_NUMERALS}]{{4}})年([{HAN_NUMERALS}]{{1,3}})月([{HAN_NUMERALS}]{{1,3}})日")
-_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "０": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-          "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGIT = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "０": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 URL_DATE_PATTERNS = [
     re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),  # TRS t20200430_123.html
     re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),  # Hanweb /art/2020/4/30/

@@ -9,6 +9,7 @@ Keywords are jieba TF-IDF terms with a bundled government-term dictionary
 single characters or filler.  None of these fields is part of the content hash:
 a better enricher does not make a new version.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,9 +31,14 @@ KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
 # Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震,
 # 开发区党工委书记、管委会主任范兆森, 市政府秘书长焦新文.
 LEVEL = r"(?:省|市|区|县|镇|乡|街道|州|盟|旗)"
-ORG_PREFIX = r"(?:" + LEVEL + r"?(?:党工委|管委会|人大常委会|政协|政府|纪委|监委)|[\u4e00-\u9fff]{1,3}(?:局|办|部|院|厅))?"
+ORG_PREFIX = (
+    r"(?:" + LEVEL + r"?(?:党工委|管委会|人大常委会|政协|政府|纪委|监委)|[\u4e00-\u9fff]{1,3}(?:局|办|部|院|厅))?"
+)
 OFFICE = (
-    r"(?:总书记|" + ORG_PREFIX + r"(?:常务副市长|常务副区长|常务副县长|常务副省长|" + LEVEL
+    r"(?:总书记|"
+    + ORG_PREFIX
+    + r"(?:常务副市长|常务副区长|常务副县长|常务副省长|"
+    + LEVEL
     + r"?(?:委|人大常委会|政协|政府|纪委|监委)?(?:常委|常务)?副?(?:书记|省长|市长|区长|县长|镇长|乡长|主任|主席|"
     r"秘书长|部长|局长|院长|检察长|主任委员|常委|委员|代表)))"
 )
@@ -50,10 +56,22 @@ ORG_SUFFIX = re.compile(
 NOT_IN_ORG = re.compile(r"[要的了在是与把对为将观抓做让使从向也都就还把好]")  # sentence words, not a name
 ORG_END = re.compile(r"(?:局|委|会|院|部|办|厅|中心|公司|政府|集团|银行|大学|学校|医院|所|站|队|社|署|处|室|馆)$")
 DOC_TYPE_RULES = [
-    ("通知公告", "title: 通知/公告/通告/公示", re.compile(r"(?:通知|公告|通告|公示|启事|预告)$|关于.{2,40}的(?:通知|公告|通告|公示)")),
-    ("政策文件", "title: 办法/意见/方案/规定/条例/规划", re.compile(r"(?:办法|意见|方案|规定|条例|规划|细则|决定|批复|政策解读)(?:（[^）]*）)?$")),
+    (
+        "通知公告",
+        "title: 通知/公告/通告/公示",
+        re.compile(r"(?:通知|公告|通告|公示|启事|预告)$|关于.{2,40}的(?:通知|公告|通告|公示)"),
+    ),
+    (
+        "政策文件",
+        "title: 办法/意见/方案/规定/条例/规划",
+        re.compile(r"(?:办法|意见|方案|规定|条例|规划|细则|决定|批复|政策解读)(?:（[^）]*）)?$"),
+    ),
     ("讲话", "title: 讲话/致辞/发言", re.compile(r"讲话|致辞|发言|报告会上|上的报告")),
-    ("会议", "title: 会议/会", re.compile(r"会议|常委会|全会|座谈会|推进会|部署会|调度会|动员会|分析会|大会|(?:召开|举行).{0,12}会")),
+    (
+        "会议",
+        "title: 会议/会",
+        re.compile(r"会议|常委会|全会|座谈会|推进会|部署会|调度会|动员会|分析会|大会|(?:召开|举行).{0,12}会"),
+    ),
 ]
 
 
@@ -81,8 +99,9 @@ def _stop_words() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def keywords(text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None,
-             names: list[str] = ()) -> list[str]:
+def keywords(
+    text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None, names: list[str] = ()
+) -> list[str]:
     """TF-IDF terms (jieba's IDF table, our dictionary and stop words) over the POS-tagged words.
 
     `names` are the people found in the text: jieba's pieces of them (潘功 of 潘功发) count as the name."""
@@ -158,8 +177,12 @@ def _word_tags() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _surnames() -> tuple[frozenset[str], frozenset[str]]:
-    words = [w for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
-             if not line.startswith("#") for w in line.split()]
+    words = [
+        w
+        for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
+        if not line.startswith("#")
+        for w in line.split()
+    ]
     return frozenset(w for w in words if len(w) == 1), frozenset(w for w in words if len(w) == 2)
 
 
@@ -191,12 +214,12 @@ def people(text: str) -> list[dict]:
         title = _office_title(match.group(1))
         position = match.end()
         while True:  # 副市长王斌权、梁丽萍、武健鹏: every name of the list holds the office
-            name = _name_at(text[position:position + 12])
+            name = _name_at(text[position : position + 12])
             if not name:
                 break
             found.setdefault(name, title)
             position += len(name)
-            if text[position:position + 1] != "、":
+            if text[position : position + 1] != "、":
                 break
             position += 1
     for match in LEADER_LIST.finditer(text):
@@ -288,8 +311,9 @@ def enrich(record: Record, *, site: dict | None = None) -> Record:
         record.region = {**dict(region), "source": "site_config"}
         record.provenance["region"] = "site_config"
     else:
-        record.region = find_region(site_code=record.site_code, site_name=record.site_name,
-                                    title=record.title, text=text[:MAX_TAGGED_CHARS])
+        record.region = find_region(
+            site_code=record.site_code, site_name=record.site_name, title=record.title, text=text[:MAX_TAGGED_CHARS]
+        )
         if record.region:
             record.provenance["region"] = record.region["source"]
     record.doc_type, record.doc_type_rule = doc_type(record.title, text)

@@ -46,6 +46,7 @@ caused them, never by a table of known bad strings:
 A ``?`` between a name and a following byline label (``李明月?审核人:``) is a
 non-breaking space the page's GBK encoder could not write; it becomes a space.
 """
+
 from __future__ import annotations
 
 import math
@@ -384,9 +385,7 @@ def _viterbi(columns: list[list[str]], left: str, right: str) -> tuple[float, st
     for col in columns:
         cur = {}
         for cand in col:
-            own = sum(char_logp(c) for c in cand) + sum(
-                pair_bonus(a, b) for a, b in zip(cand, cand[1:])
-            )
+            own = sum(char_logp(c) for c in cand) + sum(pair_bonus(a, b) for a, b in zip(cand, cand[1:]))
             best = None
             for p, (sc, path) in prev.items():
                 v = sc + own + (pair_bonus(p[-1], cand[0]) if p else 0.0)
@@ -467,9 +466,7 @@ def _try_shift_repairs(text: str):
             else:
                 starts = [(i, i + 1, None)]
             best = _best_for_starts(text, starts, i)
-        elif ch.isascii() and ch.isalpha() and _RAW_ANNOT.match(text, i) and (
-            i == 0 or not text[i - 1].isalnum()
-        ):
+        elif ch.isascii() and ch.isalpha() and _RAW_ANNOT.match(text, i) and (i == 0 or not text[i - 1].isalnum()):
             # a reading after an ASCII letter: the letter is a trail byte; the
             # run started silently 0–3 characters before it
             starts = []
@@ -542,7 +539,8 @@ CHINESE_SYMBOLS = frozenset(
 # What latin-1 or cp1252 make of bytes 0x80–0xFF.
 _LATIN_RUN = re.compile(
     r"[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014"
-    r"\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}")
+    r"\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]{2,}"
+)
 _CP1252_HIGH = bytes(range(0x80, 0x100)).decode("cp1252", errors="replace")  # U+FFFD at 81 8D 8F 90 9D
 _MAX_EDGE = 4  # ordinary punctuation tried as the page's own at either edge of a run
 
@@ -572,7 +570,7 @@ def _decode_utf8_prefix(data: bytes) -> tuple[str, int]:
     try:
         return data.decode("utf-8"), len(data)
     except UnicodeDecodeError as exc:
-        return data[:exc.start].decode("utf-8"), exc.start
+        return data[: exc.start].decode("utf-8"), exc.start
 
 
 def _han_share(s: str) -> float:
@@ -616,13 +614,13 @@ def _repair_latin_run(match: re.Match) -> str | None:
     best, best_score = None, plausibility(run)
     for i in range(lead + 1):
         for j in range(tail + 1):
-            core = run[i:len(run) - j]
+            core = run[i : len(run) - j]
             if len(core) < 2 or not _latin_evidence(core):
                 continue
             for repaired, decoded in _latin_core_repairs(core):
                 if _han_share(decoded) < 0.8:
                     continue
-                candidate = run[:i] + repaired + run[len(run) - j:]
+                candidate = run[:i] + repaired + run[len(run) - j :]
                 score = plausibility(candidate)
                 if score > best_score and score > -14:
                     best, best_score = candidate, score
@@ -691,9 +689,34 @@ def _repair_encoding_runs(text: str) -> tuple[str, int]:
 # ---------------------------------------------------------------------------
 
 BYLINE_LABELS = (
-    "审核", "審核", "责任编辑", "責任編輯", "编辑", "編輯", "摄影", "攝影", "校对", "校對",
-    "来源", "來源", "作者", "撰稿", "记者", "記者", "通讯员", "通訊員", "监制", "監製",
-    "审校", "審校", "终审", "終審", "初审", "初審", "复审", "複審",
+    "审核",
+    "審核",
+    "责任编辑",
+    "責任編輯",
+    "编辑",
+    "編輯",
+    "摄影",
+    "攝影",
+    "校对",
+    "校對",
+    "来源",
+    "來源",
+    "作者",
+    "撰稿",
+    "记者",
+    "記者",
+    "通讯员",
+    "通訊員",
+    "监制",
+    "監製",
+    "审校",
+    "審校",
+    "终审",
+    "終審",
+    "初审",
+    "初審",
+    "复审",
+    "複審",
 )
 _NBSP_Q = re.compile(r"(?<=[\u4e00-\u9fff])\?(?=(?:" + "|".join(BYLINE_LABELS) + r")[^\n]{0,3}?[:：])")
 
@@ -723,8 +746,14 @@ def find_suspects(text: str) -> list[dict]:
     for m in _LATIN_RUN.finditer(text):
         # Real mojibake of this kind carries Latin-1 letters (Ã, å, è …); quotes alone (”“) are
         # text, and so are the letters of a Latin word (Müßiggang).
-        inside_word = m.start() and text[m.start() - 1].isascii() and text[m.start() - 1].isalpha() \
-            and m.end() < len(text) and text[m.end()].isascii() and text[m.end()].isalpha()
+        inside_word = (
+            m.start()
+            and text[m.start() - 1].isascii()
+            and text[m.start() - 1].isalpha()
+            and m.end() < len(text)
+            and text[m.end()].isascii()
+            and text[m.end()].isalpha()
+        )
         if _latin_evidence(m.group(0)) and not inside_word:
             spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     spans.sort(key=lambda s: s["offset"])

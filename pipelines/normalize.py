@@ -16,6 +16,7 @@ Order matters, and each step counts what it changed in ``record.normalization``:
 
 The page's own wording stays in ``text_original`` and ``title_original``.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,9 +51,11 @@ DAMAGED_READING = re.compile(
 )
 _MASK = str.maketrans("()", "\x01\x02")
 _UNMASK = str.maketrans("\x01\x02", "()")
-FULL_TO_HALF = {ord(c): ord(c) - 0xFEE0 for c in
-                "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
-                "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"}
+FULL_TO_HALF = {
+    ord(c): ord(c) - 0xFEE0
+    for c in "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ"
+    "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ"
+}
 HALF_TO_FULL_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 # Zero-width joiners are kept outside Han text: they hold emoji sequences (👨‍👩‍👧) and scripts together.
 INVISIBLE = re.compile(rf"[\u200b\u200e\u200f\u2060\ufeff\u00ad]|(?<=[{CJK}])[\u200c\u200d]|[\u200c\u200d](?=[{CJK}])")

@@ -4,6 +4,7 @@ The crawl runs the same three functions as separate pipelines (so each stage's
 failure is recorded as that stage's); `govnews extract`, re-extraction and
 evaluation call `process_page`.
 """
+
 from __future__ import annotations
 
 from crawler.record import Record
@@ -12,8 +13,6 @@ from pipelines.extract import extract
 from pipelines.normalize import normalize
 
 
-def process_page(
-    body: bytes | str, url: str, *, headers: dict | None = None, site: dict | None = None
-) -> Record:
+def process_page(body: bytes | str, url: str, *, headers: dict | None = None, site: dict | None = None) -> Record:
     """The record of one page; raises ExtractionError when the page cannot give one."""
     return enrich(normalize(extract(body, url, headers=headers)), site=site)

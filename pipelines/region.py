@@ -16,6 +16,7 @@ Evidence, in order of trust (each result says which it used in ``source``):
    shared by several divisions (城区, 新城区) is only taken when its province or city is
    named too.
 """
+
 from __future__ import annotations
 
 import csv
@@ -137,8 +138,8 @@ def _names_in(text: str) -> list[str]:
         if char in SUFFIXES:
             for length in range(min(i + 1, 10), 2, -1):
                 start = i + 1 - length
-                if start > end - 1 and text[start:i + 1] in names:  # not inside the previous name
-                    found.append(text[start:i + 1])
+                if start > end - 1 and text[start : i + 1] in names:  # not inside the previous name
+                    found.append(text[start : i + 1])
                     end = i + 1
                     break
     return found
@@ -157,7 +158,9 @@ def region_from_text(text: str, title: str | None = None) -> dict | None:
     best = resolved[0]
     # A county named beside its own city/province is more precise than the city: prefer it.
     for division in resolved:
-        if division.level == "county" and division.code.startswith(best.code.rstrip("0")[:4 if best.level == "city" else 2]):
+        if division.level == "county" and division.code.startswith(
+            best.code.rstrip("0")[: 4 if best.level == "city" else 2]
+        ):
             best = division
             break
     return describe(best.code, "text")

@@ -1,6 +1,7 @@
 """Chinese word segmentation: jieba's dictionary and HMM (through jieba-rs) with the project's
 government-term dictionary. Enrichment, the search index, search queries, diffs and the Datasette
 plugin all cut text here, so a query is cut exactly as the index was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,7 +21,9 @@ def segmenter():
     for line in (DATA / "gov_terms.txt").read_text(encoding="utf-8").splitlines():
         parts = line.split()
         if parts and not line.startswith("#"):
-            segmenter.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None)
+            segmenter.add_word(
+                parts[0], int(parts[1]) if len(parts) > 1 else None, parts[2] if len(parts) > 2 else None
+            )
     return segmenter
 
 

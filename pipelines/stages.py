@@ -6,6 +6,7 @@ attachments (800) are fetched for a record before it is archived.
 A stage that fails marks the item; later stages pass it through, and the
 archive pipeline writes a `failures` row beside the snapshot already kept.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -106,8 +107,11 @@ class StageWorkers:
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         # spawn: a fork of a process running a reactor and threads is not safe.
         return concurrent.futures.ProcessPoolExecutor(
-            self.processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=start_worker, initargs=(os.getpid(),))
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
 
     async def run(self, function, *args, **kwargs):
         pool = self.pool
@@ -126,6 +130,7 @@ class StageWorkers:
 def start_worker(crawl_pid: int) -> None:
     """A stage worker loads the dictionaries, and leaves when its crawl is gone: a crawl killed
     with SIGKILL cannot stop its workers, and they would wait for work forever."""
+
     def watch() -> None:
         while os.getppid() == crawl_pid:
             time.sleep(0.5)
@@ -161,8 +166,11 @@ class CapturePipeline(_Stage):
         server_snapshot_id = None
         if item.server_capture:  # the bytes the server sent, kept before the rendered DOM
             server_snapshot_id = archive.add_snapshot(
-                **item.server_capture, request_url=item.request_url, fetched_at=item.fetched_at,
-                site=item.site, crawl_run_id=run_id,
+                **item.server_capture,
+                request_url=item.request_url,
+                fetched_at=item.fetched_at,
+                site=item.site,
+                crawl_run_id=run_id,
             )
         if item.failure is None or item.body:  # a fetch error has nothing to keep
             item.snapshot_id = archive.add_snapshot(
@@ -251,8 +259,6 @@ class ArchivePipeline(_Stage):
                 crawl_run_id=item.crawl_run_id,
                 index_terms=item.index_terms,
             )
-            self.crawler.stats.inc_value(
-                "govnews/new_versions" if version_id else "govnews/unchanged"
-            )
+            self.crawler.stats.inc_value("govnews/new_versions" if version_id else "govnews/unchanged")
         item.body = b""  # the capture is in the archive; don't hold it in memory
         return item

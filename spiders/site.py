@@ -9,6 +9,7 @@ fetched again outside its recheck window, and is then fetched conditionally.
 `-s GOVNEWS_INCREMENTAL=False` fetches everything again.  A list or article page that
 is a script-filled shell is fetched again through the browser (crawler/browser.py).
 """
+
 from __future__ import annotations
 
 import re
@@ -33,10 +34,7 @@ def response_headers(response: Response) -> dict[str, str]:
     """The response's headers as stored with its capture: a header sent several times (Set-Cookie)
     keeps one value per line, as Playwright reports them, so the WARC export can write them apart
     (joined with ", " they could not be told apart again: cookie dates contain commas)."""
-    return {
-        key.decode("latin-1"): b"\n".join(values).decode("latin-1")
-        for key, values in response.headers.items()
-    }
+    return {key.decode("latin-1"): b"\n".join(values).decode("latin-1") for key, values in response.headers.items()}
 
 
 def unpacked_list(response: Response, max_size: int) -> Response | None:
@@ -49,8 +47,9 @@ def unpacked_list(response: Response, max_size: int) -> Response | None:
         body = gunzip(response.body, max_size=max_size)
     except (OSError, EOFError, ValueError, struct.error, zlib.error):  # ValueError: over max_size
         return None
-    return XmlResponse(response.url, status=response.status, headers=response.headers, body=body,
-                       request=response.request)
+    return XmlResponse(
+        response.url, status=response.status, headers=response.headers, body=body, request=response.request
+    )
 
 
 # A page filled in by scripts is read once its scripts' requests are done (no request for 0.5 s).
@@ -61,6 +60,7 @@ def keep_server_bytes(holder: dict):
     """A Playwright response handler that keeps what the server sent for the page itself (its
     main-frame document), so a rendered page is archived with its source; where the browser
     no longer has them (a redirect's body, a page already closed) nothing is kept."""
+
     async def on_response(response) -> None:
         request = response.request
         if "body" in holder or not request.is_navigation_request() or request.frame.parent_frame is not None:
@@ -70,6 +70,7 @@ def keep_server_bytes(holder: dict):
         except Exception:  # noqa: BLE001 - Playwright raises its own Error for bodies it dropped
             return
         holder.update(url=response.url, status=response.status, headers=headers, body=body)
+
     return on_response
 
 
@@ -109,33 +110,55 @@ class SiteSpider(scrapy.Spider):
         """The archive's answers for this crawl (read once the spider is open and its run started)."""
         if self._state is None:
             run = ArchiveRun.of(self.crawler)
-            self._state = CrawlState(run.archive, self.site.name, recheck_days=self.recheck_days,
-                                     revisit_days=self.revisit_days, run_id=run.run_id)
+            self._state = CrawlState(
+                run.archive,
+                self.site.name,
+                recheck_days=self.recheck_days,
+                revisit_days=self.revisit_days,
+                run_id=run.run_id,
+            )
         return self._state
 
-    def _request(self, url: str, callback, formdata: dict | None = None, headers: dict | None = None,
-                 **meta) -> scrapy.Request:
+    def _request(
+        self, url: str, callback, formdata: dict | None = None, headers: dict | None = None, **meta
+    ) -> scrapy.Request:
         if self.site.render == "browser":
             holder: dict = {}
-            meta.update(playwright=True, govnews_server_capture=holder, playwright_page_goto_kwargs=RENDERED,
-                        playwright_page_event_handlers={"response": keep_server_bytes(holder)})
+            meta.update(
+                playwright=True,
+                govnews_server_capture=holder,
+                playwright_page_goto_kwargs=RENDERED,
+                playwright_page_event_handlers={"response": keep_server_bytes(holder)},
+            )
         if formdata is not None:
-            return scrapy.FormRequest(url, formdata=formdata, callback=callback, errback=self.on_error,
-                                      meta=meta, headers=headers)
+            return scrapy.FormRequest(
+                url, formdata=formdata, callback=callback, errback=self.on_error, meta=meta, headers=headers
+            )
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers)
 
     def _through_browser(self, response: Response) -> scrapy.Request:
         """Ask again for a script-filled page, through Chromium, keeping what the server sent."""
         self.crawler.stats.inc_value("govnews/browser_pages")
-        server_capture = {"url": response.url, "status": response.status,
-                          "headers": response_headers(response), "body": response.body}
+        server_capture = {
+            "url": response.url,
+            "status": response.status,
+            "headers": response_headers(response),
+            "body": response.body,
+        }
         return response.request.replace(
-            meta=browser_meta(response.request.meta, govnews_server_capture=server_capture,
-                              playwright_page_goto_kwargs=RENDERED), dont_filter=True)
+            meta=browser_meta(
+                response.request.meta, govnews_server_capture=server_capture, playwright_page_goto_kwargs=RENDERED
+            ),
+            dont_filter=True,
+        )
 
     def _needs_browser(self, response: Response) -> bool:
-        return (response.status == 200 and not response.meta.get("playwright") and hasattr(response, "text")
-                and looks_like_shell(response.text))
+        return (
+            response.status == 200
+            and not response.meta.get("playwright")
+            and hasattr(response, "text")
+            and looks_like_shell(response.text)
+        )
 
     async def start(self):
         for url in self.site.start_urls:
@@ -165,7 +188,10 @@ class SiteSpider(scrapy.Spider):
             yield self._through_browser(response)
             return
         self.logger.info(
-            "list %s: %d articles, %d list pages", response.url, len(links.articles), len(links.pages) + len(links.posts)
+            "list %s: %d articles, %d list pages",
+            response.url,
+            len(links.articles),
+            len(links.pages) + len(links.posts),
         )
         new = 0
         for url in links.articles:
@@ -183,7 +209,8 @@ class SiteSpider(scrapy.Spider):
             return
         pages = [(url, None, url) for url in links.pages] + [
             (url, formdata, url + "?" + "&".join(f"{k}={v}" for k, v in sorted(formdata.items())))
-            for url, formdata in links.posts]
+            for url, formdata in links.posts
+        ]
         pages = [page for page in pages if page[2] not in self.list_urls]
         for url, formdata, key in pages[:1] if careful else pages:
             # A cap on list pages per crawl bounds calendar-style and endless paging traps.
@@ -197,10 +224,14 @@ class SiteSpider(scrapy.Spider):
             yield self._through_browser(response)
             return
         # After redirects, the first URL asked for (the one the list linked to).
-        request_url = response.meta.get("govnews_request_url") or (response.meta.get("redirect_urls") or [response.url])[0]
+        request_url = (
+            response.meta.get("govnews_request_url") or (response.meta.get("redirect_urls") or [response.url])[0]
+        )
         if response.status == 304 and request_url != response.url:
             # The validators were the old URL's; the page it moved to is asked for plainly.
-            yield self._request(response.url, self.parse_article, govnews_request_url=request_url).replace(dont_filter=True)
+            yield self._request(response.url, self.parse_article, govnews_request_url=request_url).replace(
+                dont_filter=True
+            )
             return
         rendered = bool(response.meta.get("playwright"))
         yield PageItem(

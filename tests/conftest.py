@@ -1,4 +1,5 @@
 """Shared fixtures: the demo sites served for real on 127.0.0.1, and real `scrapy crawl` runs."""
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,7 @@ def scrapy_crawl(*args: str, db: Path, cwd: Path = REPO, wait: bool = True):
     # A test's own -s options come last, so they win over FAST.
     command = [str(BIN / "scrapy"), "crawl", "site", *FAST, "-s", f"ARCHIVE_DB={db}", *args]
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-    process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if wait:
         return finish(process)
     return process
@@ -80,9 +79,6 @@ def demo_archive(tmp_path_factory):
     root = copy_sites(tmp_path_factory.mktemp("demo") / "sites")
     db = root.parent / "archive.db"
     with DemoServer(root) as server:
-        processes = [
-            scrapy_crawl("-a", f"url={site.list_url}", db=db, wait=False)
-            for site in server.sites.values()
-        ]
+        processes = [scrapy_crawl("-a", f"url={site.list_url}", db=db, wait=False) for site in server.sites.values()]
         outputs = [finish(p) for p in processes]
         yield {"db": db, "server": server, "outputs": outputs}

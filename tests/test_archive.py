@@ -1,4 +1,5 @@
 """The archive on real SQLite files: versions, snapshots, failures, runs, schema upgrades."""
+
 import dataclasses
 import json
 import sqlite3
@@ -28,7 +29,8 @@ def make_record(**changes) -> Record:
 def test_new_archive_has_the_tables_and_a_column_for_every_record_field(tmp_path):
     archive = Archive(tmp_path / "a.db")
     assert {"pages", "versions", "snapshots", "bodies", "page_events", "crawl_runs", "failures"} <= set(
-        archive.db.table_names())
+        archive.db.table_names()
+    )
     fields = {f.name for f in dataclasses.fields(Record)}
     assert fields <= set(archive.db["pages"].columns_dict)
     assert set(VERSION_COLUMNS) | {"record", "diff", "extractor_version"} <= set(archive.db["versions"].columns_dict)
@@ -57,8 +59,10 @@ def test_a_near_identical_version_is_stored_as_a_small_delta(tmp_path):
     text = "\n".join(f"第{i}段：区委书记张书杰强调，要坚持项目为王，抓好重点项目建设。" for i in range(200))
     v1 = archive.add_record(make_record(text=text))
     v2 = archive.add_record(make_record(text=text + "\n新增一段。"))
-    sizes = {r["id"]: (r["size"], r["record_base"]) for r in
-             archive.db.query("select id, length(record) as size, record_base from versions")}
+    sizes = {
+        r["id"]: (r["size"], r["record_base"])
+        for r in archive.db.query("select id, length(record) as size, record_base from versions")
+    }
     assert sizes[v2][1] == v1 and sizes[v2][0] < sizes[v1][0] / 5
     assert archive.version_record(v2).text.endswith("新增一段。")
 
@@ -95,11 +99,15 @@ def test_snapshot_keeps_the_raw_bytes_and_a_failure_sits_beside_it(tmp_path):
     run = archive.start_run("site", "weidu", ["http://example.gov.cn/"])
     body = "<html>魏都</html>".encode("gbk") + b"\x00\xff"
     snap = archive.add_snapshot(
-        url="http://example.gov.cn/x.html", status=200, headers={"Content-Type": "text/html"},
-        body=body, crawl_run_id=run,
+        url="http://example.gov.cn/x.html",
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=body,
+        crawl_run_id=run,
     )
-    archive.add_failure(url="http://example.gov.cn/x.html", stage="extract",
-                        error="binary body", snapshot_id=snap, crawl_run_id=run)
+    archive.add_failure(
+        url="http://example.gov.cn/x.html", stage="extract", error="binary body", snapshot_id=snap, crawl_run_id=run
+    )
     assert archive.snapshot_body(snap) == body
     counts = archive.finish_run(run, "finished")
     assert counts == {"pages_fetched": 1, "articles": 1, "new_versions": 0, "failures": 1}
@@ -111,7 +119,9 @@ def test_snapshot_keeps_the_raw_bytes_and_a_failure_sits_beside_it(tmp_path):
 def test_an_archive_missing_newer_columns_upgrades_in_place(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.execute("create table pages (url text primary key, title text, text text, content_hash text, version_count integer)")
+    conn.execute(
+        "create table pages (url text primary key, title text, text text, content_hash text, version_count integer)"
+    )
     conn.execute("insert into pages values ('http://x.gov.cn/1.html', '旧标题', '旧正文', 'abc', 1)")
     conn.commit()
     conn.close()
@@ -124,7 +134,7 @@ def test_a_syndicated_copy_is_linked_to_its_original(tmp_path):
     from pipelines.enrich import enrich
     from pipelines.process import process_page
 
-    page = (REPO / "crawler" / "demo" / "sites" / "jincheng" / "zwgk" / "jcyw" / "202005" / "t20200507_1129365.shtml")
+    page = REPO / "crawler" / "demo" / "sites" / "jincheng" / "zwgk" / "jcyw" / "202005" / "t20200507_1129365.shtml"
     original = process_page(page.read_bytes(), "http://www.jcgov.gov.cn/zwgk/jcyw/202005/t20200507_1129365.shtml")
     copy = process_page(page.read_bytes(), "http://news.example.com/a/1.html")
     copy.text = "（来源：晋城日报）\n" + copy.text.replace("会议强调", "会议要求")
@@ -150,8 +160,9 @@ def test_crawls_started_together_on_a_new_archive_all_open_it(tmp_path):
 
     db = tmp_path / "new.db"
     code = f"from archive.store import Archive; Archive({str(db)!r}).db['pages'].count"
-    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stderr=subprocess.PIPE, text=True)
-                 for _ in range(8)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stderr=subprocess.PIPE, text=True) for _ in range(8)
+    ]
     errors = [p.communicate(timeout=120)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 8, errors
 
@@ -195,7 +206,9 @@ def test_identical_bodies_are_stored_once_and_a_changed_capture_as_a_delta(tmp_p
     ids.append(archive.add_snapshot(url="http://x.gov.cn/a.png", status=200, headers={}, body=png))
     ids.append(archive.add_snapshot(url="http://x.gov.cn/b", status=0, headers={}, body=b""))
     assert [archive.snapshot_body(i) for i in ids] == [page, page, edited, png, b""]
-    bodies = {r["sha256"]: r for r in archive.db.query("select sha256, size, base_sha256, length(data) as stored from bodies")}
+    bodies = {
+        r["sha256"]: r for r in archive.db.query("select sha256, size, base_sha256, length(data) as stored from bodies")
+    }
     assert len(bodies) == 4  # the repeated capture is stored once
     first, second = (archive.db["snapshots"].get(i)["body_sha256"] for i in ids[1:3])
     assert bodies[second]["base_sha256"] == first
@@ -219,11 +232,16 @@ def test_a_page_has_a_timeline_first_seen_changed_gone_back_moved(tmp_path):
     archive.add_record(make_record(title="重新抽取"), fetched_at="2026-10-05T00:00:00+00:00")  # the page is back
     assert archive.note_redirect(url, "http://example.gov.cn/new/1.html", fetched_at="2026-10-06T00:00:00+00:00")
     assert not archive.note_redirect(url, "http://example.gov.cn/new/1.html")
-    events = [(e["event"], e["at"][:10], e["detail"]) for e in
-              archive.db.query("select * from page_events where url = ? order by id", [url])]
+    events = [
+        (e["event"], e["at"][:10], e["detail"])
+        for e in archive.db.query("select * from page_events where url = ? order by id", [url])
+    ]
     assert events == [
-        ("first_seen", "2026-10-01", None), ("changed", "2026-10-02", None), ("gone", "2026-10-03", "HTTP 404"),
-        ("changed", "2026-10-02", "reprocess"), ("back", "2026-10-05", None),
+        ("first_seen", "2026-10-01", None),
+        ("changed", "2026-10-02", None),
+        ("gone", "2026-10-03", "HTTP 404"),
+        ("changed", "2026-10-02", "reprocess"),
+        ("back", "2026-10-05", None),
         ("moved", "2026-10-06", "http://example.gov.cn/new/1.html"),
     ]
     page = archive.db["pages"].get(url)
@@ -263,7 +281,11 @@ def test_an_archive_written_by_govnews_0_1_upgrades_in_place_without_loss(tmp_pa
     for vid, old in before["versions"].items():
         new = db["versions"].get(vid)
         assert (new["url"], new["version"], new["fetched_at"], new["extractor_version"]) == (
-            old["url"], old["version"], old["fetched_at"], old["extractor_version"])
+            old["url"],
+            old["version"],
+            old["fetched_at"],
+            old["extractor_version"],
+        )
         assert archive.version_record(vid) == row_record(old)
     edited = next(v for v in db["versions"].rows if v["version"] == 2)
     assert "{+他要求，要倒排工期、挂图作战。+}" in edited["diff"]
@@ -321,8 +343,13 @@ def test_a_department_named_after_its_district_is_found_by_its_short_name(tmp_pa
     # Without these abbreviations in the dictionary, 区住建局 was cut 区住|建局 and 住建局 alone
     # 住|建局: the query's 住 was in no page.
     archive = Archive(tmp_path / "a.db")
-    archive.add_record(Record(url="http://x.gov.cn/1.html", title=f"区{department}召开安全生产会议",
-                              text=f"市{department}、县{department}参加会议。"))
+    archive.add_record(
+        Record(
+            url="http://x.gov.cn/1.html",
+            title=f"区{department}召开安全生产会议",
+            text=f"市{department}、县{department}参加会议。",
+        )
+    )
     archive.add_record(Record(url="http://x.gov.cn/2.html", title="区委召开会议", text="会议强调安全生产。"))
     assert [r["url"] for r in archive.search(department)] == ["http://x.gov.cn/1.html"]
 
@@ -332,7 +359,9 @@ def test_a_word_jieba_breaks_into_characters_when_typed_alone_is_found_as_the_pa
     archive = Archive(tmp_path / "a.db")
     archive.add_record(Record(url="http://x.gov.cn/1.html", title="主题教育动员会", text="不忘初心、牢记使命。"))
     archive.add_record(Record(url="http://x.gov.cn/2.html", title="初步方案", text="群众关心的问题。"))  # 初 … 心 apart
-    archive.add_record(Record(url="http://x.gov.cn/3.html", title="初心如磐", text="初 心 二字。"))  # 初 心 side by side
+    archive.add_record(
+        Record(url="http://x.gov.cn/3.html", title="初心如磐", text="初 心 二字。")
+    )  # 初 心 side by side
     found = lambda query: sorted(r["url"][-6] for r in archive.search(query))  # noqa: E731
     assert found("初心") == ["1", "3"]
     assert found("牢记 初心") == ["1"]
@@ -350,8 +379,10 @@ def test_an_index_another_dictionary_built_is_rebuilt_when_the_archive_opens(tmp
     conn.close()
     archive = Archive(tmp_path / "a.db")
     assert [r["url"] for r in archive.search("住建局")] == ["http://x.gov.cn/1.html"]
-    assert archive.db.execute("select value from archive_meta where key = 'fts_segmenter'").fetchone()[0] == \
-        segmenter_fingerprint()
+    assert (
+        archive.db.execute("select value from archive_meta where key = 'fts_segmenter'").fetchone()[0]
+        == segmenter_fingerprint()
+    )
 
 
 def test_a_bulk_load_builds_the_search_index_once_and_a_crash_mid_load_leaves_it_to_be_rebuilt(tmp_path):
@@ -368,17 +399,26 @@ def test_a_bulk_load_builds_the_search_index_once_and_a_crash_mid_load_leaves_it
         raise RuntimeError("killed mid-load")
     assert archive.search("安全生产") == []  # not indexed yet …
     archive.close()
-    assert [r["url"] for r in Archive(tmp_path / "a.db").search("安全生产")] == ["http://x.gov.cn/3.html"]  # … now it is
+    assert [r["url"] for r in Archive(tmp_path / "a.db").search("安全生产")] == [
+        "http://x.gov.cn/3.html"
+    ]  # … now it is
 
 
 def test_a_copy_points_at_the_nearest_original_never_at_another_copy(tmp_path):
     archive = Archive(tmp_path / "a.db")
     base = 0x0123456789ABCDEF
-    pages = {"a": base, "b": base ^ 0b11, "c": base ^ 0b1, "d": base ^ 0b1111 << 20, "e": base ^ 0b1111 << 20,
-             "far": base ^ (1 << 64) - 1}
+    pages = {
+        "a": base,
+        "b": base ^ 0b11,
+        "c": base ^ 0b1,
+        "d": base ^ 0b1111 << 20,
+        "e": base ^ 0b1111 << 20,
+        "far": base ^ (1 << 64) - 1,
+    }
     for name, value in pages.items():
         archive.add_record(make_record(url=f"http://x.gov.cn/{name}.html", text=f"第{name}篇", simhash=f"{value:016x}"))
-    links = {row["url"][16:-5]: (row["duplicate_of"] and row["duplicate_of"][16:-5], row["duplicate_distance"])
-             for row in archive.db["pages"].rows}
-    assert links == {"a": (None, None), "b": ("a", 2), "c": ("a", 1), "d": ("a", 4), "e": ("a", 4),
-                     "far": (None, None)}
+    links = {
+        row["url"][16:-5]: (row["duplicate_of"] and row["duplicate_of"][16:-5], row["duplicate_distance"])
+        for row in archive.db["pages"].rows
+    }
+    assert links == {"a": (None, None), "b": ("a", 2), "c": ("a", 1), "d": ("a", 4), "e": ("a", 4), "far": (None, None)}

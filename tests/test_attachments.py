@@ -1,6 +1,7 @@
 """Attachments (附件): which links are files, their names from Content-Disposition, and real
 `scrapy crawl` runs against a site on 127.0.0.1 that serves articles with attachments, one of
 them linked twice, one too large, one missing, one a web page, one whose connection drops."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,28 +42,32 @@ LIMIT = 100_000  # -s GOVNEWS_ATTACHMENT_MAXSIZE for the crawls below
 
 # --- which links are attachments -------------------------------------------------------------
 
-@pytest.mark.parametrize("url, content_type, expected", [
-    ("http://a.gov.cn/files/P0201.pdf", None, True),
-    ("http://a.gov.cn/files/%E9%99%84%E4%BB%B6.DOCX", None, True),
-    ("http://a.gov.cn/files/plan.wps", None, True),
-    ("http://a.gov.cn/files/table.et", None, True),
-    ("http://a.gov.cn/files/slides.dps", None, True),
-    ("http://a.gov.cn/files/doc.ofd", None, True),
-    ("http://a.gov.cn/files/list.txt", None, True),
-    ("http://a.gov.cn/files/pack.rar", None, True),
-    ("http://a.gov.cn/art/t20240501_1.html", None, False),
-    ("http://a.gov.cn/images/photo.jpg", None, False),
-    ("http://a.gov.cn/down.jsp?id=7", None, False),
-    # the type decides when there is one
-    ("http://a.gov.cn/down.jsp?id=7", "application/pdf", True),
-    ("http://a.gov.cn/down.do?id=7", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
-    ("http://a.gov.cn/down.do?id=7", "application/octet-stream", True),
-    ("http://a.gov.cn/files/P0201.pdf", "Application/PDF; charset=binary", True),
-    ("http://a.gov.cn/files/P0201.pdf", "text/html; charset=utf-8", False),  # a soft 404 page
-    ("http://a.gov.cn/files/P0201.pdf", "application/octet-stream", True),
-    ("http://a.gov.cn/news/1.html", "application/octet-stream", False),
-    ("http://a.gov.cn/images/photo.png", "image/png", False),
-])
+
+@pytest.mark.parametrize(
+    "url, content_type, expected",
+    [
+        ("http://a.gov.cn/files/P0201.pdf", None, True),
+        ("http://a.gov.cn/files/%E9%99%84%E4%BB%B6.DOCX", None, True),
+        ("http://a.gov.cn/files/plan.wps", None, True),
+        ("http://a.gov.cn/files/table.et", None, True),
+        ("http://a.gov.cn/files/slides.dps", None, True),
+        ("http://a.gov.cn/files/doc.ofd", None, True),
+        ("http://a.gov.cn/files/list.txt", None, True),
+        ("http://a.gov.cn/files/pack.rar", None, True),
+        ("http://a.gov.cn/art/t20240501_1.html", None, False),
+        ("http://a.gov.cn/images/photo.jpg", None, False),
+        ("http://a.gov.cn/down.jsp?id=7", None, False),
+        # the type decides when there is one
+        ("http://a.gov.cn/down.jsp?id=7", "application/pdf", True),
+        ("http://a.gov.cn/down.do?id=7", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", True),
+        ("http://a.gov.cn/down.do?id=7", "application/octet-stream", True),
+        ("http://a.gov.cn/files/P0201.pdf", "Application/PDF; charset=binary", True),
+        ("http://a.gov.cn/files/P0201.pdf", "text/html; charset=utf-8", False),  # a soft 404 page
+        ("http://a.gov.cn/files/P0201.pdf", "application/octet-stream", True),
+        ("http://a.gov.cn/news/1.html", "application/octet-stream", False),
+        ("http://a.gov.cn/images/photo.png", "image/png", False),
+    ],
+)
 def test_is_attachment_by_extension_or_content_type(url, content_type, expected):
     assert is_attachment(url, content_type) is expected
 
@@ -97,32 +102,39 @@ def test_same_site_is_the_article_host_the_site_hosts_and_their_subdomains():
 
 # --- file names ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header, expected", [
-    # RFC 5987 / 6266: filename* wins over the ASCII fallback
-    (b"attachment; filename=\"notice.pdf\"; filename*=UTF-8''%E5%85%B3%E4%BA%8E%E9%80%9A%E7%9F%A5.pdf", "关于通知.pdf"),
-    (b"attachment; filename*=utf-8''%E9%99%84%E4%BB%B6%201.docx", "附件 1.docx"),
-    (b"attachment; filename*=GBK''%B8%BD%BC%FE.doc", "附件.doc"),
-    (b"attachment; filename*=UTF-8'zh-CN'%E8%A1%A8.xlsx", "表.xlsx"),
-    # raw bytes in the header, as GBK and UTF-8 servers send them
-    ("attachment; filename=\"报名登记表.docx\"".encode("gbk"), "报名登记表.docx"),
-    ("attachment; filename=\"报名登记表.docx\"".encode("utf-8"), "报名登记表.docx"),
-    ("attachment;filename=预算表.xls".encode("gb18030"), "预算表.xls"),
-    # percent-encoded (Java URLEncoder: UTF-8 or GBK, "+" for a space)
-    (b"attachment; filename=%E9%A2%84%E7%AE%97+%E8%A1%A8.xlsx", "预算 表.xlsx"),
-    (b"attachment; filename=%CF%D6%B3%A1%D5%D5%C6%AC.zip", "现场照片.zip"),
-    (b"attachment; filename=\"2024+plan.pdf\"", "2024+plan.pdf"),  # no escapes: "+" is a plus
-    # MIME encoded words
-    (b"attachment; filename=\"=?UTF-8?B?6YCa55+lLnBkZg==?=\"", "通知.pdf"),
-    # paths and quoting
-    (b"attachment; filename=\"C:\\\\fakepath\\\\report.pdf\"", "report.pdf"),
-    (b"attachment; filename=\"../../etc/passwd\"", "passwd"),
-    (b"inline; filename=report.pdf", "report.pdf"),
-    (b"attachment; filename=\"a \\\"quoted\\\" name.pdf\"", "a \"quoted\" name.pdf"),
-    ("attachment; filename*=UTF-8''%E9%80%9A%E7%9F%A5.pdf", "通知.pdf"),  # str as well as bytes
-    (b"attachment", None),
-    (b"attachment; filename=\"\"", None),
-    (None, None),
-])
+
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        # RFC 5987 / 6266: filename* wins over the ASCII fallback
+        (
+            b"attachment; filename=\"notice.pdf\"; filename*=UTF-8''%E5%85%B3%E4%BA%8E%E9%80%9A%E7%9F%A5.pdf",
+            "关于通知.pdf",
+        ),
+        (b"attachment; filename*=utf-8''%E9%99%84%E4%BB%B6%201.docx", "附件 1.docx"),
+        (b"attachment; filename*=GBK''%B8%BD%BC%FE.doc", "附件.doc"),
+        (b"attachment; filename*=UTF-8'zh-CN'%E8%A1%A8.xlsx", "表.xlsx"),
+        # raw bytes in the header, as GBK and UTF-8 servers send them
+        ('attachment; filename="报名登记表.docx"'.encode("gbk"), "报名登记表.docx"),
+        ('attachment; filename="报名登记表.docx"'.encode("utf-8"), "报名登记表.docx"),
+        ("attachment;filename=预算表.xls".encode("gb18030"), "预算表.xls"),
+        # percent-encoded (Java URLEncoder: UTF-8 or GBK, "+" for a space)
+        (b"attachment; filename=%E9%A2%84%E7%AE%97+%E8%A1%A8.xlsx", "预算 表.xlsx"),
+        (b"attachment; filename=%CF%D6%B3%A1%D5%D5%C6%AC.zip", "现场照片.zip"),
+        (b'attachment; filename="2024+plan.pdf"', "2024+plan.pdf"),  # no escapes: "+" is a plus
+        # MIME encoded words
+        (b'attachment; filename="=?UTF-8?B?6YCa55+lLnBkZg==?="', "通知.pdf"),
+        # paths and quoting
+        (b'attachment; filename="C:\\\\fakepath\\\\report.pdf"', "report.pdf"),
+        (b'attachment; filename="../../etc/passwd"', "passwd"),
+        (b"inline; filename=report.pdf", "report.pdf"),
+        (b'attachment; filename="a \\"quoted\\" name.pdf"', 'a "quoted" name.pdf'),
+        ("attachment; filename*=UTF-8''%E9%80%9A%E7%9F%A5.pdf", "通知.pdf"),  # str as well as bytes
+        (b"attachment", None),
+        (b'attachment; filename=""', None),
+        (None, None),
+    ],
+)
 def test_filename_from_content_disposition(header, expected):
     assert content_disposition_filename(header) == expected
 
@@ -155,29 +167,42 @@ def test_clean_filename():
 
 # --- which earlier rows spare a request ------------------------------------------------------
 
-@pytest.mark.parametrize("row, expected", [
-    (None, False),
-    ({"sha256": "ab" * 32, "status": 200, "error": None}, True),
-    ({"sha256": None, "status": 404, "error": "HTTP 404"}, True),
-    ({"sha256": None, "status": 410, "error": "HTTP 410"}, True),
-    ({"sha256": None, "status": 0, "error": "too large: 300000 bytes, over GOVNEWS_ATTACHMENT_MAXSIZE"}, True),
-    ({"sha256": None, "status": 200, "error": "not an attachment: served as text/html"}, True),
-    ({"sha256": None, "status": 0, "error": "forbidden by robots.txt"}, True),
-    ({"sha256": None, "status": 0, "error": "not fetched: max redirections reached"}, False),
-    ({"sha256": None, "status": 429, "error": "HTTP 429"}, False),
-    ({"sha256": None, "status": 503, "error": "HTTP 503"}, False),
-    ({"sha256": None, "status": 0, "error": "DownloadConnectionRefusedError: refused"}, False),
-    ({"sha256": None, "status": 0, "error": "DownloadTimeoutError: took longer than 30 seconds"}, False),
-])
+
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        (None, False),
+        ({"sha256": "ab" * 32, "status": 200, "error": None}, True),
+        ({"sha256": None, "status": 404, "error": "HTTP 404"}, True),
+        ({"sha256": None, "status": 410, "error": "HTTP 410"}, True),
+        ({"sha256": None, "status": 0, "error": "too large: 300000 bytes, over GOVNEWS_ATTACHMENT_MAXSIZE"}, True),
+        ({"sha256": None, "status": 200, "error": "not an attachment: served as text/html"}, True),
+        ({"sha256": None, "status": 0, "error": "forbidden by robots.txt"}, True),
+        ({"sha256": None, "status": 0, "error": "not fetched: max redirections reached"}, False),
+        ({"sha256": None, "status": 429, "error": "HTTP 429"}, False),
+        ({"sha256": None, "status": 503, "error": "HTTP 503"}, False),
+        ({"sha256": None, "status": 0, "error": "DownloadConnectionRefusedError: refused"}, False),
+        ({"sha256": None, "status": 0, "error": "DownloadTimeoutError: took longer than 30 seconds"}, False),
+    ],
+)
 def test_settled_rows_are_not_fetched_again(row, expected):
     assert settled(row) is expected
 
 
 # --- the pipeline as an adapter --------------------------------------------------------------
 
+
 def _item(**changes) -> PageItem:
-    item = PageItem(url="http://a.gov.cn/t20240501_1.html", status=200, headers={}, body=b"<html>",
-                    fetched_at="2024-05-01T01:00:00+00:00", site="a", snapshot_id=1, crawl_run_id=1)
+    item = PageItem(
+        url="http://a.gov.cn/t20240501_1.html",
+        status=200,
+        headers={},
+        body=b"<html>",
+        fetched_at="2024-05-01T01:00:00+00:00",
+        site="a",
+        snapshot_id=1,
+        crawl_run_id=1,
+    )
     item.record = Record(url=item.url, title="通知", attachments=[{"name": "附件", "url": "http://a.gov.cn/a.pdf"}])
     for key, value in changes.items():
         setattr(item, key, value)
@@ -217,6 +242,7 @@ def test_settings_are_checked():
 
 # --- end to end: real crawls against a site on 127.0.0.1 -------------------------------------
 
+
 def _zip(files: dict[str, str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -245,7 +271,8 @@ class FileSite(LoopbackServer):
                     self.close_connection = True  # no status line at all: a connection error
                     return
                 status, headers, body, length = site.routes.get(
-                    self.path, (404, [("Content-Type", "text/html; charset=utf-8")], "<h1>404</h1>".encode(), True))
+                    self.path, (404, [("Content-Type", "text/html; charset=utf-8")], "<h1>404</h1>".encode(), True)
+                )
                 try:
                     self.send_response(status)
                     for name, value in headers:
@@ -294,24 +321,41 @@ def file_site():
         site.drops.add(DROPPED)
         site.add("/robots.txt", b"User-agent: *\nDisallow: /files/internal/\n", "text/plain")
         site.add(FORBIDDEN, PDF, "application/pdf")
-        site.add("/files/P020240501_notice.pdf", PDF, "application/pdf",
-                 ("Content-Disposition", b"attachment; filename=\"notice.pdf\"; filename*=UTF-8''"
-                  + quote(NOTICE_NAME).encode()))
-        site.add("/files/P020240501_form.docx", DOCX, OOXML + "wordprocessingml.document",
-                 ("Content-Disposition", 'attachment; filename="安全生产检查报名登记表.docx"'.encode("gbk")))
+        site.add(
+            "/files/P020240501_notice.pdf",
+            PDF,
+            "application/pdf",
+            (
+                "Content-Disposition",
+                b"attachment; filename=\"notice.pdf\"; filename*=UTF-8''" + quote(NOTICE_NAME).encode(),
+            ),
+        )
+        site.add(
+            "/files/P020240501_form.docx",
+            DOCX,
+            OOXML + "wordprocessingml.document",
+            ("Content-Disposition", 'attachment; filename="安全生产检查报名登记表.docx"'.encode("gbk")),
+        )
         site.add("/files/P020240501_stats.xlsx", XLSX, OOXML + "spreadsheetml.sheet")
-        site.add("/files/P020240501_photos.zip", ZIP, "application/x-zip-compressed",
-                 ("Content-Disposition", b"attachment; filename=" + quote("现场照片.zip", encoding="gbk").encode()))
+        site.add(
+            "/files/P020240501_photos.zip",
+            ZIP,
+            "application/x-zip-compressed",
+            ("Content-Disposition", b"attachment; filename=" + quote("现场照片.zip", encoding="gbk").encode()),
+        )
         site.add("/files/P020240501_atlas.pdf", BIG, "application/pdf")  # Content-Length says too large
         site.add("/files/P020240502_video.zip", BIG, "application/zip", length=False)  # found too large
-        site.add("/files/P020240502_moved.pdf", "<html><body>文件不存在</body></html>".encode(),
-                 "text/html; charset=utf-8")  # a soft 404: a web page where the file was
+        site.add(
+            "/files/P020240502_moved.pdf", "<html><body>文件不存在</body></html>".encode(), "text/html; charset=utf-8"
+        )  # a soft 404: a web page where the file was
         site.add("/files/P020240502_plan.wps", WPS, "application/octet-stream")
         site.add("/files/offsite.pdf", OFFSITE, "application/pdf")
         template = (FIXTURES / "article.html").read_text(encoding="utf-8")
         links = {
             "/tzgg/202405/t20240501_101.html": (
-                "关于开展2024年安全生产大检查的通知", "2024-05-01", [
+                "关于开展2024年安全生产大检查的通知",
+                "2024-05-01",
+                [
                     ("/files/P020240501_notice.pdf", "附件1：通知原文.pdf"),
                     ("/files/P020240501_form.docx", "附件2：报名登记表.docx"),
                     ("/files/P020240501_stats.xlsx", "附件3：2024年安全生产检查统计表"),
@@ -319,21 +363,29 @@ def file_site():
                     ("/files/P020240501_atlas.pdf", "附件5：检查图集（高清版）.pdf"),
                     ("/files/P020240501_missing.doc", "附件6：填报说明.doc"),
                     (FORBIDDEN, "附件7：内部资料.pdf"),
-                ]),
+                ],
+            ),
             "/tzgg/202405/t20240502_102.html": (
-                "关于转发安全生产大检查通知的通知", "2024-05-02", [
+                "关于转发安全生产大检查通知的通知",
+                "2024-05-02",
+                [
                     ("/files/P020240501_notice.pdf", "关于开展2024年安全生产大检查的通知.pdf"),
                     ("/files/P020240502_video.zip", "检查视频.zip"),
                     ("/files/P020240502_moved.pdf", "整改清单.pdf"),
                     ("/files/P020240502_plan.wps", "下载"),
                     (f"http://localhost:{site.port}/files/offsite.pdf", "上级文件.pdf"),
                     (DROPPED, "补充材料.pdf"),
-                ]),
+                ],
+            ),
         }
         items = []
         for path, (title, date, files) in links.items():
-            html = template.format(title=title, date=date, lead="为切实做好安全生产工作，", links="\n".join(
-                f'<li><a href="{href}" target="_blank">{text}</a></li>' for href, text in files))
+            html = template.format(
+                title=title,
+                date=date,
+                lead="为切实做好安全生产工作，",
+                links="\n".join(f'<li><a href="{href}" target="_blank">{text}</a></li>' for href, text in files),
+            )
             site.add(path, html.encode("utf-8"), "text/html; charset=utf-8")
             items.append(f'<li><a href="{path}">{title}</a><span>{date}</span></li>')
         listing = (FIXTURES / "list.html").read_text(encoding="utf-8").format(items="\n".join(items))
@@ -344,8 +396,14 @@ def file_site():
 
 def _crawl(site: FileSite, db: Path, *settings: str) -> str:
     # Every article fetched again each crawl; retries (crawler/retry.py) wait a tenth of a second.
-    args = ["-s", f"GOVNEWS_ATTACHMENT_MAXSIZE={LIMIT}", "-s", "GOVNEWS_INCREMENTAL=False",
-            "-s", "GOVNEWS_RETRY_BACKOFF_BASE=0.1"]
+    args = [
+        "-s",
+        f"GOVNEWS_ATTACHMENT_MAXSIZE={LIMIT}",
+        "-s",
+        "GOVNEWS_INCREMENTAL=False",
+        "-s",
+        "GOVNEWS_RETRY_BACKOFF_BASE=0.1",
+    ]
     for setting in settings:
         args += ["-s", setting]
     return scrapy_crawl("-a", f"url={site.base}/tzgg/index.html", *args, db=db)
@@ -403,7 +461,10 @@ def test_crawl_archives_attachments_by_digest_and_a_recrawl_asks_for_none_again(
 
     # Not kept: a row with the reason, no bytes.
     for key, error in [
-        ((first, "P020240501_atlas.pdf"), f"too large: {len(BIG)} bytes, over GOVNEWS_ATTACHMENT_MAXSIZE ({LIMIT} bytes)"),
+        (
+            (first, "P020240501_atlas.pdf"),
+            f"too large: {len(BIG)} bytes, over GOVNEWS_ATTACHMENT_MAXSIZE ({LIMIT} bytes)",
+        ),
         ((second, "P020240502_video.zip"), f"too large: over GOVNEWS_ATTACHMENT_MAXSIZE ({LIMIT} bytes)"),
         ((first, "P020240501_missing.doc"), "HTTP 404"),
         ((second, "P020240502_moved.pdf"), "not an attachment: served as text/html"),
@@ -443,8 +504,10 @@ def test_crawl_archives_attachments_by_digest_and_a_recrawl_asks_for_none_again(
     assert site.requests["/files/P020240501_notice.pdf"] == 2
     assert site.requests["/files/offsite.pdf"] == 1
     assert db["bodies"].count == bodies + 1  # only the off-site file is new
-    third = {(r["page_url"], r["url"].rsplit("/", 1)[-1]): r for r in
-             db.query("select * from attachments where crawl_run_id = 3")}
+    third = {
+        (r["page_url"], r["url"].rsplit("/", 1)[-1]): r
+        for r in db.query("select * from attachments where crawl_run_id = 3")
+    }
     assert len(third) == 13
     assert FORBIDDEN not in site.requests
     assert third[(second, "P020240501_notice.pdf")]["sha256"] == shared

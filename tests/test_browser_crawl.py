@@ -1,6 +1,7 @@
 """Pages that need JavaScript, crawled for real: a 412 challenge site, a site that keeps
 refusing, and a site whose list and one article are filled in by scripts. Chromium is the
 system's (see crawler/settings.py); no site config is given, so detection is automatic."""
+
 from __future__ import annotations
 
 import re

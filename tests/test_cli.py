@@ -1,4 +1,5 @@
 """The `govnews` command, run as a user runs it."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,10 @@ def test_demo_serves_crawls_and_summarises(tmp_path):
     result = govnews("demo", "--db", str(db_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     articles = sum(len(s["articles"]) for s in manifest())
-    assert f"Crawled {len(manifest())} sites: {articles} pages fetched, {articles} articles, {articles} new versions, 0 failures." in result.stdout
+    assert (
+        f"Crawled {len(manifest())} sites: {articles} pages fetched, {articles} articles, {articles} new versions, 0 failures."
+        in result.stdout
+    )
     assert f"govnews browse --db {db_path}" in result.stdout
     db = sqlite_utils.Database(db_path)
     assert {r["site"] for r in db["pages"].rows} == {s["name"] for s in manifest()}
@@ -71,8 +75,11 @@ def test_shipped_metadata_is_current():
 
 def test_browse_serves_the_archive_in_datasette_with_its_metadata(demo_archive, tmp_path):
     port = free_port()
-    server = subprocess.Popen([str(BIN / "govnews"), "browse", "--db", str(demo_archive["db"]), "--port", str(port)],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(BIN / "govnews"), "browse", "--db", str(demo_archive["db"]), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

@@ -1,6 +1,7 @@
 """End to end over generated CMS sites: a real `scrapy crawl site -a url=LIST_URL` with no site
 config must find every article of a TRS (UTF-8 and GBK), Hanweb (datastore + dataproxy.jsp POSTs),
 ASP.NET `list.aspx?page=N` and sitemap/RSS site, and archive nothing else."""
+
 from __future__ import annotations
 
 import gzip
@@ -51,8 +52,9 @@ def crawled(tmp_path_factory):
             servers[name] = CmsServer(spec).__enter__()
             # The pipelines run in the crawl's reactor thread and can hold it for many seconds on a
             # loaded machine; a 30 s download timeout would then refetch pages already answered.
-            processes[name] = scrapy_crawl("-a", f"url={servers[name].list_url}", "-s", "DOWNLOAD_TIMEOUT=300",
-                                           db=base / f"{name}.db", wait=False)
+            processes[name] = scrapy_crawl(
+                "-a", f"url={servers[name].list_url}", "-s", "DOWNLOAD_TIMEOUT=300", db=base / f"{name}.db", wait=False
+            )
         # Drain every crawl's output at once: a crawl whose log pipe fills up stalls, and its
         # requests time out and are retried (the server then sees them twice).
         with ThreadPoolExecutor(len(processes)) as pool:
@@ -98,8 +100,11 @@ def test_the_crawl_fetched_list_pages_and_articles_only(crawled, name):
     assert set(spec.articles) <= fetched
     # Every list page was asked for (the pagination was understood), nothing off the site's lists.
     stray = {
-        target for target in fetched
-        if target not in spec.articles and target not in spec.list_paths and target != "/robots.txt"
+        target
+        for target in fetched
+        if target not in spec.articles
+        and target not in spec.list_paths
+        and target != "/robots.txt"
         and not target.startswith(HANWEB_PROXY)
     }
     assert not stray, sorted(stray)
@@ -115,7 +120,7 @@ def test_trs_pages_are_paged_by_the_create_page_html_script_only(crawled):
     assert spec.list_paths == ["/zwxx/xwdt/index.html", *(f"/zwxx/xwdt/index_{n}.html" for n in range(1, 7))]
     first = (spec.root / "zwxx/xwdt/index.html").read_text(encoding="utf-8")
     assert "index_1.html" not in first.replace('"index", "html"', "")  # no plain page links
-    assert "createPageHTML(countPage, currentPage, \"index\", \"html\")" in first
+    assert 'createPageHTML(countPage, currentPage, "index", "html")' in first
 
 
 def test_the_gbk_site_is_gbk_declared_gb2312_and_archived_as_correct_chinese(crawled):
@@ -142,7 +147,9 @@ def test_hanweb_records_beyond_the_page_came_from_dataproxy_posts(crawled):
     server, db_path, _ = crawled["hanweb"]
     spec = server.spec
     posts = sorted(t for t in server.hits if t.startswith(HANWEB_PROXY))
-    assert posts == [f"{HANWEB_PROXY}?startrecord={a}&endrecord={b}&perpage=5" for a, b in ((16, 30), (31, 45), (46, 55))]
+    assert posts == [
+        f"{HANWEB_PROXY}?startrecord={a}&endrecord={b}&perpage=5" for a, b in ((16, 30), (31, 45), (46, 55))
+    ]
     list_page = (spec.root / spec.list_path.lstrip("/")).read_text(encoding="utf-8")
     later = list(spec.articles)[15:]
     assert later and not any(path in list_page for path in later)  # only dataproxy.jsp names them
@@ -174,6 +181,7 @@ def test_feed_site_articles_came_from_rss_and_sitemaps(crawled):
 
 # --- the generators and the server on their own ------------------------------------------------------
 
+
 def test_static_files_answer_304_to_etag_and_if_modified_since(tmp_path):
     spec = build_trs_site(tmp_path / "trs", 12, per_page=5)
     path = next(iter(spec.articles))
@@ -184,8 +192,12 @@ def test_static_files_answer_304_to_etag_and_if_modified_since(tmp_path):
         assert request(server.url(path), headers={"If-None-Match": '"other", ' + headers["ETag"]})[0] == 304
         assert request(server.url(path), headers={"If-Modified-Since": headers["Last-Modified"]})[0] == 304
         # If-None-Match wins over If-Modified-Since.
-        assert request(server.url(path), headers={"If-None-Match": '"stale"',
-                                                   "If-Modified-Since": headers["Last-Modified"]})[0] == 200
+        assert (
+            request(
+                server.url(path), headers={"If-None-Match": '"stale"', "If-Modified-Since": headers["Last-Modified"]}
+            )[0]
+            == 200
+        )
         (spec.root / path.lstrip("/")).write_bytes(body.replace("区".encode(), "县".encode()))
         status, changed, _ = request(server.url(path), headers={"If-None-Match": headers["ETag"]})
         assert status == 200 and changed["ETag"] != headers["ETag"]

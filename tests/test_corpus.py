@@ -1,5 +1,6 @@
 """The labeled corpus (tests/fixtures/corpus): govnews against its gold, and against bare
 trafilatura and GNE run on the same pages — the thresholds of issue #3."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,27 @@ import pytest
 from crawler.evaluate import EXTRACTORS, FIELDS, evaluate, load_gold, summary
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
-BOILERPLATE = ["字号", "打印", "关闭", "推荐阅读", "相关阅读", "相关新闻", "相关链接", "热点文章", "相关热词搜索",
-               "扫一扫", "分享到", "上一篇", "下一篇", "文章图片", "网站标识码", "ICP备", "公网安备", "网站地图",
-               "当前位置"]
+BOILERPLATE = [
+    "字号",
+    "打印",
+    "关闭",
+    "推荐阅读",
+    "相关阅读",
+    "相关新闻",
+    "相关链接",
+    "热点文章",
+    "相关热词搜索",
+    "扫一扫",
+    "分享到",
+    "上一篇",
+    "下一篇",
+    "文章图片",
+    "网站标识码",
+    "ICP备",
+    "公网安备",
+    "网站地图",
+    "当前位置",
+]
 
 
 @pytest.fixture(scope="module")
@@ -93,8 +112,11 @@ def test_eval_command_prints_the_side_by_side_table(tmp_path):
     # A two-page gold folder: the command reads any folder in the same format.
     folder = tmp_path / "gold"
     (folder / "pages").mkdir(parents=True)
-    lines = [line for line in (CORPUS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
-             if re.search(r'"pages/(trs_01|legacy_03)\.html"', line)]
+    lines = [
+        line
+        for line in (CORPUS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        if re.search(r'"pages/(trs_01|legacy_03)\.html"', line)
+    ]
     for line in lines:
         name = json.loads(line)["file"]
         (folder / name).write_bytes((CORPUS / name).read_bytes())

@@ -1,6 +1,7 @@
 """A crawl killed with SIGKILL resumes from the archive's own state: killed at ten random
 points of a real `scrapy crawl` over a generated TRS site and restarted each time, it ends
 with the archive an uninterrupted crawl writes — nothing lost, no version twice."""
+
 from __future__ import annotations
 
 import os
@@ -35,10 +36,13 @@ def versions_so_far(db_path) -> int | None:
 def archive_state(db_path) -> dict:
     db = sqlite_utils.Database(db_path)
     return {
-        "versions": sorted((r["url"], r["version"], r["content_hash"])
-                           for r in db.query("select url, version, content_hash from versions")),
-        "pages": sorted((r["url"], r["version_count"], r["status"], r["content_hash"])
-                        for r in db.query("select * from pages")),
+        "versions": sorted(
+            (r["url"], r["version"], r["content_hash"])
+            for r in db.query("select url, version, content_hash from versions")
+        ),
+        "pages": sorted(
+            (r["url"], r["version_count"], r["status"], r["content_hash"]) for r in db.query("select * from pages")
+        ),
         "events": sorted((r["url"], r["event"]) for r in db.query("select url, event from page_events")),
         "failures": db["failures"].count,
     }
@@ -53,8 +57,18 @@ def trs_site(tmp_path_factory):
 
 def test_sigkill_at_ten_random_points_then_resume_equals_an_uninterrupted_crawl(trs_site, tmp_path):
     # Two requests at a time, 30 ms apart: slow enough for a kill to land where it was aimed.
-    args = ("-a", f"url={trs_site.list_url}", "-s", "GOVNEWS_MAX_LIST_PAGES=100", "-s", "CONCURRENT_REQUESTS=2",
-            "-s", "DOWNLOAD_DELAY=0.03", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False")
+    args = (
+        "-a",
+        f"url={trs_site.list_url}",
+        "-s",
+        "GOVNEWS_MAX_LIST_PAGES=100",
+        "-s",
+        "CONCURRENT_REQUESTS=2",
+        "-s",
+        "DOWNLOAD_DELAY=0.03",
+        "-s",
+        "RANDOMIZE_DOWNLOAD_DELAY=False",
+    )
     whole = tmp_path / "whole.db"
     scrapy_crawl(*args, db=whole)
     expected = archive_state(whole)
@@ -105,8 +119,18 @@ def test_a_stage_worker_killed_mid_crawl_loses_no_page(trs_site, tmp_path):
     archives the failed ones."""
     # One page every 0.1 s: the worker waits for pages, so pages still come after the kill
     # (with fast downloads it may have finished every page before the archive wrote the 20th).
-    args = ("-a", f"url={trs_site.list_url}", "-s", "GOVNEWS_MAX_LIST_PAGES=100", "-s", "CONCURRENT_REQUESTS=1",
-            "-s", "DOWNLOAD_DELAY=0.1", "-s", "RANDOMIZE_DOWNLOAD_DELAY=False")
+    args = (
+        "-a",
+        f"url={trs_site.list_url}",
+        "-s",
+        "GOVNEWS_MAX_LIST_PAGES=100",
+        "-s",
+        "CONCURRENT_REQUESTS=1",
+        "-s",
+        "DOWNLOAD_DELAY=0.1",
+        "-s",
+        "RANDOMIZE_DOWNLOAD_DELAY=False",
+    )
     db_path = tmp_path / "archive.db"
     process = scrapy_crawl(*args, db=db_path, wait=False)
     deadline = time.monotonic() + 120

@@ -1,6 +1,7 @@
 """The archive in Datasette, for real: `govnews browse` serving a copy of the demo archive
 (real `scrapy crawl` runs, one page edited and one deleted before a second crawl), read
 through the JSON API and through a real Chromium typing into the search box."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,13 @@ from conftest import BIN, expected_records, scrapy_crawl
 from crawler.demo.server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SEED = next(e for e in expected_records() if e["seed"] == "000")  # 魏都区: 我区召开全区领导干部会议
 EDITED = "004"  # jincheng's seed: "5月7日上午" becomes "5月7日下午" before the second crawl
 
@@ -61,8 +67,14 @@ def archive(demo_archive, tmp_path_factory):
         deleted.write_bytes(removed)
     wal = db.with_name(db.name + "-wal")
     assert wal.stat().st_size > 0
-    yield {"db": db, "wal": wal, "name": db.stem, "edited_url": site.url(site.manifest["seeds"][EDITED]),
-           "gone_url": site.url(deleted_path), "seed_url": demo_archive["server"].sites["weidu"].url(SEED["path"])}
+    yield {
+        "db": db,
+        "wal": wal,
+        "name": db.stem,
+        "edited_url": site.url(site.manifest["seeds"][EDITED]),
+        "gone_url": site.url(deleted_path),
+        "seed_url": demo_archive["server"].sites["weidu"].url(SEED["path"]),
+    }
     holder.close()
 
 
@@ -71,7 +83,9 @@ def server(archive):
     port = free_port()
     process = subprocess.Popen(
         [str(BIN / "govnews"), "browse", "--db", str(archive["db"]), "--port", str(port), "--host", "127.0.0.1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -194,27 +208,36 @@ def test_person_and_region_queries(server):
 
 def test_articles_per_month_counts_every_dated_page(server):
     rows = canned(server, "articles_per_month")
-    dated = get_json(f"{server['db_url']}.json", _shape="array",
-                     sql="select count(*) as n from pages where published_month is not null")[0]["n"]
+    dated = get_json(
+        f"{server['db_url']}.json",
+        _shape="array",
+        sql="select count(*) as n from pages where published_month is not null",
+    )[0]["n"]
     assert rows and sum(r["articles"] for r in rows) == dated
     assert [r["month"] for r in rows] == sorted(r["month"] for r in rows)
     assert "2020-04" in {r["month"] for r in rows}  # seed 000
 
 
 def test_record_blobs_decode_in_sql(server):
-    sql = ("select v.id, v.title, json_extract(govnews_record(v.record, b.record), '$.title') as record_title, "
-           "json_extract(govnews_record(v.record, b.record), '$.url') as record_url, v.url "
-           "from versions v left join versions b on b.id = v.record_base")
+    sql = (
+        "select v.id, v.title, json_extract(govnews_record(v.record, b.record), '$.title') as record_title, "
+        "json_extract(govnews_record(v.record, b.record), '$.url') as record_url, v.url "
+        "from versions v left join versions b on b.id = v.record_base"
+    )
     rows = get_json(f"{server['db_url']}.json", _shape="array", sql=sql)
     assert len(rows) > 20
     for row in rows:
         assert row["record_title"] == row["title"] and row["record_url"] == row["url"], row["id"]
-    deltas = get_json(f"{server['db_url']}.json", _shape="array",
-                      sql="select url, govnews_record(record) as alone from versions where record_base is not null")
+    deltas = get_json(
+        f"{server['db_url']}.json",
+        _shape="array",
+        sql="select url, govnews_record(record) as alone from versions where record_base is not null",
+    )
     assert [d["url"] for d in deltas] == [server["edited_url"]]  # the edit is stored as a delta
     assert deltas[0]["alone"] is None  # without its base it cannot be read: NULL, not garbage
-    assert get_json(f"{server['db_url']}.json", _shape="array",
-                    sql="select govnews_fts('区委书记张书杰') as q")[0]["q"] == fts_query("区委书记张书杰")
+    assert get_json(f"{server['db_url']}.json", _shape="array", sql="select govnews_fts('区委书记张书杰') as q")[0][
+        "q"
+    ] == fts_query("区委书记张书杰")
 
 
 def test_pages_metadata_facets_and_hidden_tables(server):
@@ -254,8 +277,12 @@ def test_versions_table_folds_the_record(server, page):
     page.locator("details.govnews-record summary").first.click()
     assert "5月7日下午" in page.locator("details.govnews-record pre").first.inner_text()  # newest first
     # record_base left out of the columns: the delta is still read against its base
-    page.goto(f"{server['db_url']}/versions?" + urllib.parse.urlencode(
-        [("url", server["edited_url"]), ("_col", "version"), ("_col", "record"), ("_sort", "version")]))
+    page.goto(
+        f"{server['db_url']}/versions?"
+        + urllib.parse.urlencode(
+            [("url", server["edited_url"]), ("_col", "version"), ("_col", "record"), ("_sort", "version")]
+        )
+    )
     records = page.locator("details.govnews-record pre").all_text_contents()
     assert len(records) == 2 and "5月7日上午" in records[0] and "5月7日下午" in records[1]
 
@@ -280,7 +307,9 @@ def test_articles_per_month_chart(server, page, tmp_path):
 
 # --- the pieces, directly -------------------------------------------------------------------
 def test_render_diff_escapes_and_marks_every_kind_of_line():
-    html = str(render_diff("@ title: 旧<b>标题 → 新标题\n- 删去<script>x</script>\n+ 新增 & 段\n~ 他[-尽快-]{+倒排工期+}。"))
+    html = str(
+        render_diff("@ title: 旧<b>标题 → 新标题\n- 删去<script>x</script>\n+ 新增 & 段\n~ 他[-尽快-]{+倒排工期+}。")
+    )
     assert "<script>" not in html and "&lt;script&gt;" in html and "旧&lt;b&gt;标题" in html
     assert "<del>旧&lt;b&gt;标题</del> → <ins>新标题</ins>" in html
     assert "<ins>新增 &amp; 段</ins>" in html

@@ -1,4 +1,5 @@
 """Dates as government pages write them; never completed by guessing."""
+
 import pytest
 
 from pipelines.dates import date_from_url, parse_date
@@ -38,8 +39,9 @@ def test_written_forms(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["4月30日", "2020年4月", "2020-13-45", "", None, "阅读次数: 150", "1800-01-01",
-                                  "17/9/2004"])
+@pytest.mark.parametrize(
+    "text", ["4月30日", "2020年4月", "2020-13-45", "", None, "阅读次数: 150", "1800-01-01", "17/9/2004"]
+)
 def test_incomplete_or_impossible_dates_give_none(text):
     assert parse_date(text) is None
 

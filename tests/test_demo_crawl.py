@@ -1,5 +1,6 @@
 """End to end: real `scrapy crawl` processes over the demo sites served on 127.0.0.1,
 read back from the real SQLite archive and compared with the hand-written seed records."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,23 @@ import sqlite_utils
 from archive.store import Archive
 from conftest import expected_records, manifest, scrapy_crawl
 
-BOILERPLATE = ["字号", "打印", "关闭", "推荐阅读", "相关热词搜索", "扫一扫", "文章图片", "分享到",
-               "上一篇", "下一篇", "网站标识码", "ICP备", "当前位置", "阅读次数", "热点文章"]
+BOILERPLATE = [
+    "字号",
+    "打印",
+    "关闭",
+    "推荐阅读",
+    "相关热词搜索",
+    "扫一扫",
+    "文章图片",
+    "分享到",
+    "上一篇",
+    "下一篇",
+    "网站标识码",
+    "ICP备",
+    "当前位置",
+    "阅读次数",
+    "热点文章",
+]
 FIELDS = ["title", "published_at", "source", "author", "editor", "reviewer", "channel", "views"]
 
 
@@ -97,7 +113,11 @@ def test_recrawl_fetches_no_known_article_and_an_edit_adds_exactly_one_version(d
     assert new == [{"url": site.url(seed_path), "version": 2}]
     assert "5月7日下午" in page_row(db, site.url(seed_path))["text"]
     run = db["crawl_runs"].get(3)
-    assert (run["not_modified"], run["pages_fetched"], run["new_versions"]) == (2, 1, 1)  # page 2's article is not reached
+    assert (run["not_modified"], run["pages_fetched"], run["new_versions"]) == (
+        2,
+        1,
+        1,
+    )  # page 2's article is not reached
     checked = db["pages"].get(site.url(site.manifest["articles"][0]))
     assert checked["last_checked"] == checked["last_fetched"] >= run["started_at"][:19]
 
@@ -108,7 +128,10 @@ def test_a_page_that_fails_extraction_is_kept_raw_with_the_reason(demo_server, s
     broken = "/zwgk/jcyw/202005/t20200508_9999999.shtml"
     (sites_copy / "jincheng" / broken.lstrip("/")).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
     html = list_file.read_text(encoding="utf-8")
-    list_file.write_text(html.replace("</ul>", f'<li><a href="{broken}">市政府召开专题会议研究部署工作</a></li></ul>', 1), encoding="utf-8")
+    list_file.write_text(
+        html.replace("</ul>", f'<li><a href="{broken}">市政府召开专题会议研究部署工作</a></li></ul>', 1),
+        encoding="utf-8",
+    )
 
     db_path = tmp_path / "archive.db"
     scrapy_crawl("-a", f"url={site.list_url}", db=db_path)

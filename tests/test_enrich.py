@@ -1,4 +1,5 @@
 """Enrichment on the seed pages and on small texts: people with titles, region, keywords, type."""
+
 from __future__ import annotations
 
 import json
@@ -27,11 +28,22 @@ def as_pairs(record) -> list[tuple[str, str]]:
 def test_seed_000_people_region_keywords():
     record = seed_record("000")
     assert as_pairs(record) == [
-        ("王国生", "省委书记"), ("尹弘", "省长"), ("张书杰", "区委书记"), ("李朝锋", "区长"), ("魏少峰", "区委副书记"),
-        *[(name, "区领导") for name in ["纪保民", "杜晓辉", "苏凯强", "申健民", "陈长宏", "张楠", "刘明", "黄克中", "刘庆", "程中山"]],
+        ("王国生", "省委书记"),
+        ("尹弘", "省长"),
+        ("张书杰", "区委书记"),
+        ("李朝锋", "区长"),
+        ("魏少峰", "区委副书记"),
+        *[
+            (name, "区领导")
+            for name in ["纪保民", "杜晓辉", "苏凯强", "申健民", "陈长宏", "张楠", "刘明", "黄克中", "刘庆", "程中山"]
+        ],
     ]
     assert {k: record.region[k] for k in ("province", "city", "county", "code")} == {
-        "province": "河南省", "city": "许昌市", "county": "魏都区", "code": "411002"}
+        "province": "河南省",
+        "city": "许昌市",
+        "county": "魏都区",
+        "code": "411002",
+    }
     assert {"疫情防控", "项目建设", "经济社会发展"} <= set(record.keywords)
     assert record.doc_type == "会议"
 
@@ -39,7 +51,9 @@ def test_seed_000_people_region_keywords():
 def test_seed_003_people_region_keywords():
     record = seed_record("003")
     assert as_pairs(record) == [("潘功发", "区委书记")] + [
-        (name, "区领导") for name in ["金玉", "洪源源", "汪俊启", "余红松", "程亮", "江俊杰", "刘小平", "邱金生", "彭凯"]]
+        (name, "区领导")
+        for name in ["金玉", "洪源源", "汪俊启", "余红松", "程亮", "江俊杰", "刘小平", "邱金生", "彭凯"]
+    ]
     assert record.region["code"] == "340803" and record.region["county"] == "大观区"
     assert {"比晒拼创", "双招双引", "潘功发"} <= set(record.keywords)  # 潘功发, not jieba's 潘功
 
@@ -47,12 +61,18 @@ def test_seed_003_people_region_keywords():
 def test_seed_004_people_region_keywords():
     record = seed_record("004")
     assert as_pairs(record) == [
-        ("王震", "市长"), ("张利锋", "常务副市长"), ("范兆森", "管委会主任"),
+        ("王震", "市长"),
+        ("张利锋", "常务副市长"),
+        ("范兆森", "管委会主任"),
         *[(name, "副市长") for name in ["王斌权", "梁丽萍", "武健鹏", "冯志亮", "王宏微"]],
         ("焦新文", "市政府秘书长"),
     ]
     assert {k: record.region[k] for k in ("province", "city", "county", "code")} == {
-        "province": "山西省", "city": "晋城市", "county": None, "code": "140500"}
+        "province": "山西省",
+        "city": "晋城市",
+        "county": None,
+        "code": "140500",
+    }
     assert {"转型发展", "产业集群", "项目建设"} <= set(record.keywords)
 
 
@@ -74,7 +94,9 @@ def test_a_word_only_the_hmm_found_must_recur_to_be_a_keyword():
 def test_people_need_a_name_not_the_verb_after_an_office():
     assert people("市长出席会议并讲话，区长主持。") == []
     assert people("区委书记张书杰、区政府区长李朝锋分别讲话。") == [
-        {"name": "张书杰", "title": "区委书记"}, {"name": "李朝锋", "title": "区长"}]
+        {"name": "张书杰", "title": "区委书记"},
+        {"name": "李朝锋", "title": "区长"},
+    ]
 
 
 def test_region_from_each_kind_of_evidence():
@@ -90,7 +112,9 @@ def test_region_from_each_kind_of_evidence():
 def test_region_from_the_site_config_wins():
     record = seed_record("000")
     record.region = None
-    enriched = enrich(record, site={"region": {"province": "河南省", "city": "许昌市", "county": "魏都区", "code": "411002"}})
+    enriched = enrich(
+        record, site={"region": {"province": "河南省", "city": "许昌市", "county": "魏都区", "code": "411002"}}
+    )
     assert enriched.region["source"] == "site_config"
 
 

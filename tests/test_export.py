@@ -1,4 +1,5 @@
 """`govnews export`: JSON Lines and WARC, read back with warcio's own reader and command-line tools."""
+
 from __future__ import annotations
 
 import gzip
@@ -22,7 +23,9 @@ from crawler.record import Record
 TITLE = "济阳区召开重点项目建设推进会"
 TEXT = "张书杰主持会议并讲话。\n会议强调，要加快项目建设进度。"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(range(256))
-GBK_HTML = "<html><head><title>卫东区新闻</title></head><body><p>卫东区召开安全生产会议。</p></body></html>".encode("gbk")
+GBK_HTML = "<html><head><title>卫东区新闻</title></head><body><p>卫东区召开安全生产会议。</p></body></html>".encode(
+    "gbk"
+)
 UTF8_HTML = f"<html><head><title>{TITLE}</title></head><body><p>{TEXT}</p></body></html>".encode("utf-8")
 SAME = b"<html><body><p>\xe5\x90\x8c\xe4\xb8\x80\xe4\xb8\xaa\xe9\xa1\xb5\xe9\x9d\xa2</p></body></html>"
 BASE = "http://www.example.gov.cn"
@@ -49,32 +52,60 @@ def edge_db(tmp_path):
     run = archive.start_run("site", "edge", [f"{BASE}/news/"])
 
     def capture(url, status, headers, body, at, **extra):
-        return archive.add_snapshot(url=url, status=status, headers=headers, body=body,
-                                    fetched_at=f"2024-03-0{at}T10:00:00+08:00", site="edge",
-                                    crawl_run_id=run, **extra)
+        return archive.add_snapshot(
+            url=url,
+            status=status,
+            headers=headers,
+            body=body,
+            fetched_at=f"2024-03-0{at}T10:00:00+08:00",
+            site="edge",
+            crawl_run_id=run,
+            **extra,
+        )
 
     def version(url, snapshot_id, at, **fields):
-        archive.add_record(Record(url=url, **fields), fetched_at=f"2024-03-0{at}T10:00:00+08:00",
-                           site="edge", snapshot_id=snapshot_id, crawl_run_id=run)
+        archive.add_record(
+            Record(url=url, **fields),
+            fetched_at=f"2024-03-0{at}T10:00:00+08:00",
+            site="edge",
+            snapshot_id=snapshot_id,
+            crawl_run_id=run,
+        )
 
-    gzipped = {"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip",
-               "Transfer-Encoding": "chunked", "Content-Length": "123", "Server": "nginx"}
+    gzipped = {
+        "Content-Type": "text/html; charset=utf-8",
+        "Content-Encoding": "gzip",
+        "Transfer-Encoding": "chunked",
+        "Content-Length": "123",
+        "Server": "nginx",
+    }
     ok = capture(f"{BASE}/news/1.html?id=7&p=1", 200, gzipped, UTF8_HTML, 1)
     version(f"{BASE}/news/1.html?id=7&p=1", ok, 1, title=TITLE, text=TEXT)
     missing = capture(f"{BASE}/news/gone.html", 404, {"Content-Type": "text/html"}, b"<h1>404 Not Found</h1>", 2)
-    archive.add_failure(url=f"{BASE}/news/gone.html", stage="fetch", error="HTTP 404",
-                        snapshot_id=missing, crawl_run_id=run)
+    archive.add_failure(
+        url=f"{BASE}/news/gone.html", stage="fetch", error="HTTP 404", snapshot_id=missing, crawl_run_id=run
+    )
     capture(f"{BASE}/img/logo.png", 200, {"Content-Type": "image/png"}, PNG, 3)
     gbk = capture(f"{BASE}/news/gbk.html", 200, {"Content-Type": "text/html; charset=gbk"}, GBK_HTML, 4)
     version(f"{BASE}/news/gbk.html", gbk, 4, title="卫东区新闻", text="卫东区召开安全生产会议。")
     failed = capture(f"{BASE}/news/timeout.html", 0, {}, b"", 5)
-    archive.add_failure(url=f"{BASE}/news/timeout.html", stage="fetch", error="TimeoutError: took too long",
-                        snapshot_id=failed, crawl_run_id=run)
+    archive.add_failure(
+        url=f"{BASE}/news/timeout.html",
+        stage="fetch",
+        error="TimeoutError: took too long",
+        snapshot_id=failed,
+        crawl_run_id=run,
+    )
     for at in (6, 7):  # the same body fetched twice, the second time after a redirect
         request_url = f"{BASE}/old/same.html" if at == 7 else None
-        same = capture(f"{BASE}/news/same.html", 200, {"Content-Type": "text/html; charset=utf-8",
-                                                        "Content-Length": str(len(SAME))}, SAME, at,
-                       request_url=request_url)
+        same = capture(
+            f"{BASE}/news/same.html",
+            200,
+            {"Content-Type": "text/html; charset=utf-8", "Content-Length": str(len(SAME))},
+            SAME,
+            at,
+            request_url=request_url,
+        )
         version(f"{BASE}/news/same.html", same, at, title="同一个页面", text="同一个页面")
     archive.finish_run(run, "finished")
     archive.close()
@@ -85,17 +116,19 @@ def read_warc(data: bytes) -> list[dict]:
     """Every record of a WARC, its payload read through warcio's own decoding."""
     records = []
     for record in ArchiveIterator(io.BytesIO(data)):
-        records.append({
-            "type": record.rec_type,
-            "id": record.rec_headers.get_header("WARC-Record-ID"),
-            "uri": record.rec_headers.get_header("WARC-Target-URI"),
-            "date": record.rec_headers.get_header("WARC-Date"),
-            "concurrent_to": record.rec_headers.get_header("WARC-Concurrent-To"),
-            "refers_to": record.rec_headers.get_header("WARC-Refers-To"),
-            "content_type": record.rec_headers.get_header("Content-Type"),
-            "http": record.http_headers,
-            "payload": record.content_stream().read(),
-        })
+        records.append(
+            {
+                "type": record.rec_type,
+                "id": record.rec_headers.get_header("WARC-Record-ID"),
+                "uri": record.rec_headers.get_header("WARC-Target-URI"),
+                "date": record.rec_headers.get_header("WARC-Date"),
+                "concurrent_to": record.rec_headers.get_header("WARC-Concurrent-To"),
+                "refers_to": record.rec_headers.get_header("WARC-Refers-To"),
+                "content_type": record.rec_headers.get_header("Content-Type"),
+                "http": record.http_headers,
+                "payload": record.content_stream().read(),
+            }
+        )
     return records
 
 
@@ -122,10 +155,12 @@ def check_warc_against_archive(data: bytes, db) -> dict:
         assert meta["date"] == warc_date(capture["fetched_at"])
         assert facts["site"] == capture["site"] and facts["crawl_run_id"] == capture["crawl_run_id"]
         assert facts["fetched_at"] == capture["fetched_at"] and facts["body_sha256"] == capture["body_sha256"]
-        assert facts["version_ids"] == [r["id"] for r in archive.db["versions"].rows_where(
-            "snapshot_id = ?", [capture["id"]], order_by="id")]
-        assert facts["failure_ids"] == [r["id"] for r in archive.db["failures"].rows_where(
-            "snapshot_id = ?", [capture["id"]], order_by="id")]
+        assert facts["version_ids"] == [
+            r["id"] for r in archive.db["versions"].rows_where("snapshot_id = ?", [capture["id"]], order_by="id")
+        ]
+        assert facts["failure_ids"] == [
+            r["id"] for r in archive.db["failures"].rows_where("snapshot_id = ?", [capture["id"]], order_by="id")
+        ]
         if capture["status"] == 0:
             assert meta["concurrent_to"] is None
             continue
@@ -163,8 +198,10 @@ def test_warc_of_the_demo_crawl_has_every_capture_byte_for_byte(demo_copy, tmp_p
     path.write_bytes(data)
     check = warcio_tool("check", "-v", str(path))
     assert check.stdout.count("digest pass") == counts.records  # every record carries its digests
-    index = [json.loads(line) for line in warcio_tool(
-        "index", "-f", "warc-type,warc-target-uri,http:status", str(path)).stdout.splitlines()]
+    index = [
+        json.loads(line)
+        for line in warcio_tool("index", "-f", "warc-type,warc-target-uri,http:status", str(path)).stdout.splitlines()
+    ]
     responses = [(i["warc-target-uri"], int(i["http:status"])) for i in index if i["warc-type"] == "response"]
     assert responses == [(c["url"], c["status"]) for c in seen["captures"] if c["status"]]
 
@@ -191,11 +228,14 @@ def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_d
     assert f"{BASE}/news/timeout.html" not in responses
     # A redirected fetch: the request record asks for the URL that answered; the first URL asked
     # for is in the metadata.
-    same = [json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/same.html"]
+    same = [
+        json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/same.html"
+    ]
     assert [m["request_url"] for m in same] == [f"{BASE}/news/same.html", f"{BASE}/old/same.html"]
 
-    failed = next(json.loads(r["payload"]) for r in records
-                  if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/timeout.html")
+    failed = next(
+        json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/timeout.html"
+    )
     assert failed["status"] == 0 and len(failed["failure_ids"]) == 1 and failed["version_ids"] == []
     # Chinese survives in the metadata's JSON; the first capture's facts name its version.
     first = next(json.loads(r["payload"]) for r in records if r["type"] == "metadata")
@@ -204,7 +244,10 @@ def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_d
     path = tmp_path / "edge.warc.gz"
     path.write_bytes(data)
     warcio_tool("check", str(path))
-    index = [json.loads(line) for line in warcio_tool("index", "-f", "warc-type,warc-target-uri", str(path)).stdout.splitlines()]
+    index = [
+        json.loads(line)
+        for line in warcio_tool("index", "-f", "warc-type,warc-target-uri", str(path)).stdout.splitlines()
+    ]
     assert {i["warc-target-uri"] for i in index if i["warc-type"] == "metadata"} == {c["url"] for c in seen["captures"]}
 
 
@@ -236,8 +279,12 @@ def test_a_header_sent_twice_is_written_twice():
     # Stored a value per line (as the spider and Playwright store them): cookie dates hold commas.
     cookies = "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT\nb=2; Path=/"
     headers = response_headers(200, {"Set-Cookie": cookies, "Content-Type": "text/html"}, 3)
-    assert headers.headers == [("Set-Cookie", "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
-                               ("Set-Cookie", "b=2; Path=/"), ("Content-Type", "text/html"), ("Content-Length", "3")]
+    assert headers.headers == [
+        ("Set-Cookie", "a=1; Expires=Wed, 21 Oct 2026 07:28:00 GMT"),
+        ("Set-Cookie", "b=2; Path=/"),
+        ("Content-Type", "text/html"),
+        ("Content-Length", "3"),
+    ]
 
 
 def test_warc_date_is_utc_with_z():
@@ -268,8 +315,9 @@ def test_jsonl_pages_are_latest_records_with_page_facts(demo_copy, edge_db):
         pages = {row["url"]: row for row in archive.db["pages"].rows}
         for line in lines:
             page = pages[line["url"]]
-            assert {k: line[k] for k in archive.latest_record(line["url"]).to_dict()} == \
-                archive.latest_record(line["url"]).to_dict()
+            assert {k: line[k] for k in archive.latest_record(line["url"]).to_dict()} == archive.latest_record(
+                line["url"]
+            ).to_dict()
             for field in ("site", "first_seen", "last_fetched", "version_count"):
                 assert line[field] == page[field]
             assert ("gone_at" in line) == ("gone_at" in archive.db["pages"].columns_dict)
@@ -310,8 +358,9 @@ def test_cli_exports_jsonl_to_stdout_and_warc_to_a_file(edge_db, tmp_path):
     assert result.exit_code == 0, result.output
     assert len(jsonl(result.stdout_bytes)) == 3 and "Wrote 3 pages to stdout" in result.stderr
 
-    result = run_cli("--format", "jsonl", "--what", "versions", "-o", str(tmp_path / "v.jsonl"),
-                     env={"GOVNEWS_DB": str(edge_db)})
+    result = run_cli(
+        "--format", "jsonl", "--what", "versions", "-o", str(tmp_path / "v.jsonl"), env={"GOVNEWS_DB": str(edge_db)}
+    )
     assert result.exit_code == 0, result.output
     assert len(jsonl((tmp_path / "v.jsonl").read_bytes())) == 3
 
@@ -328,14 +377,25 @@ def test_cli_exports_jsonl_to_stdout_and_warc_to_a_file(edge_db, tmp_path):
     check_warc_against_archive(result.stdout_bytes, edge_db)
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["--db", "{tmp}/none.db", "--format", "jsonl"], 1, "no archive at {tmp}/none.db: run `govnews demo` or `govnews crawl` first"),
-    (["--db", "{edge}", "--format", "warc", "--what", "pages", "-o", "{tmp}/x.warc.gz"], 2, "--what applies to --format jsonl only"),
-    (["--db", "{edge}", "--format", "warc"], 2, "--format warc needs -o FILE"),
-    (["--db", "{edge}", "--format", "jsonl", "--no-gzip"], 2, "--no-gzip applies to --format warc only"),
-    (["--db", "{edge}", "--format", "csv"], 2, "'csv' is not one of 'jsonl', 'warc'"),
-    (["--db", "{edge}"], 2, "Missing option '--format'"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (
+            ["--db", "{tmp}/none.db", "--format", "jsonl"],
+            1,
+            "no archive at {tmp}/none.db: run `govnews demo` or `govnews crawl` first",
+        ),
+        (
+            ["--db", "{edge}", "--format", "warc", "--what", "pages", "-o", "{tmp}/x.warc.gz"],
+            2,
+            "--what applies to --format jsonl only",
+        ),
+        (["--db", "{edge}", "--format", "warc"], 2, "--format warc needs -o FILE"),
+        (["--db", "{edge}", "--format", "jsonl", "--no-gzip"], 2, "--no-gzip applies to --format warc only"),
+        (["--db", "{edge}", "--format", "csv"], 2, "'csv' is not one of 'jsonl', 'warc'"),
+        (["--db", "{edge}"], 2, "Missing option '--format'"),
+    ],
+)
 def test_cli_refuses_what_it_cannot_do(edge_db, tmp_path, args, code, message):
     fill = {"tmp": tmp_path, "edge": edge_db}
     result = run_cli(*[a.format(**fill) for a in args])
@@ -352,15 +412,26 @@ def test_govnews_export_as_a_real_process(demo_copy, tmp_path):
     check_warc_against_archive(out.read_bytes(), demo_copy)
 
     command = [str(BIN / "govnews"), "export", "--format", "jsonl", "--what", "versions"]
-    result = subprocess.run(command, cwd=REPO, capture_output=True, timeout=120,
-                            env={**os.environ, "GOVNEWS_DB": str(demo_copy), "LANG": "C", "LC_ALL": "C"})
+    result = subprocess.run(
+        command,
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        env={**os.environ, "GOVNEWS_DB": str(demo_copy), "LANG": "C", "LC_ALL": "C"},
+    )
     assert result.returncode == 0, result.stderr
     lines = jsonl(result.stdout)
     archive = Archive(demo_copy)
-    assert len(lines) == archive.db["versions"].count and {line["record"]["title"] for line in lines} == \
-        {row["title"] for row in archive.db["versions"].rows}
+    assert len(lines) == archive.db["versions"].count and {line["record"]["title"] for line in lines} == {
+        row["title"] for row in archive.db["versions"].rows
+    }
     archive.close()
 
-    missing = subprocess.run([str(BIN / "govnews"), "export", "--db", str(tmp_path / "no.db"), "--format", "jsonl"],
-                             cwd=REPO, capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [str(BIN / "govnews"), "export", "--db", str(tmp_path / "no.db"), "--format", "jsonl"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 1 and "no archive at" in missing.stderr

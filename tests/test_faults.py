@@ -6,6 +6,7 @@ fault site is crawled once (module fixture) with a short backoff; the timeout fa
 its own with a 1 s DOWNLOAD_TIMEOUT (see SLOW_SETTINGS); the politeness test runs its own crawl
 with a download delay.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,13 @@ def fault_crawl(tmp_path_factory):
         started = time.monotonic()
         output = scrapy_crawl("-a", f"url={server.list_url}", *settings_args(FAULT_SETTINGS), db=db_path)
         elapsed = time.monotonic() - started
-        yield {"db": sqlite_utils.Database(db_path), "path": db_path, "server": server, "output": output,
-               "elapsed": elapsed}
+        yield {
+            "db": sqlite_utils.Database(db_path),
+            "path": db_path,
+            "server": server,
+            "output": output,
+            "elapsed": elapsed,
+        }
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +72,7 @@ def slow_crawl(tmp_path_factory):
 
 
 # --- the matrix ---------------------------------------------------------------------------------
+
 
 @dataclass
 class Expect:
@@ -85,12 +92,19 @@ MATRIX = {
     "e503_come_back": Expect("failure", "fetch", r"^HTTP 503$", hits=(1, 1), snapshot=True),
     "e429_retry_after": Expect("version", hits=(2, 2)),
     "e504": Expect("failure", "fetch", r"HTTP 504", hits=(ATTEMPTS, ATTEMPTS), snapshot=True),
-    "timeout": Expect("failure", "fetch", r"TimeoutError.*took longer than 1\.0 seconds", hits=(ATTEMPTS, ATTEMPTS),
-                      crawl="slow_crawl"),
-    "reset_headers": Expect("failure", "fetch", r"ConnectionLost|ConnectionReset|ResponseFailed",
-                            hits=(ATTEMPTS, ATTEMPTS)),
-    "reset_body": Expect("failure", "fetch", r"DataLoss|ConnectionLost|ConnectionReset|ResponseFailed",
-                         hits=(ATTEMPTS, ATTEMPTS)),
+    "timeout": Expect(
+        "failure",
+        "fetch",
+        r"TimeoutError.*took longer than 1\.0 seconds",
+        hits=(ATTEMPTS, ATTEMPTS),
+        crawl="slow_crawl",
+    ),
+    "reset_headers": Expect(
+        "failure", "fetch", r"ConnectionLost|ConnectionReset|ResponseFailed", hits=(ATTEMPTS, ATTEMPTS)
+    ),
+    "reset_body": Expect(
+        "failure", "fetch", r"DataLoss|ConnectionLost|ConnectionReset|ResponseFailed", hits=(ATTEMPTS, ATTEMPTS)
+    ),
     "truncated": Expect("failure", "fetch", r"DataLoss", hits=(ATTEMPTS, ATTEMPTS)),
     "huge": Expect("version"),
     "png": Expect("failure", "extract", r"binary", snapshot=True),
@@ -136,11 +150,17 @@ def test_a_header_sent_twice_is_kept_apart_and_exported_apart(fault_crawl, tmp_p
     cookies = json.loads(capture["headers"])["Set-Cookie"]
     assert cookies.splitlines() == list(HEALTHY_COOKIES)  # a cookie's date has a comma: never ", "-joined
     warc = tmp_path / "faults.warc.gz"
-    subprocess.run([BIN / "govnews", "export", "--db", str(fault_crawl["path"]), "--format", "warc", "-o", str(warc)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "govnews", "export", "--db", str(fault_crawl["path"]), "--format", "warc", "-o", str(warc)],
+        check=True,
+        capture_output=True,
+    )
     with warc.open("rb") as stream:
-        response = next(r for r in ArchiveIterator(stream)
-                        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == server.url("healthy"))
+        response = next(
+            r
+            for r in ArchiveIterator(stream)
+            if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == server.url("healthy")
+        )
         sent = [value for name, value in response.http_headers.headers if name == "Set-Cookie"]
     assert sent == list(HEALTHY_COOKIES)
 
@@ -257,17 +277,30 @@ def test_the_contact_url_setting_reaches_the_user_agent(fault_crawl):
 
 # --- politeness -----------------------------------------------------------------------------------
 
+
 def test_a_site_is_fetched_one_request_at_a_time_with_the_delay_between(tmp_path):
     delay = 0.3
-    settings = {"DOWNLOAD_DELAY": delay, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-                "LOG_LEVEL": "INFO", "ARCHIVE_DB": tmp_path / "archive.db"}
+    settings = {
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": False,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "LOG_LEVEL": "INFO",
+        "ARCHIVE_DB": tmp_path / "archive.db",
+    }
     with FaultServer() as server:
         # Not conftest.scrapy_crawl: its FAST settings switch the delay off.
-        command = [str(BIN / "scrapy"), "crawl", "site", "-a", f"url={server.polite_list_url}",
-                   *settings_args(settings)]
+        command = [
+            str(BIN / "scrapy"),
+            "crawl",
+            "site",
+            "-a",
+            f"url={server.polite_list_url}",
+            *settings_args(settings),
+        ]
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings"}
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         finish(process, timeout=120)
         log = server.log
     articles = [hit for hit in log if hit.path.endswith(".html") and "polite_" in hit.path]
@@ -304,6 +337,7 @@ def test_politeness_defaults():
 
 
 # --- the backoff itself ---------------------------------------------------------------------------
+
 
 class _Fixed:
     def __init__(self, value):

@@ -8,6 +8,7 @@ for Traditional→Simplified, the Unicode tables for width), and what the rules 
 the width of , ; : ? ! ( )) is folded on both sides: every other character must match, punctuation
 included, so one invented character per dash (—— → 枣) fails.
 """
+
 from __future__ import annotations
 
 import html
@@ -59,8 +60,10 @@ def real_texts() -> list[tuple[str, str]]:
             texts.append((f"cwced/{Path(gold['file']).stem[:8]}", gold["body"]))
     for line in (FIXTURES / "corpus" / "gold.jsonl").read_text(encoding="utf-8").splitlines():
         gold = json.loads(line)
-        texts += [(f"corpus/{Path(gold['file']).stem}", gold["body"]),
-                  (f"corpus/{Path(gold['file']).stem}/title", gold["title"])]
+        texts += [
+            (f"corpus/{Path(gold['file']).stem}", gold["body"]),
+            (f"corpus/{Path(gold['file']).stem}/title", gold["title"]),
+        ]
     for path in sorted((FIXTURES / "seeds").glob("*.json")):
         record = json.loads(path.read_text(encoding="utf-8"))
         texts += [(f"seed/{path.stem}", record["text"]), (f"seed/{path.stem}/title", record["title"])]
@@ -89,10 +92,12 @@ def test_normalization_changes_only_what_is_documented(name, text):
 
 def article_page(title: str, text: str) -> bytes:
     paragraphs = "".join(f"<p>{html.escape(p)}</p>\n" for p in text.split("\n") if p.strip())
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
-            f'<body><div class="article"><h1>{html.escape(title)}</h1>'
-            f'<div class="info">发布时间：2021-06-03 09:30</div>'
-            f'<div class="content">{paragraphs}</div></div></body></html>').encode("utf-8")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+        f'<body><div class="article"><h1>{html.escape(title)}</h1>'
+        f'<div class="info">发布时间：2021-06-03 09:30</div>'
+        f'<div class="content">{paragraphs}</div></div></body></html>'
+    ).encode("utf-8")
 
 
 def test_govnews_extract_adds_no_character_the_page_does_not_hold(tmp_path):
@@ -106,8 +111,13 @@ def test_govnews_extract_adds_no_character_the_page_does_not_hold(tmp_path):
     for n, (_, text) in enumerate(bodies):
         paths.append(tmp_path / f"page_{n:03d}.html")
         paths[-1].write_bytes(article_page(title, text))
-    result = subprocess.run([sys.executable, "-m", "crawler.cli", "extract", *map(str, paths)],
-                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "extract", *map(str, paths)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == len(bodies)
@@ -147,9 +157,37 @@ def test_any_text_of_real_chinese_is_only_changed_as_documented(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["——", "……", "‘‘", "’’", "“”", "”“", "××", "÷÷", "～～", "··", "••", "–",
-                                 "¥", "©", "®", "°", "±", "²", "µ", "§"]), min_size=1, max_size=8),
-       st.text(alphabet=ALPHABET.replace("?", ""), max_size=8))  # a ? between Han is flagged, rightly
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "——",
+                "……",
+                "‘‘",
+                "’’",
+                "“”",
+                "”“",
+                "××",
+                "÷÷",
+                "～～",
+                "··",
+                "••",
+                "–",
+                "¥",
+                "©",
+                "®",
+                "°",
+                "±",
+                "²",
+                "µ",
+                "§",
+            ]
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.text(alphabet=ALPHABET.replace("?", ""), max_size=8),
+)  # a ? between Han is flagged, rightly
 def test_runs_of_punctuation_and_symbols_are_never_taken_for_mojibake(marks, words):
     text = words + "".join(marks) + words
     assert repair_mojibake(text) == (text, 0, [])

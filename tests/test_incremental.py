@@ -1,5 +1,6 @@
 """Incremental crawls: what a second crawl fetches, for real, over generated CMS sites; and the
 recheck rules as pure functions."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -17,19 +18,30 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 
 def page(**fields) -> KnownPage:
-    return KnownPage(**{"url": "http://x.gov.cn/t.html", "status": "live", "first_seen": "2026-11-01T00:00:00+00:00",
-                        "published_at": None, "last_fetched": "2026-11-22T00:00:00+00:00", **fields})
+    return KnownPage(
+        **{
+            "url": "http://x.gov.cn/t.html",
+            "status": "live",
+            "first_seen": "2026-11-01T00:00:00+00:00",
+            "published_at": None,
+            "last_fetched": "2026-11-22T00:00:00+00:00",
+            **fields,
+        }
+    )
 
 
-@pytest.mark.parametrize("fields, due", [
-    ({"published_at": "2026-11-20T09:00:00+08:00"}, True),        # published 3 days ago
-    ({"published_at": "2026-11-10"}, False),                      # 13 days ago
-    ({"published_at": None, "first_seen": "2026-11-20T00:00:00+00:00"}, True),   # no date: first seen
-    ({"published_at": "2031-01-01"}, False),                      # a wrong future date: first seen counts
-    ({"published_at": "2026-11-22", "status": "moved"}, False),   # its new URL is the page now
-    ({"published_at": "2020-01-01", "last_fetched": "2026-10-01T00:00:00+00:00"}, True),  # revisit due
-    ({"published_at": "2020-01-01", "last_fetched": None}, True),
-])
+@pytest.mark.parametrize(
+    "fields, due",
+    [
+        ({"published_at": "2026-11-20T09:00:00+08:00"}, True),  # published 3 days ago
+        ({"published_at": "2026-11-10"}, False),  # 13 days ago
+        ({"published_at": None, "first_seen": "2026-11-20T00:00:00+00:00"}, True),  # no date: first seen
+        ({"published_at": "2031-01-01"}, False),  # a wrong future date: first seen counts
+        ({"published_at": "2026-11-22", "status": "moved"}, False),  # its new URL is the page now
+        ({"published_at": "2020-01-01", "last_fetched": "2026-10-01T00:00:00+00:00"}, True),  # revisit due
+        ({"published_at": "2020-01-01", "last_fetched": None}, True),
+    ],
+)
 def test_recheck_window_and_revisit(fields, due):
     assert recheck_due(page(**fields), NOW, recheck_days=7, revisit_days=30) is due
 
@@ -49,7 +61,9 @@ def test_dates_without_an_offset_are_china_time():
 
 def test_conditional_headers_come_from_the_last_capture():
     assert conditional_headers(page(etag='"abc"', last_modified="Tue, 05 May 2020 10:00:00 GMT")) == {
-        "If-None-Match": '"abc"', "If-Modified-Since": "Tue, 05 May 2020 10:00:00 GMT"}
+        "If-None-Match": '"abc"',
+        "If-Modified-Since": "Tue, 05 May 2020 10:00:00 GMT",
+    }
     assert conditional_headers(page()) == {}
 
 

@@ -2,6 +2,7 @@
 
 Every import of the project's packages is read with `ast`, deferred ones (inside functions) too.
 """
+
 from __future__ import annotations
 
 import ast
@@ -160,7 +161,8 @@ def test_every_setting_and_command_is_documented():
     from crawler.cli import cli
 
     docs = (REPO / "README.md").read_text(encoding="utf-8") + "".join(
-        p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("*.md"))
+        p.read_text(encoding="utf-8") for p in (REPO / "docs").glob("*.md")
+    )
     assert [name for name in declared_settings() if name not in docs] == []
     assert isinstance(cli, Group)
     assert [name for name in cli.commands if f"govnews {name}" not in docs] == []

@@ -1,4 +1,5 @@
 """Link discovery on list pages laid out as government CMSes lay them out."""
+
 import gzip
 
 from scrapy.http import HtmlResponse, Response
@@ -72,14 +73,17 @@ def test_unknown_cms_headline_links_by_context():
 def test_site_patterns_from_config_are_honoured():
     html = page('<a href="/zw/info/77">某某</a><a href="/zw/more/2">2</a>')
     links = find_links(
-        "http://x.gov.cn/zw/more/1", html,
-        article_patterns=[r"/zw/info/\d+$"], pagination_patterns=[r"/zw/more/\d+$"],
+        "http://x.gov.cn/zw/more/1",
+        html,
+        article_patterns=[r"/zw/info/\d+$"],
+        pagination_patterns=[r"/zw/more/\d+$"],
     )
     assert links.articles == ["http://x.gov.cn/zw/info/77"]
     assert links.pages == ["http://x.gov.cn/zw/more/2"]
 
 
 # --- article shapes of more CMSes --------------------------------------------------------
+
 
 def test_more_gov_cms_article_shapes_are_articles():
     for url in (
@@ -179,6 +183,7 @@ def test_a_long_numbered_pager_is_filled_a_bounded_stretch_at_a_time():
 
 # --- ?page=N lists ---------------------------------------------------------------------------
 
+
 def test_numbered_pager_with_ellipsis_and_last_page_gives_every_page():
     html = page(
         """
@@ -207,14 +212,18 @@ def test_page_index_and_pn_parameters_keep_the_lists_other_parameters():
 
 
 def test_a_folder_list_pages_through_its_default_document():
-    html = page('<a href="index.html?uid=5678&amp;pageNum=2">2</a><a href="/col/col1202/index.html?uid=1&amp;pageNum=2">2</a>')
+    html = page(
+        '<a href="index.html?uid=5678&amp;pageNum=2">2</a><a href="/col/col1202/index.html?uid=1&amp;pageNum=2">2</a>'
+    )
     assert find_links("http://x.gov.cn/col/col1201/", html).pages == [
         "http://x.gov.cn/col/col1201/index.html?uid=5678&pageNum=2"
     ]
 
 
 def test_index_n_pager_gaps_are_filled():
-    html = page('<a href="index_1.html">2</a><a href="index_2.html">3</a><span>...</span><a href="index_7.html">尾页</a>')
+    html = page(
+        '<a href="index_1.html">2</a><a href="index_2.html">3</a><span>...</span><a href="index_7.html">尾页</a>'
+    )
     assert sorted(find_links(LIST, html).pages) == sorted(
         f"http://www.example.gov.cn/zwxx/wdyw/index_{n}.html" for n in range(1, 8)
     )
@@ -226,8 +235,10 @@ HANWEB_LIST = "http://www.daguan.gov.cn/col/col1201/index.html"
 
 
 def hanweb_record(n: int) -> str:
-    return (f'<record><![CDATA[\n<li><a href="/art/2024/5/6/art_1201_{4567000 + n}.html" target="_blank" '
-            f'title="大观区召开第{n}次工作推进会">大观区召开第{n}次工作推进会</a><span>2024-05-06</span></li>\n]]></record>')
+    return (
+        f'<record><![CDATA[\n<li><a href="/art/2024/5/6/art_1201_{4567000 + n}.html" target="_blank" '
+        f'title="大观区召开第{n}次工作推进会">大观区召开第{n}次工作推进会</a><span>2024-05-06</span></li>\n]]></record>'
+    )
 
 
 def hanweb_page(records: int, config: str) -> str:
@@ -249,10 +260,21 @@ JPAGE = """$(document).ready(function(){ $('#5678').jpage({ dataStore: dataStore
 
 def test_hanweb_datastore_records_are_articles_and_later_groups_are_posted():
     links = find_links(HANWEB_LIST, hanweb_page(45, JPAGE))
-    assert links.articles == [f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(1, 46)]
+    assert links.articles == [
+        f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(1, 46)
+    ]
     assert links.pages == []
-    form = {"col": "1", "appid": "1", "webid": "2", "path": "/", "columnid": "1201", "sourceContentType": "1",
-            "unitid": "5678", "webname": "大观区人民政府", "permissiontype": "0"}
+    form = {
+        "col": "1",
+        "appid": "1",
+        "webid": "2",
+        "path": "/",
+        "columnid": "1201",
+        "sourceContentType": "1",
+        "unitid": "5678",
+        "webname": "大观区人民政府",
+        "permissiontype": "0",
+    }
     proxy = "http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp"
     assert links.posts == [
         (f"{proxy}?startrecord=46&endrecord=90&perpage=15", form),
@@ -267,15 +289,18 @@ def test_hanweb_config_variants():
     links = find_links(HANWEB_LIST, hanweb_page(10, config))
     proxy = "http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp"
     assert [u for u, _ in links.posts] == [
-        f"{proxy}?startrecord=1&endrecord=30&perpage=10", f"{proxy}?startrecord=31&endrecord=52&perpage=10",
+        f"{proxy}?startrecord=1&endrecord=30&perpage=10",
+        f"{proxy}?startrecord=31&endrecord=52&perpage=10",
     ]
     assert links.posts[0][1] == {"col": "1", "webid": "2", "columnid": "1201", "unitid": "5678"}
     # No ajaxParam: the form data comes from the datastore's <nextgroup> link.
     links = find_links(HANWEB_LIST, hanweb_page(15, "var totalRecord = 40; var perPage = 15;"))
-    assert links.posts == [(
-        f"{proxy}?startrecord=1&endrecord=40&perpage=15",
-        {"webid": "2", "path": "/", "columnid": "1201", "unitid": "5678", "webname": "大观", "permissiontype": "0"},
-    )]
+    assert links.posts == [
+        (
+            f"{proxy}?startrecord=1&endrecord=40&perpage=15",
+            {"webid": "2", "path": "/", "columnid": "1201", "unitid": "5678", "webname": "大观", "permissiontype": "0"},
+        )
+    ]
 
 
 def test_hanweb_posts_are_capped():
@@ -289,18 +314,25 @@ def test_hanweb_dataproxy_answer_gives_its_records_only():
         + "".join(hanweb_record(n) for n in range(46, 91))
         + "</recordset></datastore>"
     )
-    links = find_links("http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15", body)
-    assert links.articles == [f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(46, 91)]
+    links = find_links(
+        "http://www.daguan.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=46&endrecord=90&perpage=15", body
+    )
+    assert links.articles == [
+        f"http://www.daguan.gov.cn/art/2024/5/6/art_1201_{4567000 + n}.html" for n in range(46, 91)
+    ]
     assert links.pages == [] and links.posts == []
 
 
 def test_hanweb_records_escaped_instead_of_cdata():
-    body = ("<datastore><recordset><record>&lt;li&gt;&lt;a href=&quot;/art/2024/5/6/art_1201_7.html&quot;&gt;"
-            "某某&lt;/a&gt;&lt;/li&gt;</record></recordset></datastore>")
+    body = (
+        "<datastore><recordset><record>&lt;li&gt;&lt;a href=&quot;/art/2024/5/6/art_1201_7.html&quot;&gt;"
+        "某某&lt;/a&gt;&lt;/li&gt;</record></recordset></datastore>"
+    )
     assert find_links(HANWEB_LIST, body).articles == ["http://www.daguan.gov.cn/art/2024/5/6/art_1201_7.html"]
 
 
 # --- sitemaps and feeds ---------------------------------------------------------------------
+
 
 def test_sitemap_urlset_gives_the_articles_and_the_index_gives_sitemaps():
     urlset = """<?xml version="1.0" encoding="UTF-8"?>
@@ -341,7 +373,9 @@ def test_rss_items_are_articles_but_not_the_channel_link():
     </channel></rss>"""
     links = find_links("http://x.gov.cn/rss.xml", rss)
     assert links.articles == [
-        "http://x.gov.cn/xwzx/2024-05-06/12345.html", "http://x.gov.cn/tzgg/notice.html?x=1&y=2", "http://x.gov.cn/a/b.html",
+        "http://x.gov.cn/xwzx/2024-05-06/12345.html",
+        "http://x.gov.cn/tzgg/notice.html?x=1&y=2",
+        "http://x.gov.cn/a/b.html",
     ]
     assert links.pages == [] and links.posts == []
 
@@ -352,7 +386,10 @@ def test_atom_entries_are_articles():
       <entry><title>一</title><link rel="alternate" type="text/html" href="http://x.gov.cn/zw/1.html"/></entry>
       <entry><title>二</title><link rel="enclosure" href="http://x.gov.cn/a.mp3"/><link href="/zw/2.html"/></entry>
     </feed>"""
-    assert find_links("http://x.gov.cn/atom.xml", atom).articles == ["http://x.gov.cn/zw/1.html", "http://x.gov.cn/zw/2.html"]
+    assert find_links("http://x.gov.cn/atom.xml", atom).articles == [
+        "http://x.gov.cn/zw/1.html",
+        "http://x.gov.cn/zw/2.html",
+    ]
 
 
 def test_feeds_a_page_advertises_are_crawled_as_list_pages():
@@ -363,7 +400,9 @@ def test_feeds_a_page_advertises_are_crawled_as_list_pages():
       <link rel="alternate" type="application/rss+xml" href="http://feeds.example.com/x.xml"></head>
       <body><a href="/xwzx/2024-05-06/12345.html">区政府召开常务会议研究重点工作</a></body></html>"""
     assert feed_links("http://x.gov.cn/index.html", html) == [
-        "http://x.gov.cn/rss.xml", "http://x.gov.cn/atom.xml", "http://x.gov.cn/sitemap.xml",
+        "http://x.gov.cn/rss.xml",
+        "http://x.gov.cn/atom.xml",
+        "http://x.gov.cn/sitemap.xml",
         "http://feeds.example.com/x.xml",
     ]
     links = find_links("http://x.gov.cn/index.html", html)
@@ -372,9 +411,11 @@ def test_feeds_a_page_advertises_are_crawled_as_list_pages():
 
 
 def test_a_gzipped_sitemap_is_read_within_the_download_limit():
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-           "<url><loc>http://x.gov.cn/art/2020/4/30/art_1229_3456.html</loc></url>"
-           "<url><loc>http://x.gov.cn/zwxx/</loc></url></urlset>").encode()
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>http://x.gov.cn/art/2020/4/30/art_1229_3456.html</loc></url>"
+        "<url><loc>http://x.gov.cn/zwxx/</loc></url></urlset>"
+    ).encode()
     url = "http://x.gov.cn/sitemap_2.xml.gz"
     packed = Response(url, body=gzip.compress(xml), headers={"Content-Type": "application/x-gzip"})
     unpacked = unpacked_list(packed, max_size=1 << 20)

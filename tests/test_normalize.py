@@ -1,4 +1,5 @@
 """Normalization: one script, no pinyin or spacing artifacts, nothing repaired falsely."""
+
 import pytest
 
 from crawler.record import Record
@@ -12,8 +13,16 @@ def test_pinyin_readings_of_the_preceding_character_are_removed():
 
 @pytest.mark.parametrize(
     "text",
-    ["世界卫生组织(WHO)", "(撰稿:程立胜)", "各县(市、区)设分会场", "区直有关部门(单位)", "第(一)项",
-     "市场(shichang)", "GDP(国内生产总值)", "北京(beijing)"],
+    [
+        "世界卫生组织(WHO)",
+        "(撰稿:程立胜)",
+        "各县(市、区)设分会场",
+        "区直有关部门(单位)",
+        "第(一)项",
+        "市场(shichang)",
+        "GDP(国内生产总值)",
+        "北京(beijing)",
+    ],
 )
 def test_parentheses_that_are_not_a_reading_of_the_character_stay(text):
     assert remove_pinyin_annotations(text) == (text, 0)
@@ -29,7 +38,10 @@ def test_traditional_becomes_simplified_and_the_script_is_detected():
 @pytest.mark.parametrize(
     "raw, clean",
     [
-        ("4月14日 , 济阳区一季度经济工作形势分析会议召开 。 区委书记吕灿华主持", "4月14日，济阳区一季度经济工作形势分析会议召开。区委书记吕灿华主持"),
+        (
+            "4月14日 , 济阳区一季度经济工作形势分析会议召开 。 区委书记吕灿华主持",
+            "4月14日，济阳区一季度经济工作形势分析会议召开。区委书记吕灿华主持",
+        ),
         ("4月29日,全区领导干部会议召开", "4月29日，全区领导干部会议召开"),
         ("市政府召开全体(扩大)会议", "市政府召开全体（扩大）会议"),
         ("全区ＧＤＰ增长５.２%", "全区GDP增长5.2%"),
@@ -54,7 +66,9 @@ def test_unrepaired_mojibake_is_flagged_not_hidden():
 
 
 def test_normalize_keeps_the_originals_and_says_what_changed():
-    record = normalize(Record(url="http://x.gov.cn/1.html", title="X區(qū)長講話", text="今天,我們召開區(qū)政府全體會議。"))
+    record = normalize(
+        Record(url="http://x.gov.cn/1.html", title="X區(qū)長講話", text="今天,我們召開區(qū)政府全體會議。")
+    )
     assert record.title == "X区长讲话" and record.title_original == "X區(qū)長講話"
     assert record.text == "今天，我们召开区政府全体会议。"
     assert record.text_original == "今天,我們召開區(qū)政府全體會議。"
@@ -101,8 +115,13 @@ def test_no_false_repair_on_clean_text(text):
         # GBK bytes read as latin-1 (a GBK page served as iso-8859-1)
         ("政府工作报告".encode("gbk").decode("latin-1"), "政府工作报告"),
         # browsers read the five bytes cp1252 lacks (here 话's 0x9d) as C1 controls
-        ("".join(chr(b) if 0x80 <= b <= 0x9f and b in (0x81, 0x8d, 0x8f, 0x90, 0x9d) else bytes([b]).decode("cp1252")
-                 for b in "会议讲话".encode("utf-8")), "会议讲话"),
+        (
+            "".join(
+                chr(b) if 0x80 <= b <= 0x9F and b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
+                for b in "会议讲话".encode("utf-8")
+            ),
+            "会议讲话",
+        ),
         # the page's own punctuation beside a damaged run stays as it was
         ("学习——" + "政府".encode("utf-8").decode("cp1252") + "……", "学习——政府……"),
     ],

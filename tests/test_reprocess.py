@@ -1,4 +1,5 @@
 """`govnews reprocess` and `govnews stats` on the stored archive written by govnews 0.1."""
+
 import json
 import sqlite3
 import subprocess
@@ -33,7 +34,8 @@ def read_by_current_extractor(path: Path, upgraded: Path) -> tuple[set[str], dic
     conn = sqlite3.connect(path)
     rows = conn.execute(
         "select s.url, s.body, s.headers, p.content_hash from snapshots s join pages p on p.url = s.url "
-        "where s.id in (select max(id) from snapshots where status < 400 group by url)")
+        "where s.id in (select max(id) from snapshots where status < 400 group by url)"
+    )
     pages = sqlite3.connect(upgraded)
     pages.row_factory = sqlite3.Row
     changed, derived = set(), {}
@@ -60,12 +62,15 @@ def test_reprocess_adds_versions_only_for_records_the_current_extractor_changes(
     assert 0 < len(expected) < pages  # the stored archive exercises both paths
     assert refreshed  # 0.1 found fewer people and disclosure fields: unchanged text, better reading
 
-    result = subprocess.run([*GOVNEWS, "reprocess", "--db", str(old_archive)], cwd=REPO,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*GOVNEWS, "reprocess", "--db", str(old_archive)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
-    assert f"Re-extracted {pages} captures: {len(expected)} new versions (0 new pages), " \
-           f"{len(refreshed)} refreshed without a new version, " \
-           f"{pages - len(expected) - len(refreshed)} unchanged, 0 failed." in result.stdout
+    assert (
+        f"Re-extracted {pages} captures: {len(expected)} new versions (0 new pages), "
+        f"{len(refreshed)} refreshed without a new version, "
+        f"{pages - len(expected) - len(refreshed)} unchanged, 0 failed." in result.stdout
+    )
 
     archive = Archive(old_archive)
     new = list(archive.db.query("select * from versions where reason = 'reprocess'"))
@@ -105,15 +110,17 @@ def test_an_interrupted_reprocess_resumes_to_the_same_archive(old_archive, tmp_p
     reprocess(archive)
 
     def versions(path):
-        return sorted((v["url"], v["version"], v["content_hash"], v["reason"])
-                      for v in Archive(path).db["versions"].rows)
+        return sorted(
+            (v["url"], v["version"], v["content_hash"], v["reason"]) for v in Archive(path).db["versions"].rows
+        )
 
     assert versions(old_archive) == versions(whole)
 
 
 def test_stats_reports_counts_and_bytes_per_version(old_archive):
-    result = subprocess.run([*GOVNEWS, "stats", "--db", str(old_archive), "--json"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*GOVNEWS, "stats", "--db", str(old_archive), "--json"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     db = Archive(old_archive).db
@@ -123,15 +130,17 @@ def test_stats_reports_counts_and_bytes_per_version(old_archive):
     assert stats["archive_bytes_per_version"] == round(stats["archive_bytes"] / 21)
     assert stats["pages_gone"] == 1 and stats["table_bytes"]["bodies"] > 0
 
-    text = subprocess.run([*GOVNEWS, "stats", "--db", str(old_archive)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120).stdout
+    text = subprocess.run(
+        [*GOVNEWS, "stats", "--db", str(old_archive)], cwd=REPO, capture_output=True, text=True, timeout=120
+    ).stdout
     assert "versions                 21" in text and "per version" in text
 
 
 def test_reprocess_and_stats_need_an_existing_archive(tmp_path):
     for command in ("reprocess", "stats"):
-        result = subprocess.run([*GOVNEWS, command, "--db", str(tmp_path / "none.db")], cwd=REPO,
-                                capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [*GOVNEWS, command, "--db", str(tmp_path / "none.db")], cwd=REPO, capture_output=True, text=True, timeout=60
+        )
         assert result.returncode == 1 and "no archive at" in result.stderr
         assert not (tmp_path / "none.db").exists()
 
@@ -145,8 +154,11 @@ def test_reprocess_repairs_the_punctuation_0_3_1_damaged(tmp_path):
     path = tmp_path / "archive.db"
     path.write_bytes(DASHED_ARCHIVE.read_bytes())
     plain = sqlite3.connect(path)
-    damaged = {url for url, title, text in plain.execute("select url, title, text from pages")
-               if any(mark in title + text for mark in DAMAGE)}
+    damaged = {
+        url
+        for url, title, text in plain.execute("select url, title, text from pages")
+        if any(mark in title + text for mark in DAMAGE)
+    }
     regions = dict(plain.execute("select url, region from pages"))
     pages = plain.execute("select count(*) from pages").fetchone()[0]
     plain.close()
@@ -154,18 +166,25 @@ def test_reprocess_repairs_the_punctuation_0_3_1_damaged(tmp_path):
     found = subprocess.run([*GOVNEWS, "search", "枣", "--db", str(path)], cwd=REPO, capture_output=True, text=True)
     assert found.returncode == 0 and "通知枣办好群众身边事" in found.stdout  # the damage is searchable
 
-    result = subprocess.run([*GOVNEWS, "reprocess", "--db", str(path)], cwd=REPO,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [*GOVNEWS, "reprocess", "--db", str(path)], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
-    assert (f"Re-extracted {pages} captures: 2 new versions (0 new pages), 0 refreshed without a new version, "
-            f"{pages - 2} unchanged, 0 failed.") in result.stdout
+    assert (
+        f"Re-extracted {pages} captures: 2 new versions (0 new pages), 0 refreshed without a new version, "
+        f"{pages - 2} unchanged, 0 failed."
+    ) in result.stdout
 
     archive = Archive(path)
     for url in damaged:
         page = archive.db["pages"].get(url)
         assert not any(mark in page["title"] + page["text"] for mark in DAMAGE)
         version = archive.db["versions"].get(page["latest_version_id"])
-        assert (version["version"], version["reason"], version["extractor_version"]) == (2, "reprocess", EXTRACTOR_VERSION)
+        assert (version["version"], version["reason"], version["extractor_version"]) == (
+            2,
+            "reprocess",
+            EXTRACTOR_VERSION,
+        )
         assert "[-枣" in version["diff"] or "[-厖" in version["diff"]
         capture = archive.db["snapshots"].get(version["snapshot_id"])
         fresh = process_page(archive.body(capture["body_sha256"]), url, headers=json.loads(capture["headers"]))
@@ -180,8 +199,9 @@ def test_reprocess_repairs_the_punctuation_0_3_1_damaged(tmp_path):
     # The search index follows: the damage is gone from it, the repaired words are found.
     gone = subprocess.run([*GOVNEWS, "search", "枣", "--db", str(path)], cwd=REPO, capture_output=True, text=True)
     assert gone.returncode == 1 and "no page matches" in gone.stderr
-    repaired = subprocess.run([*GOVNEWS, "search", "办好群众身边事", "--db", str(path)], cwd=REPO,
-                              capture_output=True, text=True)
+    repaired = subprocess.run(
+        [*GOVNEWS, "search", "办好群众身边事", "--db", str(path)], cwd=REPO, capture_output=True, text=True
+    )
     assert repaired.returncode == 0 and "通知——办好群众身边事" in repaired.stdout
 
     again = reprocess(archive)

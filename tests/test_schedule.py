@@ -1,4 +1,5 @@
 """Scheduled crawls: site intervals, which sites are due, and `govnews crawl --due` run for real."""
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,20 @@ def iso(moment: datetime) -> str:
 
 # --- intervals ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [
-    ("30m", timedelta(minutes=30)),
-    ("6h", timedelta(hours=6)),
-    ("1d", timedelta(days=1)),
-    ("2d12h", timedelta(days=2, hours=12)),
-    ("1w2d", timedelta(days=9)),
-    ("1h30m", timedelta(minutes=90)),
-    ("90s", timedelta(seconds=90)),
-    (" 2D 12H ", timedelta(days=2, hours=12)),
-])
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("30m", timedelta(minutes=30)),
+        ("6h", timedelta(hours=6)),
+        ("1d", timedelta(days=1)),
+        ("2d12h", timedelta(days=2, hours=12)),
+        ("1w2d", timedelta(days=9)),
+        ("1h30m", timedelta(minutes=90)),
+        ("90s", timedelta(seconds=90)),
+        (" 2D 12H ", timedelta(days=2, hours=12)),
+    ],
+)
 def test_intervals_are_read_with_their_units(text, expected):
     assert parse_interval(text) == expected
 
@@ -88,8 +93,16 @@ def test_a_bad_interval_names_the_file(tmp_path, interval):
 
 # --- which sites are due, from a real archive ----------------------------------------------
 
-def add_run(archive: Archive, site: str, *, ago: timedelta, status: str | None = "finished",
-            pid: int | None | str = "keep", took: timedelta = timedelta(minutes=2)) -> int:
+
+def add_run(
+    archive: Archive,
+    site: str,
+    *,
+    ago: timedelta,
+    status: str | None = "finished",
+    pid: int | None | str = "keep",
+    took: timedelta = timedelta(minutes=2),
+) -> int:
     """A crawl_runs row as crawls write it (start_run, finish_run), moved back in time by SQL.
     `status=None` leaves it running."""
     run_id = archive.start_run("site", site, [f"http://{site}.example.gov.cn/"])
@@ -112,8 +125,10 @@ def dead_pid() -> int:
 
 
 def configs(**intervals) -> list[SiteConfig]:
-    return [SiteConfig(name=name, start_urls=[f"http://{name}.example.gov.cn/"], interval=interval)
-            for name, interval in intervals.items()]
+    return [
+        SiteConfig(name=name, start_urls=[f"http://{name}.example.gov.cn/"], interval=interval)
+        for name, interval in intervals.items()
+    ]
 
 
 def decisions(db: Path, **intervals) -> dict:
@@ -189,6 +204,7 @@ def test_no_archive_yet_means_every_site_is_due_and_nothing_is_created(tmp_path)
 
 
 # --- the command ---------------------------------------------------------------------------
+
 
 def test_dry_run_prints_the_due_sites_and_why_without_crawling(tmp_path):
     sites = tmp_path / "sites"

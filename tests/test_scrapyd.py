@@ -1,5 +1,6 @@
 """Deployment to Scrapyd, for real: the project's egg built as `scrapyd-deploy` builds it, uploaded
 to a Scrapyd started on 127.0.0.1, and the `site` spider scheduled through its HTTP API."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,16 @@ SCRAPYD_DEPLOY = BIN / "scrapyd-deploy"
 def project_copy(destination: Path) -> Path:
     """The checkout's files as git sees them (tracked and new, not ignored): scrapyd-deploy writes
     a setup.py, build/ and *.egg-info where it runs, which must not land in the checkout."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=REPO, capture_output=True, check=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in listed:
         source = REPO / name
         if name and source.is_file() and not name.startswith("tests/"):
@@ -44,8 +53,9 @@ def project_copy(destination: Path) -> Path:
 def build_egg(tmp_path: Path) -> Path:
     source = project_copy(tmp_path / "project")
     egg = tmp_path / "govnews.egg"
-    result = subprocess.run([str(SCRAPYD_DEPLOY), "--build-egg", str(egg)], cwd=source,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [str(SCRAPYD_DEPLOY), "--build-egg", str(egg)], cwd=source, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return egg
 
@@ -100,8 +110,11 @@ def job_log(scrapyd, job: dict | None) -> str:
     if not job or not job.get("log_url"):
         return (scrapyd["home"] / "scrapyd.out").read_text(errors="replace")[-4000:]
     try:
-        return urllib.request.urlopen(urllib.parse.urljoin(scrapyd["url"], job["log_url"]), timeout=5).read().decode(
-            errors="replace")[-6000:]
+        return (
+            urllib.request.urlopen(urllib.parse.urljoin(scrapyd["url"], job["log_url"]), timeout=5)
+            .read()
+            .decode(errors="replace")[-6000:]
+        )
     except OSError as exc:
         return f"(no log: {exc})"
 
@@ -115,13 +128,18 @@ def test_egg_deployed_to_scrapyd_crawls_demo_sites_into_the_archive(scrapyd, dem
     # generated setup.py declares it, but the [project] table of pyproject.toml overrides setup.py.
     assert "[scrapy]" in entry_points and "settings = crawler.settings" in entry_points, (
         "the egg lacks the `scrapy` entry point: pyproject.toml needs\n"
-        "[project.entry-points.scrapy]\nsettings = \"crawler.settings\"\n\nentry_points.txt:\n" + entry_points)
+        '[project.entry-points.scrapy]\nsettings = "crawler.settings"\n\nentry_points.txt:\n' + entry_points
+    )
     assert {"spiders/site.py", "crawler/settings.py", "pipelines/data/gov_terms.txt"} <= names
 
     base = scrapyd["url"]
     with egg.open("rb") as handle:
-        added = requests.post(base + "addversion.json", data={"project": "govnews", "version": "r1"},
-                              files=[("egg", ("project.egg", handle))], timeout=120).json()
+        added = requests.post(
+            base + "addversion.json",
+            data={"project": "govnews", "version": "r1"},
+            files=[("egg", ("project.egg", handle))],
+            timeout=120,
+        ).json()
     assert added["status"] == "ok" and added["spiders"] == 1, added
     spiders = requests.get(base + "listspiders.json", params={"project": "govnews"}, timeout=60).json()
     assert spiders["spiders"] == ["site"], spiders
@@ -130,14 +148,16 @@ def test_egg_deployed_to_scrapyd_crawls_demo_sites_into_the_archive(scrapyd, dem
     weidu, jiyang = demo_server.sites["weidu"], demo_server.sites["jiyang"]
     sites = tmp_path / "sites"
     sites.mkdir()
-    (sites / "jiyang.yaml").write_text(json.dumps({"name": "jiyang", "start_urls": [jiyang.list_url],
-                                                   "interval": "6h"}), encoding="utf-8")
+    (sites / "jiyang.yaml").write_text(
+        json.dumps({"name": "jiyang", "start_urls": [jiyang.list_url], "interval": "6h"}), encoding="utf-8"
+    )
     db = tmp_path / "archive.db"
     fast = [("setting", f"ARCHIVE_DB={db}"), ("setting", "DOWNLOAD_DELAY=0"), ("setting", "AUTOTHROTTLE_ENABLED=False")]
     job_ids = []
     for target in ([("url", weidu.list_url)], [("site", "jiyang"), ("setting", f"GOVNEWS_SITES_DIRS={sites}")]):
-        scheduled = requests.post(base + "schedule.json", data=[("project", "govnews"), ("spider", "site"),
-                                                                *target, *fast], timeout=30).json()
+        scheduled = requests.post(
+            base + "schedule.json", data=[("project", "govnews"), ("spider", "site"), *target, *fast], timeout=30
+        ).json()
         assert scheduled["status"] == "ok", scheduled
         job_ids.append(scheduled["jobid"])
 
@@ -164,5 +184,5 @@ def test_egg_deployed_to_scrapyd_crawls_demo_sites_into_the_archive(scrapyd, dem
     }
     assert json.loads(runs["jiyang"]["start_urls"]) == [jiyang.list_url]
     # A crawl that Scrapyd ran counts for `govnews crawl --due`: jiyang is not due for 6 hours.
-    decision, = due_sites(all_sites([str(sites)]), load_runs(db))
+    (decision,) = due_sites(all_sites([str(sites)]), load_runs(db))
     assert decision.site == "jiyang" and not decision.due and "every 6h" in decision.reason

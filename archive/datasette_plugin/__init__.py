@@ -33,6 +33,7 @@ Chinese search), :mod:`.render` (cells, version records) and :mod:`.charts` (the
 Those three import nothing from each other nor from this package.  The stylesheet is
 ``static/govnews.css``, which Datasette serves at ``/-/static-plugins/govnews/govnews.css``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -110,8 +111,12 @@ def render_cell(row, value, column, table, database, datasette):
                 found = (await db.execute("select record from versions where id = ?", [base_id])).first()
                 base = found[0] if found else None
             elif version_id is not None and table == "versions":  # record_base left out of the columns
-                found = (await db.execute("select b.record from versions v join versions b on b.id = v.record_base "
-                                          "where v.id = ?", [version_id])).first()
+                found = (
+                    await db.execute(
+                        "select b.record from versions v join versions b on b.id = v.record_base where v.id = ?",
+                        [version_id],
+                    )
+                ).first()
                 base = found[0] if found else None
             return render_record(decode_record(value, base), len(value))
 

@@ -1,5 +1,6 @@
 """Charts of the govnews Datasette plugin: an inline SVG bar chart, and the script that puts
 it above a canned query's result table."""
+
 from __future__ import annotations
 
 from markupsafe import escape
@@ -36,8 +37,10 @@ def bar_chart(rows: list[tuple[str, float]], title: str, width: int = 720, heigh
         )
         if i % label_every == 0:
             cx, cy = x + slot * 0.35, top + plot_h + 12
-            parts.append(f'<text class="label" x="{cx:.1f}" y="{cy}" text-anchor="end" '
-                         f'transform="rotate(-45 {cx:.1f} {cy})">{escape(label)}</text>')
+            parts.append(
+                f'<text class="label" x="{cx:.1f}" y="{cy}" text-anchor="end" '
+                f'transform="rotate(-45 {cx:.1f} {cy})">{escape(label)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 

@@ -1,5 +1,6 @@
 """Cells of the govnews Datasette plugin: a ``versions.diff`` shown line by line, a compressed
 version record decoded to its JSON and shown folded."""
+
 from __future__ import annotations
 
 import json
@@ -32,11 +33,17 @@ def render_diff(diff: str) -> Markup:
     for line in diff.splitlines():
         sign, rest = line[:2], line[2:]
         if sign == "- ":
-            blocks.append(Markup('<div class="diff-removed"><span class="diff-sign">−</span><del>{}</del></div>').format(rest))
+            blocks.append(
+                Markup('<div class="diff-removed"><span class="diff-sign">−</span><del>{}</del></div>').format(rest)
+            )
         elif sign == "+ ":
-            blocks.append(Markup('<div class="diff-added"><span class="diff-sign">+</span><ins>{}</ins></div>').format(rest))
+            blocks.append(
+                Markup('<div class="diff-added"><span class="diff-sign">+</span><ins>{}</ins></div>').format(rest)
+            )
         elif sign == "~ ":
-            blocks.append(Markup('<div class="diff-edited"><span class="diff-sign">~</span>{}</div>').format(_inline_edits(rest)))
+            blocks.append(
+                Markup('<div class="diff-edited"><span class="diff-sign">~</span>{}</div>').format(_inline_edits(rest))
+            )
         elif sign == "@ " and ": " in rest:
             field, change = rest.split(": ", 1)
             if " → " in change:
@@ -53,9 +60,11 @@ def render_diff(diff: str) -> Markup:
 def _inline_edits(paragraph: str) -> Markup:
     out, position = [], 0
     for mark in EDIT_MARK.finditer(paragraph):
-        out.append(escape(paragraph[position:mark.start()]))
+        out.append(escape(paragraph[position : mark.start()]))
         removed, added = mark.groups()
-        out.append(Markup("<del>{}</del>").format(removed) if removed is not None else Markup("<ins>{}</ins>").format(added))
+        out.append(
+            Markup("<del>{}</del>").format(removed) if removed is not None else Markup("<ins>{}</ins>").format(added)
+        )
         position = mark.end()
     out.append(escape(paragraph[position:]))
     return Markup("").join(out)

@@ -1,6 +1,7 @@
 """Chinese search for the govnews Datasette plugin: the SQL functions that segment what a
 person types, and the rewrite of ``?_search_COLUMN=`` for tables whose index is joined on
 ``fts_pk`` (see the package docstring)."""
+
 from __future__ import annotations
 
 import re
@@ -72,13 +73,13 @@ async def rewrite_column_search(datasette, scope: dict) -> dict:
         return scope
     pairs = parse_qsl(scope["query_string"].decode("utf-8", "replace"), keep_blank_values=True)
     # Only columns of the index: anything else is left for Datasette to refuse.
-    column_search = [(k, v) for k, v in pairs if k.startswith("_search_") and k[len("_search_"):] in columns]
+    column_search = [(k, v) for k, v in pairs if k.startswith("_search_") and k[len("_search_") :] in columns]
     if not column_search:
         return scope
     raw = dict(pairs).get("_searchmode") == "raw"
     terms = [v for k, v in pairs if k == "_search" and v.strip()]
     for key, value in column_search:
-        column = key[len("_search_"):]
+        column = key[len("_search_") :]
         if not value.strip():
             continue
         terms += [f"{column} : ({value})"] if raw else [f"{column}:{word}" for word in value.split()]

@@ -7,6 +7,7 @@ gb2312 while its bytes are GBK, as many old government sites do).
 `LoopbackServer` and `free_port` are the one loopback server base: the demo
 sites here and the test sites (tests/support/) are all served by it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,8 +50,13 @@ class LoopbackServer:
 
     server_class: type[ThreadingHTTPServer] = ThreadingHTTPServer
 
-    def __init__(self, handler=None, host: str = "127.0.0.1", port: int = 0,
-                 server_class: type[ThreadingHTTPServer] | None = None):
+    def __init__(
+        self,
+        handler=None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        server_class: type[ThreadingHTTPServer] | None = None,
+    ):
         self.handler = handler
         self._host, self._port = host, port
         if server_class is not None:
@@ -106,8 +112,12 @@ class LoopbackServer:
 class _SiteHandler(SimpleHTTPRequestHandler):
     charset: str | None = None
     # TRS and Hanweb sites serve .shtml/.htm pages as HTML.
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
-                      ".shtml": "text/html", ".htm": "text/html", ".html": "text/html"}
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".shtml": "text/html",
+        ".htm": "text/html",
+        ".html": "text/html",
+    }
 
     def send_head(self):
         # A site's `.redirects` file ("OLD_PATH NEW_PATH" a line) moves pages, as CMS migrations do.
@@ -182,13 +192,9 @@ class DemoServer:
     def start(self) -> None:
         for number, entry in enumerate(load_manifest()):
             site_root = self.root / entry["name"]
-            handler = type(
-                f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")}
-            )
+            handler = type(f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")})
             server = self._listen(functools.partial(handler, directory=str(site_root)), number)
-            self.sites[entry["name"]] = DemoSite(
-                entry["name"], site_root, entry["list_path"], server, entry
-            )
+            self.sites[entry["name"]] = DemoSite(entry["name"], site_root, entry["list_path"], server, entry)
 
     def _listen(self, handler, number: int) -> LoopbackServer:
         if self.port_base:

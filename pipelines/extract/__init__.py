@@ -26,6 +26,7 @@ trafilatura, line rules) → ``bylines`` → ``metadata`` (``<meta>`` tags, info
 headline, breadcrumb) → ``tree`` (parsing, the page as lines), and ``page`` → ``decode``
 (bytes → text). This module re-exports what callers import from ``pipelines.extract``.
 """
+
 from pipelines.extract.body import _squash
 from pipelines.extract.decode import decode_page
 from pipelines.extract.metadata import _probe, labelled_fields

@@ -7,6 +7,7 @@ trafilatura on the page with navigation, share, print and footer blocks removed;
 repeated headline is dropped. Also the dates found just around the body and the page's
 attachments.
 """
+
 from __future__ import annotations
 
 import re
@@ -92,8 +93,34 @@ def _find_container(root):
     return None
 
 
-INLINE_TAGS = {"span", "font", "strong", "b", "em", "i", "u", "sub", "sup", "small", "big", "label", "img",
-               "br", "abbr", "cite", "code", "q", "s", "strike", "ins", "del", "mark", "time", "nobr", "o:p"}
+INLINE_TAGS = {
+    "span",
+    "font",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "sub",
+    "sup",
+    "small",
+    "big",
+    "label",
+    "img",
+    "br",
+    "abbr",
+    "cite",
+    "code",
+    "q",
+    "s",
+    "strike",
+    "ins",
+    "del",
+    "mark",
+    "time",
+    "nobr",
+    "o:p",
+}
 DENSITY_CANDIDATES = {"div", "td", "article", "section", "main", "body", "form", "center", "blockquote"}
 
 
@@ -122,9 +149,11 @@ def _densest_container(root):
     for el in flow:
         if el.tag not in DENSITY_CANDIDATES:
             continue
-        score = flow[el] + sum(flow.get(child, 0) for child in el if child.tag in ("p", "div", "section", "center",
-                                                                                  "blockquote", "h2", "h3", "h4",
-                                                                                  "ul", "ol", "li", "table"))
+        score = flow[el] + sum(
+            flow.get(child, 0)
+            for child in el
+            if child.tag in ("p", "div", "section", "center", "blockquote", "h2", "h3", "h4", "ul", "ol", "li", "table")
+        )
         if score > best_score:
             best, best_score = el, score
     if best is None or best_score < 20:
@@ -148,8 +177,11 @@ def _chrome_share(root, lines: list[str]) -> float:
     boilerplate lines (当前位置, 打印, footers) and stray brackets."""
     links = {" ".join(_text(a).split()) for a in root.iter("a")}
     total = sum(len(line) for line in lines)
-    chrome = sum(len(line) for line in lines
-                 if line in links or len(line.strip("[]【】|>» ")) == 0 or BOILERPLATE_LINE.match(_probe(line)))
+    chrome = sum(
+        len(line)
+        for line in lines
+        if line in links or len(line.strip("[]【】|>» ")) == 0 or BOILERPLATE_LINE.match(_probe(line))
+    )
     return chrome / total if total else 0.0
 
 
@@ -176,8 +208,11 @@ def _unwrap_layout_tables(root) -> None:
     """Old sites lay pages out with tables; trafilatura reads those as data and keeps
     navigation and article as table rows. Layout tables become divs, data tables stay."""
     for table in list(root.iter("table")):
-        parts = [el for el in table.iter("tbody", "thead", "tfoot", "tr", "td", "th")
-                 if next(el.iterancestors("table"), None) is table]
+        parts = [
+            el
+            for el in table.iter("tbody", "thead", "tfoot", "tr", "td", "th")
+            if next(el.iterancestors("table"), None) is table
+        ]
         rows = [el for el in parts if el.tag == "tr"]
         if rows and any(_is_layout_row(row) for row in rows):
             for el in [table, *parts]:
@@ -206,8 +241,15 @@ def _trafilatura_lines(root, url: str) -> list[str]:
 
     try:
         text = trafilatura.extract(
-            root, url=url, include_comments=False, include_tables=True, include_images=False,
-            include_formatting=False, deduplicate=False, favor_recall=True, output_format="txt",
+            root,
+            url=url,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_formatting=False,
+            deduplicate=False,
+            favor_recall=True,
+            output_format="txt",
         )
     except Exception:  # trafilatura bugs on odd pages must not lose the page
         text = None
@@ -247,8 +289,15 @@ def _lead_chars(lines: list[str]) -> int:
     return sum(len(line) for line in lines if not line.startswith(IMG_MARK))
 
 
-def clean_body(lines: list[str], title: str | None, record: Record, image_elements: list, base_url: str,
-               from_container: bool, lifted_captions: dict[int, str] | None = None) -> list[str]:
+def clean_body(
+    lines: list[str],
+    title: str | None,
+    record: Record,
+    image_elements: list,
+    base_url: str,
+    from_container: bool,
+    lifted_captions: dict[int, str] | None = None,
+) -> list[str]:
     """Apply the government-page line rules; fills bylines, images and info-bar fields into `record`."""
     kept: list[str] = []
     captions: dict[int, str | None] = dict(lifted_captions or {})
@@ -264,8 +313,10 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
         if BOILERPLATE_LINE.match(probe):
             continue
         first_label = LABEL_RE.search(probe) if len(line) < 160 else None
-        if first_label and (first_label.start() <= 3 or LEADING_DATE.match(probe[: first_label.start()])) and (
-            first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2
+        if (
+            first_label
+            and (first_label.start() <= 3 or LEADING_DATE.match(probe[: first_label.start()]))
+            and (first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2)
         ):
             # A line that starts with a label (发布时间：…, 【来源：…】, 责任编辑：…) is an info bar.
             _take_info_fields(record, labelled_fields(probe), "info_bar_in_body")
@@ -291,10 +342,10 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
             continue
         if line.startswith(CAPTION_LINE):
             if last_image is not None and not captions.get(last_image):
-                captions[last_image] = line[len(CAPTION_LINE):]
+                captions[last_image] = line[len(CAPTION_LINE) :]
             continue
         if line.startswith(IMG_MARK):
-            index = last_image = int(line[len(IMG_MARK):])
+            index = last_image = int(line[len(IMG_MARK) :])
             caption = None
             if i + 1 < len(kept) and not kept[i + 1].startswith((IMG_MARK, CAPTION_LINE)):
                 nxt = kept[i + 1].strip()
@@ -310,7 +361,11 @@ def clean_body(lines: list[str], title: str | None, record: Record, image_elemen
 
     for index, el in enumerate(image_elements):
         src = el.get("src") or el.get("data-src") or el.get("data-original") or ""
-        if not src or src.startswith("data:") or re.search(r"(?:qrcode|ewm|erweima|logo|icon|share|blank|spacer)", src, re.I):
+        if (
+            not src
+            or src.startswith("data:")
+            or re.search(r"(?:qrcode|ewm|erweima|logo|icon|share|blank|spacer)", src, re.I)
+        ):
             continue
         caption = captions.get(index)
         alt = (el.get("alt") or el.get("title") or "").strip()
@@ -369,7 +424,6 @@ def _original_offset(original: str, probe: str, probe_offset: int) -> int:
     return pos
 
 
-
 def _take_info_fields(record: Record, fields: dict, method: str) -> None:
     for name, value in fields.items():
         if name.startswith("_"):
@@ -402,8 +456,8 @@ def _date_near_title(page_lines: list[str], title: str | None) -> str | None:
     seen = 0
     for i, line in enumerate(page_lines):
         if _same_text(line, title) or (len(title) >= 6 and title in line and len(line) <= 150):
-            after_title = line[line.find(title) + len(title):] if title in line else ""
-            for nearby in [after_title, *page_lines[max(0, i - 2):i], *page_lines[i + 1:i + 9]]:
+            after_title = line[line.find(title) + len(title) :] if title in line else ""
+            for nearby in [after_title, *page_lines[max(0, i - 2) : i], *page_lines[i + 1 : i + 9]]:
                 if len(nearby) <= 120:
                     found = parse_date(_probe(nearby))
                     if found:
@@ -424,7 +478,7 @@ def _date_before_body(page_lines: list[str], first_body_line: str) -> str | None
     probe = first_body_line[:20]
     for i, line in enumerate(page_lines):
         if probe and probe in line:
-            for above in reversed(page_lines[max(0, i - 8):i]):
+            for above in reversed(page_lines[max(0, i - 8) : i]):
                 if len(" ".join(above.split())) <= 80:
                     found = parse_date(_probe(above))
                     if found:
@@ -446,4 +500,3 @@ def _attachments(root, base_url: str) -> list[dict]:
             name = _text(a) or a.get("title") or path.rsplit("/", 1)[-1]
             found.append({"name": name.strip(), "url": url})
     return found
-

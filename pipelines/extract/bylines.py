@@ -4,6 +4,7 @@ The patterns that find a byline (at the end of the body, in its lead, as a line 
 page) and the functions that put its people into the record's fields: author, editor,
 reviewer, source, in order, with roles, places and what is not a name left out.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,19 +21,40 @@ NOT_A_NAME = r"(?!(?:调查|观察|手记|连线|视角|专栏|在线|走基层|
 ROLE_NO_COLON = rf"(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生"  # these take names without a colon
 # 北京报道, 山东冠县报道: where the report was filed, after the names.
 REPORTED_FROM = r"[\u4e00-\u9fff]{2,8}?报道"
-BYLINE_ROLE = (rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|文|图|摄影|"
-               r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源")
-BYLINE_BODY = (rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
-               rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
-               rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM})?)")
+BYLINE_ROLE = (
+    rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|文|图|摄影|"
+    r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源"
+)
+BYLINE_BODY = (
+    rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
+    rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
+    rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM})?)"
+)
 # In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
 BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY}|{NAME}(?:\s+{NAME}){{0,3}}\s+{REPORTED_FROM})\s*[)）]\s*$")
 # 本报讯（记者 王五）, 据新华社拉萨电（记者 格桑边觉）.
 LEAD_BYLINE = re.compile(rf"^\s*(?:[^\s，。（(]{{0,12}}[讯电]\s*)?[（(]\s*({BYLINE_BODY})\s*[)）]")
-BYLINE_LABEL_FIELD = {"撰稿": "author", "撰稿人": "author", "作者": "author", "记者": "author", "通讯员": "author",
-                      "实习生": "author", "供稿": "author", "文": "author", "编辑": "editor", "责任编辑": "editor",
-                      "责编": "editor", "审核": "reviewer", "审核人": "reviewer", "审稿": "reviewer",
-                      "校对": "reviewer", "来源": "source", "信息来源": "source", "摄影": "_photo", "图": "_photo"}
+BYLINE_LABEL_FIELD = {
+    "撰稿": "author",
+    "撰稿人": "author",
+    "作者": "author",
+    "记者": "author",
+    "通讯员": "author",
+    "实习生": "author",
+    "供稿": "author",
+    "文": "author",
+    "编辑": "editor",
+    "责任编辑": "editor",
+    "责编": "editor",
+    "审核": "reviewer",
+    "审核人": "reviewer",
+    "审稿": "reviewer",
+    "校对": "reviewer",
+    "来源": "source",
+    "信息来源": "source",
+    "摄影": "_photo",
+    "图": "_photo",
+}
 BYLINE_PART = re.compile(
     rf"(?:(?:{NEWSROOM}\s*)?{RANK}?(?=记者))?({BYLINE_ROLE})\s*[:：]"
     rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
@@ -74,7 +96,7 @@ def _take_byline(record: Record, text: str) -> None:
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
         field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2))
-        value = _clean_person(text[part.end():end])
+        value = _clean_person(text[part.end() : end])
         if field and not field.startswith("_") and value:
             found.setdefault(field, []).extend(n for n in value.split() if n not in found.get(field, []))
     for field, names in found.items():

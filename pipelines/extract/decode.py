@@ -5,6 +5,7 @@ declared for GBK), so a declaration whose decoding is full of replacement charac
 loses to one that decodes cleanly; an empty or binary body (an image, a PDF, an archive)
 raises :class:`ExtractionError` with the reason.
 """
+
 from __future__ import annotations
 
 from w3lib.encoding import (
@@ -15,10 +16,30 @@ from w3lib.encoding import (
 
 from pipelines.errors import ExtractionError
 
-BINARY_MAGIC = (b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"PK\x03\x04", b"Rar!", b"\x1f\x8b",
-                b"\xd0\xcf\x11\xe0", b"7z\xbc\xaf", b"BM", b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3")
-CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "gb_2312-80": "gb18030", "x-gbk": "gb18030",
-                   "big5": "big5hkscs", "utf8": "utf-8"}
+BINARY_MAGIC = (
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"%PDF",
+    b"PK\x03\x04",
+    b"Rar!",
+    b"\x1f\x8b",
+    b"\xd0\xcf\x11\xe0",
+    b"7z\xbc\xaf",
+    b"BM",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+    b"OggS",
+    b"ID3",
+)
+CHARSET_ALIASES = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "utf8": "utf-8",
+}
 
 
 def decode_page(body: bytes | str, headers: dict | None = None) -> str:

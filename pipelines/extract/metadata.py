@@ -5,6 +5,7 @@ The ``<meta>`` tags (``ArticleTitle``, ``PubDate``, ``ContentSource``, ``SiteNam
 Traditional, any colon, ``【】`` brackets) and :func:`labelled_fields` that reads them,
 the headline (:func:`find_title`) and the breadcrumb (:func:`find_channel`).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,16 @@ from pipelines.extract.tree import HAN_RE, _text
 
 META_NAMES = {
     "title": ("ArticleTitle", "og:title", "twitter:title"),
-    "published_at": ("PubDate", "pubdate", "publishdate", "article:published_time", "og:release_date",
-                     "firstpublishedtime", "publish_time", "ptime"),
+    "published_at": (
+        "PubDate",
+        "pubdate",
+        "publishdate",
+        "article:published_time",
+        "og:release_date",
+        "firstpublishedtime",
+        "publish_time",
+        "ptime",
+    ),
     "source": ("ContentSource", "source", "og:article:source"),
     "author": ("Author", "article:author", "author"),
     "channel": ("ColumnName",),
@@ -28,15 +37,43 @@ META_NAMES = {
 
 # Info-bar labels, Simplified (lines are converted before matching), longest first.
 LABELS = {
-    "published_at": ["发布时间", "发布日期", "发表时间", "发表日期", "信息时间", "信息日期", "更新时间", "上传时间",
-                     "录入时间", "发稿时间", "发表于", "发布于", "更新于", "日期", "时间"],
+    "published_at": [
+        "发布时间",
+        "发布日期",
+        "发表时间",
+        "发表日期",
+        "信息时间",
+        "信息日期",
+        "更新时间",
+        "上传时间",
+        "录入时间",
+        "发稿时间",
+        "发表于",
+        "发布于",
+        "更新于",
+        "日期",
+        "时间",
+    ],
     "written_at": ["成文日期", "成文时间"],
     "source": ["信息来源", "文章来源", "稿件来源", "新闻来源", "来源", "出处"],
     "author": ["撰稿人", "撰稿", "作者", "记者", "通讯员", "供稿", "摄影", "文字"],
     "editor": ["责任编辑", "责编", "编辑"],
     "reviewer": ["审核人", "审核", "终审", "审签", "校对"],
-    "views": ["阅读次数", "浏览次数", "点击次数", "访问次数", "阅读量", "浏览量", "点击量", "点击数", "阅读", "浏览",
-              "点击", "访问量", "人气"],
+    "views": [
+        "阅读次数",
+        "浏览次数",
+        "点击次数",
+        "访问次数",
+        "阅读量",
+        "浏览量",
+        "点击量",
+        "点击数",
+        "阅读",
+        "浏览",
+        "点击",
+        "访问量",
+        "人气",
+    ],
     "index_no": ["索引号"],
     "issuer": ["发布机构", "发文机关", "发文单位", "发布单位"],
     "doc_no": ["发文字号", "文号"],
@@ -50,7 +87,9 @@ LABEL_RE = re.compile(
     r"(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")"
     r"\s*(?:[:：]|(?=\s*[\[【\]】])|(?=\s*(?:19|20)\d{2}\s*[-/.年]))"  # 发布时间 2005/05/17 needs no colon
 )
-LABEL_ONLY = re.compile(r"[【\[]?\s*(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*[:：]?\s*[】\]]?")
+LABEL_ONLY = re.compile(
+    r"[【\[]?\s*(?P<label>" + "|".join(sorted(_LABEL_FIELD, key=len, reverse=True)) + r")\s*[:：]?\s*[】\]]?"
+)
 # Labels too common in body text (会议时间：…) to mark an info bar on their own.
 WEAK_LABELS = {"时间", "日期", "文字", "阅读", "浏览", "点击", "出处", "人气", "编辑", "供稿"}
 VALUE_STOP = re.compile(r"[【】\[\]|｜]|\s{2,}|\u3000|\s*(?=(?:阅读|浏览|点击|评论|人气)\s*[:：]?\s*\d)")
@@ -86,7 +125,7 @@ def labelled_fields(line: str) -> dict[str, str]:
         found["published_at"] = line[: matches[0].start()].strip(" |｜/·")  # 2021-09-28 07:52 来源：… 作者：…
     for i, match in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
-        value = line[match.end():end]
+        value = line[match.end() : end]
         value = VALUE_STOP.split(value.strip(), maxsplit=1)[0].strip(" :：,，;；")
         name = _LABEL_FIELD[match["label"]]
         found.setdefault(name, value)
@@ -133,8 +172,10 @@ TITLE_SPLIT = re.compile(r"\s*(?:[-_|｜—–]+|\s[-_|]\s)\s*")
 
 def _title_candidates(root) -> list[tuple[str, str]]:
     found = []
-    for el in root.xpath("//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
-                         "contains(translate(@id,'TITLE','title'),'title')]"):
+    for el in root.xpath(
+        "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title') or "
+        "contains(translate(@id,'TITLE','title'),'title')]"
+    ):
         if any(a is not el and a.tag in ("a",) for a in el.iterancestors()):
             continue
         text = _text(el)
@@ -188,8 +229,13 @@ def find_channel(root) -> list[str]:
         "contains(translate(@id,'POSITION','position'),'position')]"
     )
     for el in root.iter():
-        if isinstance(el.tag, str) and el.text and "位置" in el.text[:40] and re.match(
-            r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|现在位置)", _probe(el.text[:40])
+        if (
+            isinstance(el.tag, str)
+            and el.text
+            and "位置" in el.text[:40]
+            and re.match(
+                r"\s*(?:当前位置|您的位置|您现在的位置|你的位置|当前的位置|所在位置|现在位置)", _probe(el.text[:40])
+            )
         ):
             crumbs.insert(0, el.getparent() if len(_text(el)) < 8 and el.getparent() is not None else el)
     for el in crumbs:
@@ -202,4 +248,3 @@ def find_channel(root) -> list[str]:
         if parts:
             return parts
     return []
-

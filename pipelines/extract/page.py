@@ -6,6 +6,7 @@ neighbourhood, the lines above the body and the URL, and flags weak records in
 ``warnings``; ``provenance`` says which method found each field. A page that cannot give
 a record raises :class:`ExtractionError` with the reason.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
             continue
         label = LABEL_RE.match(value.strip()) if value else None
         if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
-            value = value.strip()[label.end():]
+            value = value.strip()[label.end() :]
         if value:
             setattr(record, name, value.strip())
             record.provenance[name] = "meta"

@@ -5,6 +5,7 @@ images and caption elements as marker lines; beside it, the vocabulary of govern
 pages that the other modules share: block and dropped tags, the class/id words of page
 chrome, the content containers of the common CMSes, and caption classes.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,60 @@ import lxml.html
 
 from pipelines.errors import ExtractionError
 
-BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "tr", "table", "tbody", "section", "article", "h1", "h2",
-              "h3", "h4", "h5", "h6", "blockquote", "pre", "dd", "dt", "dl", "center", "form", "header",
-              "footer", "nav", "aside", "figure", "figcaption", "hr", "main", "address", "caption"}
-DROP_TAGS = ("script", "style", "noscript", "iframe", "object", "embed", "template", "svg", "canvas",
-             "select", "button", "input", "textarea", "map", "audio", "video")
+BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "tbody",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "center",
+    "form",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "figure",
+    "figcaption",
+    "hr",
+    "main",
+    "address",
+    "caption",
+}
+DROP_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "template",
+    "svg",
+    "canvas",
+    "select",
+    "button",
+    "input",
+    "textarea",
+    "map",
+    "audio",
+    "video",
+)
 # Class/id words of page chrome around the article (never the article itself).
 CHROME_WORDS = re.compile(
     r"(?:^|[-_\s])(?:nav|navbar|menu|header|top-?bar|footer|foot|bottom|copyright|share|bdshare|"
@@ -35,18 +85,52 @@ CONTAINER_MARKS = [
     ({"TRS_UEDITOR"}, set()),
     ({"Custom_UnionStyle"}, set()),
     (set(), {"zoom", "Zoom", "ZOOM", "fontzoom", "UCAP-CONTENT", "ucapcontent"}),
-    (set(), {"js_content", "artibody", "article_content", "articleContent", "newsContent", "news_content",
-             "info_content", "contentText", "content_text", "BodyLabel", "vsb_content", "detailContent"}),
-    ({"article-content", "article_content", "articleContent", "news_content", "news-content", "pages_content",
-      "wzcon", "view", "detail-content", "content-text", "entry-content", "post-content", "art_con",
-      "xl_content"}, set()),
+    (
+        set(),
+        {
+            "js_content",
+            "artibody",
+            "article_content",
+            "articleContent",
+            "newsContent",
+            "news_content",
+            "info_content",
+            "contentText",
+            "content_text",
+            "BodyLabel",
+            "vsb_content",
+            "detailContent",
+        },
+    ),
+    (
+        {
+            "article-content",
+            "article_content",
+            "articleContent",
+            "news_content",
+            "news-content",
+            "pages_content",
+            "wzcon",
+            "view",
+            "detail-content",
+            "content-text",
+            "entry-content",
+            "post-content",
+            "art_con",
+            "xl_content",
+        },
+        set(),
+    ),
 ]
 HAN_RE = re.compile(r"[\u3400-\u9fff]")
 IMG_MARK = "\x00img:"
 CAPTION_MARK = "\x00caption"
 CAPTION_LINE = "\x00cap:"  # the text of a caption element (figcaption, class pic-desc …)
-CAPTION_CLASS = re.compile(r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pic-?text|img-?text|tpsm|imgtitle|"
-                           r"pic-?title|img-?title|photo-?desc|tuzhu)", re.I)
+CAPTION_CLASS = re.compile(
+    r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pic-?text|img-?text|tpsm|imgtitle|"
+    r"pic-?title|img-?title|photo-?desc|tuzhu)",
+    re.I,
+)
 
 
 # huge_tree: libxml2 otherwise drops everything after 10 MB of one text or attribute (an inline
@@ -176,4 +260,6 @@ def _is_layout_row(row) -> bool:
 
 
 def _is_caption_element(el) -> bool:
-    return el.tag == "figcaption" or (el.tag in ("p", "div", "span", "td") and bool(CAPTION_CLASS.search(el.get("class", ""))))
+    return el.tag == "figcaption" or (
+        el.tag in ("p", "div", "span", "td") and bool(CAPTION_CLASS.search(el.get("class", "")))
+    )

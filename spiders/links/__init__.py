@@ -15,6 +15,7 @@ its entries, and a page advertising a feed or sitemap gets it crawled too.
 The package, by concern (imports go one way, down this list): `discover` (`find_links`,
 `PageLinks`), `feeds`, `hanweb`, `trs`, `pagers`, `urls` (article and list URL shapes).
 """
+
 from __future__ import annotations
 
 from spiders.links.discover import PageLinks, find_links

@@ -1,6 +1,7 @@
 """The list page: its article links, further list pages and POSTed list pages, from the
 URL shapes, pagers, TRS, Hanweb and feed modules.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,6 +29,7 @@ from spiders.links.urls import (
     is_article_url,
     is_list_url,
 )
+
 
 @dataclass
 class PageLinks:
@@ -62,8 +64,11 @@ def find_links(
 
     def usable(link: str) -> bool:
         parts = urlsplit(link)
-        return (parts.scheme in ("http", "https") and _same_site(link, allowed_hosts)
-                and not NON_PAGE_EXTENSIONS.search(parts.path))
+        return (
+            parts.scheme in ("http", "https")
+            and _same_site(link, allowed_hosts)
+            and not NON_PAGE_EXTENSIONS.search(parts.path)
+        )
 
     root = xml_root(html)
     if root in ("urlset", "sitemapindex", "rss", "rdf:rdf", "feed"):

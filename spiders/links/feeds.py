@@ -1,6 +1,7 @@
 """Sitemaps and feeds: a body that is an XML sitemap, a sitemap index, an RSS or an Atom
 feed gives its entries, and the feeds and sitemaps a page advertises in its `<link>`s.
 """
+
 from __future__ import annotations
 
 import html as html_lib

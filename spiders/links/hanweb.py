@@ -3,6 +3,7 @@
 The HTML of the records a list page (or the XML answer of dataproxy.jsp) carries, and
 from its jpage config the POSTs to `dataproxy.jsp` that fetch the further records.
 """
+
 from __future__ import annotations
 
 import html as html_lib
@@ -17,8 +18,17 @@ NEXTGROUP = re.compile(r"<nextgroup\b[^>]*>(.*?)</nextgroup\s*>", re.I | re.S)
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
 HANWEB_RANGE_PARAMS = {"startrecord", "endrecord", "perpage"}
-HANWEB_FORM_KEYS = ("col", "appid", "webid", "path", "columnid", "sourcecontenttype", "unitid",
-                    "webname", "permissiontype")
+HANWEB_FORM_KEYS = (
+    "col",
+    "appid",
+    "webid",
+    "path",
+    "columnid",
+    "sourcecontenttype",
+    "unitid",
+    "webname",
+    "permissiontype",
+)
 JS_VALUE = r"""(?:'([^'\n]*)'|"([^"\n]*)"|([^,;}\s'"]+))"""
 
 
@@ -84,8 +94,9 @@ def _hanweb_posts(url: str, body: str, embedded: int) -> list[tuple[str, dict[st
     group_size = _js_setting(body, "groupSize", "group_size", numeric=True) or "3"
     per_page_n, total_n = max(int(per_page), 1), int(total)
     step = per_page_n * max(int(group_size), 1)
-    kept = [(k, v) for k, v in parse_qsl(proxy_parts.query, keep_blank_values=True)
-            if k.lower() not in HANWEB_RANGE_PARAMS]
+    kept = [
+        (k, v) for k, v in parse_qsl(proxy_parts.query, keep_blank_values=True) if k.lower() not in HANWEB_RANGE_PARAMS
+    ]
     form = _hanweb_form(body)
     posts = []
     for start in range(1, total_n + 1, step):

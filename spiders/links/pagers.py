@@ -1,6 +1,7 @@
 """Pagination of a list page: 下一页/page-number links (gaps of a numbered pager with `…`
 filled in), `index_N.html` style names and `?page=N` queries on the list's own path.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,28 @@ from spiders.links.urls import PAGE_PARAMS
 PAGE_PARAM = re.compile(rf"^{PAGE_PARAMS}$", re.I)
 NUMBERED_PAGE_NAME = re.compile(r"^((?:index|list|default)[_-])(\d+)(\.s?html?)$", re.I)
 DEFAULT_DOCUMENT = re.compile(r"/(?:index|default)\.\w+$", re.I)
-NEXT_PAGE_TEXTS = {"下一页", "下页", "下一頁", "下頁", "后页", "後頁", "尾页", "尾頁", "末页", "末頁", "最后一页",
-                   ">", ">>", "»", "›", "next", "last", "…", "...", "···"}
+NEXT_PAGE_TEXTS = {
+    "下一页",
+    "下页",
+    "下一頁",
+    "下頁",
+    "后页",
+    "後頁",
+    "尾页",
+    "尾頁",
+    "末页",
+    "末頁",
+    "最后一页",
+    ">",
+    ">>",
+    "»",
+    "›",
+    "next",
+    "last",
+    "…",
+    "...",
+    "···",
+}
 # Caps on the list pages one page may announce (bounds hostile or broken page counts).
 MAX_ANNOUNCED_PAGES = 500
 
@@ -59,8 +80,7 @@ def _own_pager(pages: list[str], list_url: str) -> list[str]:
     else:
         most = max(len(g) for g in groups.values())
         keep = {key for key, group in groups.items() if len(group) == most}
-    return [p for p in pages if not urlsplit(p).query
-            or frozenset(_non_page_params(urlsplit(p).query)) in keep]
+    return [p for p in pages if not urlsplit(p).query or frozenset(_non_page_params(urlsplit(p).query)) in keep]
 
 
 def _page_slot(url: str) -> tuple[str, int] | None:
@@ -69,7 +89,7 @@ def _page_slot(url: str) -> tuple[str, int] | None:
     parts = urlsplit(url)
     match = re.search(rf"(^|&)({PAGE_PARAMS}=)(\d+)(?=&|$)", parts.query, re.I)
     if match:
-        query = parts.query[: match.start(3)] + "\0" + parts.query[match.end(3):]
+        query = parts.query[: match.start(3)] + "\0" + parts.query[match.end(3) :]
         return urlunsplit(parts._replace(query=query)), int(match[3])
     folder, _, leaf = parts.path.rpartition("/")
     match = NUMBERED_PAGE_NAME.match(leaf)

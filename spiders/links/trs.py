@@ -1,4 +1,5 @@
 """TRS WCM pagination: the pages a list's `createPageHTML(...)` script announces."""
+
 from __future__ import annotations
 
 import re
@@ -36,6 +37,10 @@ def _create_page_calls(scripts: str):
         if first + 3 >= len(values) or not isinstance(values[first + 1], int):
             continue
         prefix, ext = values[first + 2], values[first + 3]
-        if (isinstance(prefix, str) and isinstance(ext, str)
-                and re.fullmatch(r"[\w-]+", prefix) and re.fullmatch(r"\w+", ext)):
+        if (
+            isinstance(prefix, str)
+            and isinstance(ext, str)
+            and re.fullmatch(r"[\w-]+", prefix)
+            and re.fullmatch(r"\w+", ext)
+        ):
             yield values[first], values[first + 1], prefix, ext

@@ -6,6 +6,7 @@ An article link is recognised by the URL shapes of the common CMSes (TRS
 by its context: a headline-length anchor text pointing at a leaf page with an id.
 A list page is named `index_N.html` style or carries a `?page=N` query.
 """
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@
 - ``scripted``: the list page is a shell whose links a script fetches from JSON, and one
   extra article is a shell whose headline and paragraphs a script writes in.
 """
+
 from __future__ import annotations
 
 import collections
@@ -105,11 +106,14 @@ class BrowserSite(LoopbackServer):
     def __init__(self, root: Path, mode: str, *, refuse: bool = False, articles: list[str] = ()):
         self.hits: collections.Counter = collections.Counter()
         self.challenges: collections.Counter = collections.Counter()
-        handler = type("Handler", (_Handler,), {"mode": mode, "refuse": refuse, "hits": self.hits,
-                                                 "challenges": self.challenges})
+        handler = type(
+            "Handler", (_Handler,), {"mode": mode, "refuse": refuse, "hits": self.hits, "challenges": self.challenges}
+        )
         super().__init__(functools.partial(handler, directory=str(root)))
-        self.listing = [{"url": path, "title": f"文章{n}", "date": "2020-05-01"}
-                        for n, path in enumerate([*articles, SHELL_ARTICLE_PATH])]
+        self.listing = [
+            {"url": path, "title": f"文章{n}", "date": "2020-05-01"}
+            for n, path in enumerate([*articles, SHELL_ARTICLE_PATH])
+        ]
 
     def make_server(self):
         server = super().make_server()

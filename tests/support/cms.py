@@ -18,6 +18,7 @@ Article `k` (1 = oldest) is the same in every build of a kind, so a site rebuilt
 articles keeps its old pages byte for byte (new ones appear at the top of the list).
 Texts are paragraphs of the bundled demo sites' articles, drawn per article.
 """
+
 from __future__ import annotations
 
 import collections
@@ -48,21 +49,92 @@ ARTICLES_PER_DAY = 3
 
 # --- texts ------------------------------------------------------------------------------------
 
-SUBJECTS = ["区委常委会", "区政府常务会议", "区人大常委会", "区政协", "区纪委监委", "区发展改革委", "区教育局",
-            "区卫生健康委", "区住房城乡建设局", "区生态环境分局", "区市场监管局", "区应急管理局", "区农业农村局",
-            "区人力资源社会保障局", "区文化旅游体育局", "区民政局", "区财政局", "区自然资源局", "区交通运输局",
-            "区商务局"]
-ACTIONS = ["{s}召开{t}会议", "{s}专题研究{t}", "{s}安排部署{t}", "{s}督导检查{t}", "{s}调研{t}",
-           "{s}听取{t}情况汇报", "{s}召开{t}推进会", "{s}扎实推进{t}", "{s}部署开展{t}", "{s}总结{t}"]
-TOPICS = ["安全生产工作", "镕盛产业园建设", "营商环境优化提升", "重点项目建设", "城市更新改造", "乡村振兴工作",
-          "防汛抗旱工作", "森林防灭火工作", "民生实事办理", "老旧小区改造", "招商引资工作", "优化税收服务",
-          "义务教育均衡发展", "基层医疗服务能力提升", "生态环境保护", "大气污染防治", "河湖长制工作", "食品安全监管",
-          "就业创业服务", "社会救助工作", "养老服务体系建设", "文明城市创建", "平安建设工作", "信访稳定工作",
-          "安全隐患排查整治", "政务服务改革", "一网通办工作", "数字政府建设", "财政预算执行", "审计整改工作",
-          "耕地保护工作", "农村人居环境整治", "粮食生产工作", "冬春季节火灾防控", "道路交通安全", "消费品以旧换新",
-          "外贸稳增长工作", "文化旅游融合发展", "全民健身活动", "退役军人服务保障", "民族团结进步创建", "人口普查工作",
-          "统计执法检查", "疫苗接种工作", "爱国卫生运动", "校园安全管理", "燃气安全整治", "电动自行车安全隐患整治",
-          "根治欠薪工作", "高标准农田建设"]
+SUBJECTS = [
+    "区委常委会",
+    "区政府常务会议",
+    "区人大常委会",
+    "区政协",
+    "区纪委监委",
+    "区发展改革委",
+    "区教育局",
+    "区卫生健康委",
+    "区住房城乡建设局",
+    "区生态环境分局",
+    "区市场监管局",
+    "区应急管理局",
+    "区农业农村局",
+    "区人力资源社会保障局",
+    "区文化旅游体育局",
+    "区民政局",
+    "区财政局",
+    "区自然资源局",
+    "区交通运输局",
+    "区商务局",
+]
+ACTIONS = [
+    "{s}召开{t}会议",
+    "{s}专题研究{t}",
+    "{s}安排部署{t}",
+    "{s}督导检查{t}",
+    "{s}调研{t}",
+    "{s}听取{t}情况汇报",
+    "{s}召开{t}推进会",
+    "{s}扎实推进{t}",
+    "{s}部署开展{t}",
+    "{s}总结{t}",
+]
+TOPICS = [
+    "安全生产工作",
+    "镕盛产业园建设",
+    "营商环境优化提升",
+    "重点项目建设",
+    "城市更新改造",
+    "乡村振兴工作",
+    "防汛抗旱工作",
+    "森林防灭火工作",
+    "民生实事办理",
+    "老旧小区改造",
+    "招商引资工作",
+    "优化税收服务",
+    "义务教育均衡发展",
+    "基层医疗服务能力提升",
+    "生态环境保护",
+    "大气污染防治",
+    "河湖长制工作",
+    "食品安全监管",
+    "就业创业服务",
+    "社会救助工作",
+    "养老服务体系建设",
+    "文明城市创建",
+    "平安建设工作",
+    "信访稳定工作",
+    "安全隐患排查整治",
+    "政务服务改革",
+    "一网通办工作",
+    "数字政府建设",
+    "财政预算执行",
+    "审计整改工作",
+    "耕地保护工作",
+    "农村人居环境整治",
+    "粮食生产工作",
+    "冬春季节火灾防控",
+    "道路交通安全",
+    "消费品以旧换新",
+    "外贸稳增长工作",
+    "文化旅游融合发展",
+    "全民健身活动",
+    "退役军人服务保障",
+    "民族团结进步创建",
+    "人口普查工作",
+    "统计执法检查",
+    "疫苗接种工作",
+    "爱国卫生运动",
+    "校园安全管理",
+    "燃气安全整治",
+    "电动自行车安全隐患整治",
+    "根治欠薪工作",
+    "高标准农田建设",
+]
 SOURCES = ["区融媒体中心", "区政府办公室", "区委宣传部", "区发展改革委", "区应急管理局", "区教育局", "区卫生健康委"]
 FOOTER_WORDS = re.compile(r"主办单位|承办单位|ICP|网站标识码|公网安备|地址[:：]|电话[:：]|版权所有")
 
@@ -105,6 +177,7 @@ def demo_sentences() -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Article:
     """Article `k` (1 = oldest) of a generated site: the same in every build."""
+
     k: int
     title: str
     published: date
@@ -137,10 +210,12 @@ def article(k: int, salt: int = 0) -> Article:
 
 # --- the site description ------------------------------------------------------------------------
 
+
 @dataclass
 class SiteSpec:
     """What a generated site holds: its list page, every article (path → title, in list order:
     newest first), every list page path, and what the server needs for its dynamic routes."""
+
     kind: str
     root: Path
     list_path: str
@@ -191,7 +266,7 @@ def _esc(text: str) -> str:
 
 
 def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 # --- TRS WCM -----------------------------------------------------------------------------------
@@ -242,9 +317,13 @@ TRS_FOOTER = f"""<div class="footer">
 
 def _trs_article(a: Article, charset: str, prev_next: str) -> str:
     body = "\n".join(f'<p style="text-indent: 2em;">{_esc(p)}</p>' for p in a.paragraphs)
-    meta = (f'<meta name="ArticleTitle" content="{_esc(a.title)}">\n<meta name="PubDate" content="{a.date_text} {a.time}">\n'
-            f'<meta name="ContentSource" content="{a.source}">\n')
-    return _trs_head(f"{a.title}-{TRS_SITE}", charset, meta) + f"""<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwxx/">政务信息</a> &gt; <a href="/zwxx/xwdt/">新闻动态</a></div>
+    meta = (
+        f'<meta name="ArticleTitle" content="{_esc(a.title)}">\n<meta name="PubDate" content="{a.date_text} {a.time}">\n'
+        f'<meta name="ContentSource" content="{a.source}">\n'
+    )
+    return (
+        _trs_head(f"{a.title}-{TRS_SITE}", charset, meta)
+        + f"""<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwxx/">政务信息</a> &gt; <a href="/zwxx/xwdt/">新闻动态</a></div>
 <div class="article">
 <h1 class="title">{_esc(a.title)}</h1>
 <div class="info"><span>发布时间：{a.date_text} {a.time}</span> <span>来源：{a.source}</span> <span>浏览次数：<em id="readcount"></em></span>
@@ -256,11 +335,14 @@ def _trs_article(a: Article, charset: str, prev_next: str) -> str:
 <div class="sxp">{prev_next}</div>
 <div class="ewm"><img src="/images/ewm.png" alt=""><p>扫一扫在手机打开当前页</p></div>
 </div>
-""" + TRS_FOOTER
+"""
+        + TRS_FOOTER
+    )
 
 
-def build_trs_site(root: Path, articles: int, per_page: int = 20, encoding: str = "utf-8",
-                   pager: str = "vars") -> SiteSpec:
+def build_trs_site(
+    root: Path, articles: int, per_page: int = 20, encoding: str = "utf-8", pager: str = "vars"
+) -> SiteSpec:
     """A TRS WCM column of `articles` articles, `per_page` to a list page.
 
     The list pages are `/zwxx/xwdt/index.html`, `index_1.html`, … linked to each other only by
@@ -288,15 +370,22 @@ def build_trs_site(root: Path, articles: int, per_page: int = 20, encoding: str 
         list_paths.append(f"/zwxx/xwdt/{name}")
         rows = "\n".join(
             f'<li><a href="./{path.split("/")[-2]}/{path.split("/")[-1]}" target="_blank" title="{_esc(a.title)}">'
-            f'{_esc(a.title)}</a><span>{a.date_text}</span></li>' for a, path in chunk
+            f"{_esc(a.title)}</a><span>{a.date_text}</span></li>"
+            for a, path in chunk
         )
         if pager == "div":
-            script = (f"<div id=\"page_div\"></div><script>createPageHTML('page_div',{len(pages)}, {number},"
-                      f"'index','html',{articles});</script>")
+            script = (
+                f"<div id=\"page_div\"></div><script>createPageHTML('page_div',{len(pages)}, {number},"
+                f"'index','html',{articles});</script>"
+            )
         else:
-            script = (f"<script>\nvar currentPage = {number};//所在页从0开始\nvar countPage = {len(pages)}//共多少页\n"
-                      "createPageHTML(countPage, currentPage, \"index\", \"html\");\n</script>")
-        page = _trs_head(f"新闻动态-{TRS_SITE}", charset, f"<script>{TRS_CREATE_PAGE}</script>\n") + f"""<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwxx/">政务信息</a> &gt; <a href="/zwxx/xwdt/">新闻动态</a></div>
+            script = (
+                f"<script>\nvar currentPage = {number};//所在页从0开始\nvar countPage = {len(pages)}//共多少页\n"
+                'createPageHTML(countPage, currentPage, "index", "html");\n</script>'
+            )
+        page = (
+            _trs_head(f"新闻动态-{TRS_SITE}", charset, f"<script>{TRS_CREATE_PAGE}</script>\n")
+            + f"""<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwxx/">政务信息</a> &gt; <a href="/zwxx/xwdt/">新闻动态</a></div>
 <div class="main"><div class="left"><h3>政务信息</h3><ul><li class="on"><a href="/zwxx/xwdt/">新闻动态</a></li>
 <li><a href="/zwxx/tzgg/">通知公告</a></li><li><a href="/zwxx/bmdt/">部门动态</a></li><li><a href="/zwxx/xzdt/">乡镇动态</a></li></ul></div>
 <div class="right"><div class="tit">新闻动态</div>
@@ -305,11 +394,21 @@ def build_trs_site(root: Path, articles: int, per_page: int = 20, encoding: str 
 </ul>
 <div class="page">{script}</div>
 </div></div>
-""" + TRS_FOOTER
+"""
+            + TRS_FOOTER
+        )
         _write(root, list_paths[-1], page, encoding)
     _robots(root)
-    spec = SiteSpec("trs", root, "/zwxx/xwdt/index.html", {p: a.title for a, p in zip(items, paths)},
-                    list_paths, charset, encoding, {p: a.date_text for a, p in zip(items, paths)})
+    spec = SiteSpec(
+        "trs",
+        root,
+        "/zwxx/xwdt/index.html",
+        {p: a.title for a, p in zip(items, paths)},
+        list_paths,
+        charset,
+        encoding,
+        {p: a.date_text for a, p in zip(items, paths)},
+    )
     spec.save()
     return spec
 
@@ -322,8 +421,10 @@ HANWEB_PROXY = "/module/web/jpage/dataproxy.jsp"
 
 
 def hanweb_record(path: str, title: str, day: str) -> str:
-    return (f'<record><![CDATA[\n<li><a href="{path}" target="_blank" title="{_esc(title)}">{_esc(title)}</a>'
-            f'<span class="bt-data-time">{day}</span></li>\n]]></record>')
+    return (
+        f'<record><![CDATA[\n<li><a href="{path}" target="_blank" title="{_esc(title)}">{_esc(title)}</a>'
+        f'<span class="bt-data-time">{day}</span></li>\n]]></record>'
+    )
 
 
 # The header and breadcrumb every page of the Hanweb site has.
@@ -373,8 +474,10 @@ def _hanweb_article(a: Article) -> str:
 
 def hanweb_datastore(records: list[str], total: int) -> str:
     """The XML document dataproxy.jsp answers with."""
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n'
-            f"<totalrecord>{total}</totalrecord>\n<recordset>\n" + "\n".join(records) + "\n</recordset>\n</datastore>\n")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n'
+        f"<totalrecord>{total}</totalrecord>\n<recordset>\n" + "\n".join(records) + "\n</recordset>\n</datastore>\n"
+    )
 
 
 def build_hanweb_site(root: Path, articles: int, per_page: int = 15, group_size: int = 3) -> SiteSpec:
@@ -383,14 +486,18 @@ def build_hanweb_site(root: Path, articles: int, per_page: int = 15, group_size:
     `/module/web/jpage/dataproxy.jsp?startrecord=N&endrecord=M&perpage=P` with jpage's form data."""
     root = Path(root)
     items = [article(k, salt=1) for k in range(articles, 0, -1)]
-    paths = [f"/art/{a.published.year}/{a.published.month}/{a.published.day}/art_{HANWEB_COLUMN}_{4000000 + a.k}.html"
-             for a in items]
+    paths = [
+        f"/art/{a.published.year}/{a.published.month}/{a.published.day}/art_{HANWEB_COLUMN}_{4000000 + a.k}.html"
+        for a in items
+    ]
     for a, path in zip(items, paths):
         _write(root, path, _hanweb_article(a))
     first = per_page * group_size
     records = "\n".join(hanweb_record(p, a.title, a.date_text) for a, p in zip(items[:first], paths[:first]))
-    nextgroup = (f'<a href="{HANWEB_PROXY}?page=1&webid={HANWEB_WEB}&path=/&columnid={HANWEB_COLUMN}'
-                 f'&unitid={HANWEB_UNIT}&webname=%E9%9D%92%E6%9E%97%E5%8E%BF&permissiontype=0"></a>')
+    nextgroup = (
+        f'<a href="{HANWEB_PROXY}?page=1&webid={HANWEB_WEB}&path=/&columnid={HANWEB_COLUMN}'
+        f'&unitid={HANWEB_UNIT}&webname=%E9%9D%92%E6%9E%97%E5%8E%BF&permissiontype=0"></a>'
+    )
     list_page = f"""<!DOCTYPE html>
 <html>
 <head>
@@ -436,10 +543,22 @@ $(document).ready(function(){{
     _write(root, list_path, list_page)
     _robots(root)
     spec = SiteSpec(
-        "hanweb", root, list_path, {p: a.title for a, p in zip(items, paths)}, [list_path], "utf-8", "utf-8",
+        "hanweb",
+        root,
+        list_path,
+        {p: a.title for a, p in zip(items, paths)},
+        [list_path],
+        "utf-8",
+        "utf-8",
         {p: a.date_text for a, p in zip(items, paths)},
-        {"proxy": HANWEB_PROXY, "columnid": str(HANWEB_COLUMN), "unitid": str(HANWEB_UNIT),
-         "webid": str(HANWEB_WEB), "per_page": per_page, "group_size": group_size},
+        {
+            "proxy": HANWEB_PROXY,
+            "columnid": str(HANWEB_COLUMN),
+            "unitid": str(HANWEB_UNIT),
+            "webid": str(HANWEB_WEB),
+            "per_page": per_page,
+            "group_size": group_size,
+        },
     )
     spec.save()
     return spec
@@ -512,8 +631,11 @@ def build_paged_site(root: Path, articles: int, per_page: int = 10) -> SiteSpec:
     for number, chunk in enumerate(pages, start=1):
         if len(pages) > 1:
             list_paths.append(f"{PAGED_DIR}list.aspx?page={number}")
-        rows = "\n".join(f'<tr><td class="tit"><a href="Detail.aspx?id={a.k}" target="_blank" title="{_esc(a.title)}">'
-                         f'{_esc(a.title)}</a></td><td class="date">[{a.date_text}]</td></tr>' for a, _ in chunk)
+        rows = "\n".join(
+            f'<tr><td class="tit"><a href="Detail.aspx?id={a.k}" target="_blank" title="{_esc(a.title)}">'
+            f'{_esc(a.title)}</a></td><td class="date">[{a.date_text}]</td></tr>'
+            for a, _ in chunk
+        )
         main = f"""<div class="location">当前位置：<a href="/">首页</a> &gt;&gt; 政务要闻</div>
 <div class="left"><div class="box"><h3>通知公告</h3><a href="/tzgg/list.aspx?page=1" class="more">更多</a></div>
 <div class="box"><h3>政务要闻</h3><a href="/news/list.aspx?page=1&amp;cat=2">2</a></div></div>
@@ -523,9 +645,17 @@ def build_paged_site(root: Path, articles: int, per_page: int = 10) -> SiteSpec:
 {_pager(number, len(pages))}</div>"""
         _write(root, f"{DYNAMIC_DIR}list_{number}.html", _paged_shell(f"政务要闻_{PAGED_SITE}", main))
     _robots(root)
-    spec = SiteSpec("paged", root, f"{PAGED_DIR}list.aspx", {p: a.title for a, p in zip(items, paths)}, list_paths,
-                    "utf-8", "utf-8", {p: a.date_text for a, p in zip(items, paths)},
-                    {"dir": PAGED_DIR, "pages": len(pages)})
+    spec = SiteSpec(
+        "paged",
+        root,
+        f"{PAGED_DIR}list.aspx",
+        {p: a.title for a, p in zip(items, paths)},
+        list_paths,
+        "utf-8",
+        "utf-8",
+        {p: a.date_text for a, p in zip(items, paths)},
+        {"dir": PAGED_DIR, "pages": len(pages)},
+    )
     spec.save()
     return spec
 
@@ -545,7 +675,10 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
     paths = [f"/xwzx/{a.date_text}/{10000 + a.k}.html" for a in items]
     for a, path in zip(items, paths):
         body = "\n".join(f"<p>{_esc(p)}</p>" for p in a.paragraphs)
-        _write(root, path, f"""<!DOCTYPE html>
+        _write(
+            root,
+            path,
+            f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>{_esc(a.title)}_{FEED_SITE}</title>
 <link rel="alternate" type="application/rss+xml" title="{FEED_SITE}" href="/rss.xml"></head>
@@ -560,9 +693,13 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
 <footer>{FEED_SITE} 版权所有 网站标识码：4306990001</footer>
 </body>
 </html>
-""")
+""",
+        )
     headlines = "\n".join(f'<li><a href="{p}">{_esc(a.title)}</a></li>' for a, p in list(zip(items, paths))[:5])
-    _write(root, "/index.html", f"""<!DOCTYPE html>
+    _write(
+        root,
+        "/index.html",
+        f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head><meta charset="utf-8"><title>{FEED_SITE}</title>
 <link rel="alternate" type="application/rss+xml" title="{FEED_SITE} 新闻中心" href="/rss.xml">
@@ -572,9 +709,14 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
 {headlines}
 </ul><a href="/xwzx/index.html">更多</a></section>
 <footer>{FEED_SITE} 版权所有</footer></body></html>
-""")
-    _write(root, "/xwzx/index.html", f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>新闻中心_{FEED_SITE}</title></head>'
-                                     '<body><p>新闻中心</p></body></html>')
+""",
+    )
+    _write(
+        root,
+        "/xwzx/index.html",
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>新闻中心_{FEED_SITE}</title></head>'
+        "<body><p>新闻中心</p></body></html>",
+    )
     rss_items = "\n".join(
         f"<item><title>{_esc(a.title)}</title><link>http://www.yunxi.gov.cn{p}</link>"
         f"<pubDate>{a.published:%a, %d %b %Y} {a.time}:00 +0800</pubDate><description><![CDATA[{a.paragraphs[0]}]]></description></item>"
@@ -582,44 +724,77 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
     )
     # Feeds and sitemaps give absolute URLs: written for the site's own host, which the server
     # replaces with the address it listens on.
-    _write(root, "/rss.xml", f"""<?xml version="1.0" encoding="utf-8"?>
+    _write(
+        root,
+        "/rss.xml",
+        f"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>{FEED_SITE}</title><link>http://www.yunxi.gov.cn/</link><description>新闻中心</description>
 {rss_items}
 </channel></rss>
-""")
+""",
+    )
     chunks = _chunks(list(zip(items, paths)), per_sitemap)
-    sitemaps = [f"/sitemap_{n}.xml" for n in range(1, len(chunks))] + [f"/sitemap_{len(chunks)}.xml" + (".gz" if len(chunks) > 1 else "")]
+    sitemaps = [f"/sitemap_{n}.xml" for n in range(1, len(chunks))] + [
+        f"/sitemap_{len(chunks)}.xml" + (".gz" if len(chunks) > 1 else "")
+    ]
     for sitemap, chunk in zip(sitemaps, chunks):
-        urls = "\n".join(f"<url><loc>http://www.yunxi.gov.cn{p}</loc><lastmod>{a.date_text}</lastmod></url>" for a, p in chunk)
-        _write(root, sitemap, f"""<?xml version="1.0" encoding="UTF-8"?>
+        urls = "\n".join(
+            f"<url><loc>http://www.yunxi.gov.cn{p}</loc><lastmod>{a.date_text}</lastmod></url>" for a, p in chunk
+        )
+        _write(
+            root,
+            sitemap,
+            f"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <url><loc>http://www.yunxi.gov.cn/index.html</loc><changefreq>daily</changefreq></url>
 <url><loc>http://www.yunxi.gov.cn/xwzx/index.html</loc><changefreq>daily</changefreq></url>
 {urls}
 </urlset>
-""")
+""",
+        )
     index = "\n".join(f"<sitemap><loc>http://www.yunxi.gov.cn{sitemap}</loc></sitemap>" for sitemap in sitemaps)
-    _write(root, "/sitemap.xml", f"""<?xml version="1.0" encoding="UTF-8"?>
+    _write(
+        root,
+        "/sitemap.xml",
+        f"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 {index}
 </sitemapindex>
-""")
-    _write(root, "/robots.txt", "User-agent: *\nDisallow: /.cms/\nAllow: /\nSitemap: http://www.yunxi.gov.cn/sitemap.xml\n")
+""",
+    )
+    _write(
+        root, "/robots.txt", "User-agent: *\nDisallow: /.cms/\nAllow: /\nSitemap: http://www.yunxi.gov.cn/sitemap.xml\n"
+    )
     list_paths = ["/index.html", "/rss.xml", "/sitemap.xml", *sitemaps]
-    spec = SiteSpec("feed", root, "/index.html", {p: a.title for a, p in zip(items, paths)}, list_paths, "utf-8", "utf-8",
-                    {p: a.date_text for a, p in zip(items, paths)}, {"host": "http://www.yunxi.gov.cn"})
+    spec = SiteSpec(
+        "feed",
+        root,
+        "/index.html",
+        {p: a.title for a, p in zip(items, paths)},
+        list_paths,
+        "utf-8",
+        "utf-8",
+        {p: a.date_text for a, p in zip(items, paths)},
+        {"host": "http://www.yunxi.gov.cn"},
+    )
     spec.save()
     return spec
 
 
 # --- the server -------------------------------------------------------------------------------------
 
+
 class _CmsHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers; every answer has a Content-Length
     spec: SiteSpec
     owner: "CmsServer"
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".shtml": "text/html", ".htm": "text/html",
-                      ".html": "text/html", ".xml": "text/xml"}
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".shtml": "text/html",
+        ".htm": "text/html",
+        ".html": "text/html",
+        ".xml": "text/xml",
+    }
     _etag: str | None = None
 
     # -- bookkeeping
@@ -700,11 +875,16 @@ class _CmsHandler(SimpleHTTPRequestHandler):
                 pass
         packed = file.endswith(".gz")
         data = Path(file).read_bytes()
-        data = (gzip.decompress(data) if packed else data).replace(self.spec.dynamic["host"].encode(), self.owner.base_url.encode())
+        data = (gzip.decompress(data) if packed else data).replace(
+            self.spec.dynamic["host"].encode(), self.owner.base_url.encode()
+        )
         if packed:  # a file that is gzipped, as servers send `.gz` files: not a Content-Encoding
             data = gzip.compress(data, mtime=0)
         self.send_response(200)
-        self.send_header("Content-Type", "application/x-gzip" if packed else "text/plain" if file.endswith(".txt") else "text/xml; charset=utf-8")
+        self.send_header(
+            "Content-Type",
+            "application/x-gzip" if packed else "text/plain" if file.endswith(".txt") else "text/xml; charset=utf-8",
+        )
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Last-Modified", self.date_time_string(modified))
         self.end_headers()
@@ -726,10 +906,14 @@ class _CmsHandler(SimpleHTTPRequestHandler):
         query = {k.lower(): v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         spec = self.spec
         if spec.kind == "hanweb" and parts.path == spec.dynamic["proxy"]:
-            form = {k.lower(): v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-            return self._answer(200, self.owner._dataproxy(query, form).encode("utf-8"), "text/xml;charset=UTF-8", method)
+            form = {
+                k.lower(): v[-1] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()
+            }
+            return self._answer(
+                200, self.owner._dataproxy(query, form).encode("utf-8"), "text/xml;charset=UTF-8", method
+            )
         if spec.kind == "paged" and parts.path.lower().startswith(spec.dynamic["dir"].lower()):
-            leaf = parts.path[len(spec.dynamic["dir"]):].lower()
+            leaf = parts.path[len(spec.dynamic["dir"]) :].lower()
             if leaf == "list.aspx":
                 page = query.get("page", "1")
                 file = spec.root / DYNAMIC_DIR.strip("/") / f"list_{int(page) if page.isdigit() else 0}.html"
@@ -741,8 +925,9 @@ class _CmsHandler(SimpleHTTPRequestHandler):
             if method == "POST":
                 return False
             if not file.is_file():
-                return self._answer(404, "<html><body>无法找到资源。</body></html>".encode("utf-8"),
-                                    "text/html; charset=utf-8", method)
+                return self._answer(
+                    404, "<html><body>无法找到资源。</body></html>".encode("utf-8"), "text/html; charset=utf-8", method
+                )
             return self._answer(200, file.read_bytes(), f"text/html; charset={spec.charset}", method)
         return False
 
@@ -804,7 +989,10 @@ class CmsServer(LoopbackServer):
             start, end = int(query.get("startrecord", "")), int(query.get("endrecord", ""))
         except ValueError:
             return hanweb_datastore([], total)
-        if (form.get("columnid") != spec.dynamic["columnid"] or form.get("unitid") != spec.dynamic["unitid"]
-                or form.get("webid") != spec.dynamic["webid"]):
+        if (
+            form.get("columnid") != spec.dynamic["columnid"]
+            or form.get("unitid") != spec.dynamic["unitid"]
+            or form.get("webid") != spec.dynamic["webid"]
+        ):
             return hanweb_datastore([], total)
-        return hanweb_datastore(self._records[max(start, 1) - 1:max(end, 0)], total)
+        return hanweb_datastore(self._records[max(start, 1) - 1 : max(end, 0)], total)

@@ -36,6 +36,7 @@ forever: the list itself by date (`index.html?date=YYYY-MM-DD`) and a day archiv
 (`index_YYYYMMDD.html`, which looks like numbered pagination: only the crawl's cap on list
 pages stops it).
 """
+
 from __future__ import annotations
 
 import base64
@@ -213,8 +214,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     # --- plain answers ---------------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8",
-              headers: dict | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -312,7 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _fault_truncated(self):
         page = article_html(FAULTS["truncated"][1]).encode("utf-8")
-        head = f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(page) + 5000}\r\n\r\n"
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {len(page) + 5000}\r\n\r\n"
+        )
         self.wfile.write(head.encode() + page)
         self.connection.shutdown(socket.SHUT_WR)  # a clean FIN, 5000 bytes short
         self.close_connection = True
