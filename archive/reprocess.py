@@ -16,8 +16,8 @@ resumed by running it again.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from archive.store import Archive
 from pipelines.errors import ExtractionError

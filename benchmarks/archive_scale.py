@@ -45,9 +45,9 @@ from archive.stats import archive_stats  # noqa: E402
 from archive.store import Archive  # noqa: E402
 from crawler.record import Record, compute_content_hash  # noqa: E402
 from pipelines.enrich import _BIT_TABLES, _token_hash, simhash  # noqa: E402
-from pipelines.segment import segment  # noqa: E402
 from pipelines.errors import ExtractionError  # noqa: E402
 from pipelines.process import process_page  # noqa: E402
+from pipelines.segment import segment  # noqa: E402
 
 CORPUS = REPO / "tests" / "fixtures" / "corpus"
 DEMO = REPO / "crawler" / "demo" / "sites"

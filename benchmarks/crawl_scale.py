@@ -74,7 +74,7 @@ def process_tree_rss(root: int) -> int:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                fields = open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
             children.setdefault(int(fields[1]), []).append(int(entry))
@@ -83,7 +83,7 @@ def process_tree_rss(root: int) -> int:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
-            status = open(f"/proc/{pid}/status").read()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             continue
         if "VmRSS:" in status:

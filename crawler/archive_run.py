@@ -29,14 +29,14 @@ class ArchiveRun:
         self.counts: dict = {}  # the finished run's counts
 
     @classmethod
-    def from_crawler(cls, crawler) -> "ArchiveRun":
+    def from_crawler(cls, crawler) -> ArchiveRun:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     @classmethod
-    def of(cls, crawler) -> "ArchiveRun":
+    def of(cls, crawler) -> ArchiveRun:
         extension = crawler.get_extension(cls)
         if extension is None:
             raise RuntimeError(f"{cls.__module__}.{cls.__name__} is not in EXTENSIONS: nothing keeps the archive")

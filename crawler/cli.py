@@ -168,7 +168,8 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     import sqlite3
 
     from crawler.run import run_crawls
-    from crawler.sites import SiteConfigError, all_sites as list_sites, find_site
+    from crawler.sites import SiteConfigError, find_site
+    from crawler.sites import all_sites as list_sites
 
     if due and (sites or urls or all_sites):
         raise click.UsageError("--due picks the sites itself: give it without --site, --url or --all")

@@ -53,7 +53,7 @@ class SiteConfig:
             self.allowed_domains = sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
 
     @classmethod
-    def from_url(cls, url: str) -> "SiteConfig":
+    def from_url(cls, url: str) -> SiteConfig:
         """The implicit config of `-a url=…`: named after that URL's host[:port], nothing else."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -61,7 +61,7 @@ class SiteConfig:
         return cls(name=parts.netloc, start_urls=[url])
 
     @classmethod
-    def from_mapping(cls, data: dict, origin: str = "<config>") -> "SiteConfig":
+    def from_mapping(cls, data: dict, origin: str = "<config>") -> SiteConfig:
         if not isinstance(data, dict):
             raise SiteConfigError(f"{origin}: expected a mapping at the top level")
         unknown = set(data) - set(cls.__dataclass_fields__)
@@ -112,7 +112,7 @@ class SiteConfig:
         )
 
     @classmethod
-    def from_file(cls, path: Path) -> "SiteConfig":
+    def from_file(cls, path: Path) -> SiteConfig:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as exc:

@@ -26,8 +26,8 @@ from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, NotConfigur
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import CancelledError, Deferred
 
-from crawler.common import utcnow
 from crawler.archive_run import ArchiveRun
+from crawler.common import utcnow
 
 logger = logging.getLogger(__name__)
 

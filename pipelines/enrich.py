@@ -253,11 +253,15 @@ def places(text: str, words: list[tuple[str, str]] | None = None) -> list[str]:
     for word, flag in words if words is not None else tagged(text[:MAX_TAGGED_CHARS]):
         if len(word) < 2:
             continue
-        if (len(word) >= 3 and word in known) or (
-            flag == "ns" and any(word + suffix in known for suffix in ("市", "县", "区"))  # 安庆 of 安庆市
+        if (
+            (len(word) >= 3 and word in known)
+            or (
+                flag == "ns" and any(word + suffix in known for suffix in ("市", "县", "区"))  # 安庆 of 安庆市
+            )
+            or flag == "ns"
+            and len(word) >= 3
+            and PLACE_SUFFIX.search(word)
         ):
-            seen.setdefault(word)
-        elif flag == "ns" and len(word) >= 3 and PLACE_SUFFIX.search(word):
             seen.setdefault(word)
     return list(seen)[:30]
 

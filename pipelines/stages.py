@@ -89,7 +89,7 @@ class StageWorkers:
     def __init__(self, processes: int):
         self.processes, self.users, self.pool = processes, 0, None
 
-    def acquire(self) -> "StageWorkers":
+    def acquire(self) -> StageWorkers:
         if self.users == 0:
             if self.processes > 0:
                 self.pool = self._new_pool()

@@ -16,10 +16,10 @@ from urllib.parse import quote
 
 import pytest
 import sqlite_utils
+from conftest import project_crawler, scrapy_crawl
 from scrapy.exceptions import NotConfigured
 
 from archive.store import Archive
-from conftest import project_crawler, scrapy_crawl
 from crawler.demo.server import LoopbackServer
 from crawler.items import PageItem
 from crawler.record import Record
@@ -116,7 +116,7 @@ def test_same_site_is_the_article_host_the_site_hosts_and_their_subdomains():
         (b"attachment; filename*=UTF-8'zh-CN'%E8%A1%A8.xlsx", "表.xlsx"),
         # raw bytes in the header, as GBK and UTF-8 servers send them
         ('attachment; filename="报名登记表.docx"'.encode("gbk"), "报名登记表.docx"),
-        ('attachment; filename="报名登记表.docx"'.encode("utf-8"), "报名登记表.docx"),
+        ('attachment; filename="报名登记表.docx"'.encode(), "报名登记表.docx"),
         ("attachment;filename=预算表.xls".encode("gb18030"), "预算表.xls"),
         # percent-encoded (Java URLEncoder: UTF-8 or GBK, "+" for a space)
         (b"attachment; filename=%E9%A2%84%E7%AE%97+%E8%A1%A8.xlsx", "预算 表.xlsx"),
@@ -271,7 +271,7 @@ class FileSite(LoopbackServer):
                     self.close_connection = True  # no status line at all: a connection error
                     return
                 status, headers, body, length = site.routes.get(
-                    self.path, (404, [("Content-Type", "text/html; charset=utf-8")], "<h1>404</h1>".encode(), True)
+                    self.path, (404, [("Content-Type", "text/html; charset=utf-8")], b"<h1>404</h1>", True)
                 )
                 try:
                     self.send_response(status)

@@ -8,9 +8,9 @@ import re
 
 import pytest
 import sqlite_utils
+from conftest import manifest, scrapy_crawl
 
 from archive.store import Archive
-from conftest import manifest, scrapy_crawl
 from tests.support.browser_sites import SHELL_ARTICLE, SHELL_ARTICLE_PATH, BrowserSite
 
 JINCHENG = next(s for s in manifest() if s["name"] == "jincheng")

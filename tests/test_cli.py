@@ -9,9 +9,9 @@ import time
 import urllib.request
 
 import sqlite_utils
+from conftest import BIN, REPO, expected_records, manifest
 
 from archive.datasette import metadata_for
-from conftest import BIN, REPO, expected_records, manifest
 from crawler.demo.server import free_port
 
 

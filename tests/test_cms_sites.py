@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlite_utils
-
 from conftest import finish, scrapy_crawl
+
 from pipelines.enrich import simhash
 from tests.support.cms import (
     HANWEB_PROXY,

@@ -9,11 +9,12 @@ import random
 import signal
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 import sqlite_utils
-
 from conftest import finish, scrapy_crawl
+
 from tests.support.cms import CmsServer, build_trs_site
 
 ARTICLES = 80
@@ -104,8 +105,8 @@ def stage_worker_of(pid: int) -> int | None:
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-                command = open(f"/proc/{entry}/cmdline").read()
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+                command = Path(f"/proc/{entry}/cmdline").read_text()
             except OSError:
                 continue
             if parent == pid and "multiprocessing.spawn" in command:

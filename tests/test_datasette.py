@@ -15,11 +15,10 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
-from archive.search import fts_query
+from conftest import BIN, expected_records, scrapy_crawl
 
 from archive.datasette_plugin import bar_chart, render_diff
-from conftest import BIN, expected_records, scrapy_crawl
+from archive.search import fts_query
 from crawler.demo.server import free_port
 
 CHROMIUM = "/usr/bin/chromium"

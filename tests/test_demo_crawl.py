@@ -8,9 +8,9 @@ import re
 
 import pytest
 import sqlite_utils
+from conftest import expected_records, manifest, scrapy_crawl
 
 from archive.store import Archive
-from conftest import expected_records, manifest, scrapy_crawl
 
 BOILERPLATE = [
     "字号",

@@ -12,11 +12,11 @@ import subprocess
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from conftest import BIN, REPO
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.export import export_jsonl, export_warc, response_headers, warc_date
 from archive.store import Archive
-from conftest import BIN, REPO
 from crawler.cli import cli
 from crawler.record import Record
 
@@ -26,7 +26,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 GBK_HTML = "<html><head><title>卫东区新闻</title></head><body><p>卫东区召开安全生产会议。</p></body></html>".encode(
     "gbk"
 )
-UTF8_HTML = f"<html><head><title>{TITLE}</title></head><body><p>{TEXT}</p></body></html>".encode("utf-8")
+UTF8_HTML = f"<html><head><title>{TITLE}</title></head><body><p>{TEXT}</p></body></html>".encode()
 SAME = b"<html><body><p>\xe5\x90\x8c\xe4\xb8\x80\xe4\xb8\xaa\xe9\xa1\xb5\xe9\x9d\xa2</p></body></html>"
 BASE = "http://www.example.gov.cn"
 
@@ -345,7 +345,7 @@ def test_jsonl_versions_carry_version_facts_and_the_record(demo_copy, edge_db):
             assert line["record"]["url"] == row["url"] and line["record"]["title"] == row["title"]
         archive.close()
     assert [line["record"]["title"] for line in lines] == [TITLE, "卫东区新闻", "同一个页面"]
-    assert "卫东区召开安全生产会议。".encode("utf-8") in out.getvalue()
+    assert "卫东区召开安全生产会议。".encode() in out.getvalue()
 
 
 # --- the command --------------------------------------------------------------------

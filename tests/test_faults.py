@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import pytest
 import sqlite_utils
+from conftest import BIN, REPO, finish, project_crawler, scrapy_crawl
 from warcio.archiveiterator import ArchiveIterator
 
-from conftest import BIN, REPO, finish, project_crawler, scrapy_crawl
 from crawler.retry import backoff_delay, retry_after_seconds
 from tests.support.fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
 

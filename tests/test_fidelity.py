@@ -97,7 +97,7 @@ def article_page(title: str, text: str) -> bytes:
         f'<body><div class="article"><h1>{html.escape(title)}</h1>'
         f'<div class="info">发布时间：2021-06-03 09:30</div>'
         f'<div class="content">{paragraphs}</div></div></body></html>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def test_govnews_extract_adds_no_character_the_page_does_not_hold(tmp_path):

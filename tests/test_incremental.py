@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlite_utils
-
 from conftest import scrapy_crawl
+
 from crawler.common import parse_time
 from crawler.incremental import CHINA, KnownPage, conditional_headers, recheck_due
 from spiders.links import find_links

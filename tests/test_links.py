@@ -412,10 +412,10 @@ def test_feeds_a_page_advertises_are_crawled_as_list_pages():
 
 def test_a_gzipped_sitemap_is_read_within_the_download_limit():
     xml = (
-        '<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        "<url><loc>http://x.gov.cn/art/2020/4/30/art_1229_3456.html</loc></url>"
-        "<url><loc>http://x.gov.cn/zwxx/</loc></url></urlset>"
-    ).encode()
+        b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>http://x.gov.cn/art/2020/4/30/art_1229_3456.html</loc></url>"
+        b"<url><loc>http://x.gov.cn/zwxx/</loc></url></urlset>"
+    )
     url = "http://x.gov.cn/sitemap_2.xml.gz"
     packed = Response(url, body=gzip.compress(xml), headers={"Content-Type": "application/x-gzip"})
     unpacked = unpacked_list(packed, max_size=1 << 20)

@@ -107,23 +107,23 @@ def test_no_false_repair_on_clean_text(text):
     "damaged, repaired",
     [
         # UTF-8 bytes read as latin-1 / cp1252 (a wrong charset header on a UTF-8 page)
-        ("召开" + "会议召开".encode("utf-8").decode("latin-1") + "。", "召开会议召开。"),
-        ("区委书记。".encode("utf-8").decode("cp1252"), "区委书记。"),
+        ("召开" + "会议召开".encode().decode("latin-1") + "。", "召开会议召开。"),
+        ("区委书记。".encode().decode("cp1252"), "区委书记。"),
         # UTF-8 bytes read as GBK (a page declared gb2312 that is really UTF-8)
-        ("内容：" + "全区经济社会发展".encode("utf-8").decode("gbk") + "。", "内容：全区经济社会发展。"),
-        ("内容：" + "通知如下".encode("utf-8").decode("gbk") + "。", "内容：通知如下。"),
+        ("内容：" + "全区经济社会发展".encode().decode("gbk") + "。", "内容：全区经济社会发展。"),
+        ("内容：" + "通知如下".encode().decode("gbk") + "。", "内容：通知如下。"),
         # GBK bytes read as latin-1 (a GBK page served as iso-8859-1)
         ("政府工作报告".encode("gbk").decode("latin-1"), "政府工作报告"),
         # browsers read the five bytes cp1252 lacks (here 话's 0x9d) as C1 controls
         (
             "".join(
                 chr(b) if 0x80 <= b <= 0x9F and b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes([b]).decode("cp1252")
-                for b in "会议讲话".encode("utf-8")
+                for b in "会议讲话".encode()
             ),
             "会议讲话",
         ),
         # the page's own punctuation beside a damaged run stays as it was
-        ("学习——" + "政府".encode("utf-8").decode("cp1252") + "……", "学习——政府……"),
+        ("学习——" + "政府".encode().decode("cp1252") + "……", "学习——政府……"),
     ],
 )
 def test_mojibake_that_decodes_back_is_repaired_and_counted(damaged, repaired):
@@ -134,7 +134,7 @@ def test_mojibake_that_decodes_back_is_repaired_and_counted(damaged, repaired):
 
 def test_a_lost_byte_repairs_the_whole_characters_and_flags_the_rest():
     stats: dict = {}
-    damaged = "区委书记讲话".encode("utf-8").decode("cp1252", "replace")  # 话's 0x9d has no cp1252 character
+    damaged = "区委书记讲话".encode().decode("cp1252", "replace")  # 话's 0x9d has no cp1252 character
     assert clean_text(damaged, stats).startswith("区委书记讲")
     assert stats["mojibake_repaired"] == 1 and stats["mojibake_suspected"]
 
@@ -168,6 +168,6 @@ def test_a_run_beside_clean_han_text_is_part_of_it():
     """鏉備織 is 杂俗 read wrongly, alone; inside clean text it is what the page says."""
     from pipelines.mojibake import repair_mojibake
 
-    damaged = "杂俗".encode("utf-8").decode("gbk")
+    damaged = "杂俗".encode().decode("gbk")
     assert repair_mojibake(f"（{damaged}）")[:2] == ("（杂俗）", 1)
     assert repair_mojibake(f"我们{damaged}工作") == (f"我们{damaged}工作", 0, [])

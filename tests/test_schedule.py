@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from conftest import BIN, REPO, manifest
 
 from archive.store import Archive
-from conftest import BIN, REPO, manifest
 from crawler.common import pid_alive
-from crawler.schedule import IntervalError, STALE_FLOOR, due_sites, format_interval, load_runs, parse_interval
+from crawler.schedule import STALE_FLOOR, IntervalError, due_sites, format_interval, load_runs, parse_interval
 from crawler.sites import SiteConfig, SiteConfigError, all_sites
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 import requests
 import sqlite_utils
-
 from conftest import BIN, REPO, manifest
+
 from crawler.demo.server import free_port
 from crawler.schedule import due_sites, load_runs
 from crawler.sites import all_sites
-
 
 SCRAPYD = BIN / "scrapyd"  # the `test` extra installs scrapyd and scrapyd-client
 SCRAPYD_DEPLOY = BIN / "scrapyd-deploy"

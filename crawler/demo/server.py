@@ -70,7 +70,7 @@ class LoopbackServer:
     def make_server(self) -> ThreadingHTTPServer:
         return self.server_class((self._host, self._port), self.handler_class())
 
-    def start(self) -> "LoopbackServer":
+    def start(self) -> LoopbackServer:
         """Listen (raises OSError when the port is taken) and serve in a daemon thread."""
         self.server = self.make_server()
         self.server.daemon_threads = True
@@ -182,7 +182,7 @@ class DemoServer:
         self.port_base = port_base
         self.sites: dict[str, DemoSite] = {}
 
-    def __enter__(self) -> "DemoServer":
+    def __enter__(self) -> DemoServer:
         self.start()
         return self
 

@@ -231,9 +231,8 @@ def _strip_chrome(root) -> None:
         if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("html", "body"):
             continue
         marks = f"{el.get('class', '')} {el.get('id', '')}"
-        if marks.strip() and CHROME_WORDS.search(marks):
-            if len(HAN_RE.findall(el.text_content())) < 300:
-                el.drop_tree()
+        if marks.strip() and CHROME_WORDS.search(marks) and len(HAN_RE.findall(el.text_content())) < 300:
+            el.drop_tree()
 
 
 def _trafilatura_lines(root, url: str) -> list[str]:

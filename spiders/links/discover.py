@@ -99,9 +99,13 @@ def find_links(
             if is_list_url(link, extra_pages) or (
                 text.lower() in NEXT_PAGE_TEXTS or (text.isdigit() and len(text) < 4)
             ):
-                if paging and _paginates(link, url, scope) and not is_article_url(link, extra_articles):
-                    if link not in candidates:
-                        candidates.append(link)
+                if (
+                    paging
+                    and _paginates(link, url, scope)
+                    and not is_article_url(link, extra_articles)
+                    and link not in candidates
+                ):
+                    candidates.append(link)
                 continue
             if is_article_url(link, extra_articles) or _looks_like_headline(text or title_attr, link):
                 add(found.articles, link)

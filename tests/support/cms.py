@@ -237,7 +237,7 @@ class SiteSpec:
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, root: Path | str) -> "SiteSpec":
+    def load(cls, root: Path | str) -> SiteSpec:
         data = json.loads((Path(root) / SPEC_FILE).read_text(encoding="utf-8"))
         return cls(**{**data, "root": Path(root)})
 
@@ -787,7 +787,7 @@ def build_feed_site(root: Path, articles: int, per_sitemap: int = 25, feed_items
 class _CmsHandler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers; every answer has a Content-Length
     spec: SiteSpec
-    owner: "CmsServer"
+    owner: CmsServer
     extensions_map = {
         **SimpleHTTPRequestHandler.extensions_map,
         ".shtml": "text/html",
@@ -926,7 +926,7 @@ class _CmsHandler(SimpleHTTPRequestHandler):
                 return False
             if not file.is_file():
                 return self._answer(
-                    404, "<html><body>无法找到资源。</body></html>".encode("utf-8"), "text/html; charset=utf-8", method
+                    404, "<html><body>无法找到资源。</body></html>".encode(), "text/html; charset=utf-8", method
                 )
             return self._answer(200, file.read_bytes(), f"text/html; charset={spec.charset}", method)
         return False

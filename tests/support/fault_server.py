@@ -201,13 +201,13 @@ class Hit:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format, *args):  # quiet
         pass
 
     def do_GET(self):
-        self.server.record(Hit(time.monotonic(), "GET", self.path, {k: v for k, v in self.headers.items()}))
+        self.server.record(Hit(time.monotonic(), "GET", self.path, dict(self.headers.items())))
         try:
             self._answer()
         except OSError:  # the client hung up (a timeout, a reset of our own): nothing to do
@@ -359,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
                 f'<li><a href="/xwzx/polite/2024/05/06/polite_{2000 + n}.html">区政府召开第{n + 1}次常务会议研究部署工作</a></li>'
                 for n in range(self.server.polite_articles)
             )
-            return self._send(200, f"<html><body><ul>{items}</ul></body></html>".encode("utf-8"))
+            return self._send(200, f"<html><body><ul>{items}</ul></body></html>".encode())
         self._send(200, article_html("区政府召开常务会议研究部署工作").encode("utf-8"))
 
 
