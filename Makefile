@@ -3,13 +3,20 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup setup-test chromium browse clean
+.PHONY: demo test test-fast lint setup setup-test chromium browse clean
 
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium  ## set up, then run the whole test suite
+test: setup-test chromium lint  ## set up, check lint and format, then run the whole test suite
 	$(BIN)/python -m pytest
+
+test-fast: setup-test lint  ## the pure stages and the archive only (no crawl, no browser): under a minute
+	$(BIN)/python -m pytest -m "not e2e and not browser"
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -36,6 +36,8 @@ from pipelines.attachments import (
     worth_fetching,
 )
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 FIXTURES = Path(__file__).parent / "fixtures" / "attachments"
 LIMIT = 100_000  # -s GOVNEWS_ATTACHMENT_MAXSIZE for the crawls below
 

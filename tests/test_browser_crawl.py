@@ -13,6 +13,8 @@ from conftest import manifest, scrapy_crawl
 from archive.store import Archive
 from tests.support.browser_sites import SHELL_ARTICLE, SHELL_ARTICLE_PATH, BrowserSite
 
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]  # real servers on 127.0.0.1 and a real Chromium
+
 JINCHENG = next(s for s in manifest() if s["name"] == "jincheng")
 
 

@@ -8,11 +8,14 @@ import subprocess
 import time
 import urllib.request
 
+import pytest
 import sqlite_utils
 from conftest import BIN, REPO, expected_records, manifest
 
 from archive.datasette import metadata_for
 from crawler.demo.server import free_port
+
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
 
 
 def govnews(*args, cwd=REPO, timeout=300):

@@ -32,6 +32,8 @@ from tests.support.cms import (
     demo_sentences,
 )
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 SITES = {
     "trs": lambda root: build_trs_site(root, 50, per_page=8),
     "trs-gbk": lambda root: build_trs_site(root, 45, per_page=10, encoding="gbk", pager="div"),

@@ -17,6 +17,8 @@ from conftest import finish, scrapy_crawl
 
 from tests.support.cms import CmsServer, build_trs_site
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 ARTICLES = 80
 KILLS = 10
 

@@ -21,6 +21,8 @@ from archive.datasette_plugin import bar_chart, render_diff
 from archive.search import fts_query
 from crawler.demo.server import free_port
 
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]  # real servers on 127.0.0.1 and a real Chromium
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

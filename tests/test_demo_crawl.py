@@ -12,6 +12,8 @@ from conftest import expected_records, manifest, scrapy_crawl
 
 from archive.store import Archive
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 BOILERPLATE = [
     "字号",
     "打印",

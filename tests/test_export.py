@@ -20,6 +20,8 @@ from archive.store import Archive
 from crawler.cli import cli
 from crawler.record import Record
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 TITLE = "济阳区召开重点项目建设推进会"
 TEXT = "张书杰主持会议并讲话。\n会议强调，要加快项目建设进度。"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + bytes(range(256))

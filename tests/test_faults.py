@@ -25,6 +25,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.retry import backoff_delay, retry_after_seconds
 from tests.support.fault_server import FAULTS, HEALTHY_COOKIES, HUGE_SIZE, LIST_PATH, FaultServer
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 BACKOFF_BASE = 0.2  # seconds; the first retry waits at least this, the second twice as long
 MAX_LIST_PAGES = 6
 CONTACT_URL = "https://example.org/govnews-contact"

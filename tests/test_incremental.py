@@ -14,6 +14,8 @@ from crawler.incremental import CHINA, KnownPage, conditional_headers, recheck_d
 from spiders.links import find_links
 from tests.support.cms import CmsServer, build_hanweb_site, build_trs_site
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 
 

@@ -19,6 +19,8 @@ from crawler.common import pid_alive
 from crawler.schedule import STALE_FLOOR, IntervalError, due_sites, format_interval, load_runs, parse_interval
 from crawler.sites import SiteConfig, SiteConfigError, all_sites
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 
 def govnews(*args, cwd=REPO, timeout=300):
     return subprocess.run([str(BIN / "govnews"), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)

@@ -23,6 +23,8 @@ from crawler.demo.server import free_port
 from crawler.schedule import due_sites, load_runs
 from crawler.sites import all_sites
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 SCRAPYD = BIN / "scrapyd"  # the `test` extra installs scrapyd and scrapyd-client
 SCRAPYD_DEPLOY = BIN / "scrapyd-deploy"
 
