@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -104,6 +105,25 @@ def http_meta(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if k not in BROWSER_META}
 
 
+@dataclass(frozen=True)
+class ChallengeConfig:
+    """The challenge settings, read once (their defaults are in crawler/settings.py)."""
+
+    max_retries: int  # browser passes per URL
+    stop_after: int  # challenges in a row before the site's crawl stops
+    max_delay: float  # seconds: the most the back-off slows a site to
+    script_wait: float  # seconds a challenge's script may take
+
+    @classmethod
+    def from_settings(cls, settings) -> ChallengeConfig:
+        return cls(
+            settings.getint("GOVNEWS_CHALLENGE_RETRIES"),
+            settings.getint("GOVNEWS_CHALLENGE_STOP"),
+            settings.getfloat("GOVNEWS_CHALLENGE_MAX_DELAY"),
+            settings.getfloat("GOVNEWS_CHALLENGE_SCRIPT_WAIT"),
+        )
+
+
 class ChallengeMiddleware:
     """Downloader middleware: pass JavaScript challenges with the browser, politely."""
 
@@ -112,10 +132,7 @@ class ChallengeMiddleware:
         if not settings.getbool("GOVNEWS_CHALLENGE_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
-        self.max_retries = settings.getint("GOVNEWS_CHALLENGE_RETRIES")
-        self.stop_after = settings.getint("GOVNEWS_CHALLENGE_STOP")
-        self.max_delay = settings.getfloat("GOVNEWS_CHALLENGE_MAX_DELAY")
-        self.script_wait = settings.getfloat("GOVNEWS_CHALLENGE_SCRIPT_WAIT")
+        self.config = ChallengeConfig.from_settings(settings)
         self.refusals: dict[str, int] = {}  # challenges in a row, per host
         self.stopping = False
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -147,10 +164,10 @@ class ChallengeMiddleware:
         self.refusals[host] = self.refusals.get(host, 0) + 1
         self._slow_down(request, host)
         attempts = request.meta.get("govnews_challenge_attempts", 0)
-        if self.refusals[host] > self.stop_after:
+        if self.refusals[host] > self.config.stop_after:
             self._stop(host)
             return response
-        if attempts >= self.max_retries or request.meta.get("playwright"):
+        if attempts >= self.config.max_retries or request.meta.get("playwright"):
             stats.inc_value("govnews/challenge/gave_up")
             return response  # the spider records it: a failure row with HTTP 412/521
         logger.info(
@@ -174,7 +191,7 @@ class ChallengeMiddleware:
         reloaded = response.meta.get("govnews_challenge_reloaded")
         if reloaded is not None:  # scripts that wait before setting the cookie: give them a moment
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(reloaded.wait(), self.script_wait)
+                await asyncio.wait_for(reloaded.wait(), self.config.script_wait)
         try:
             cookies = await page.context.cookies()
         finally:
@@ -192,7 +209,7 @@ class ChallengeMiddleware:
         key = request.meta.get("download_slot") or host
         slot = downloader.slots.get(key)
         if slot is not None:
-            slot.delay = min(max(slot.delay * 2, 0.5), self.max_delay)
+            slot.delay = min(max(slot.delay * 2, 0.5), self.config.max_delay)
 
     def _stop(self, host: str) -> None:
         if self.stopping:

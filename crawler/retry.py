@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
@@ -64,14 +65,29 @@ def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """How retries wait, read once from the settings (their defaults are in crawler/settings.py)."""
+
+    base: float
+    max: float
+    jitter: float
+
+    @classmethod
+    def from_settings(cls, settings) -> Backoff:
+        return cls(
+            settings.getfloat("GOVNEWS_RETRY_BACKOFF_BASE"),
+            settings.getfloat("GOVNEWS_RETRY_BACKOFF_MAX"),
+            settings.getfloat("GOVNEWS_RETRY_BACKOFF_JITTER"),
+        )
+
+
 class BackoffRetryMiddleware(RetryMiddleware):
     """RetryMiddleware whose retries wait: exponential backoff with jitter, Retry-After obeyed."""
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("GOVNEWS_RETRY_BACKOFF_BASE")
-        self.backoff_max = settings.getfloat("GOVNEWS_RETRY_BACKOFF_MAX")
-        self.backoff_jitter = settings.getfloat("GOVNEWS_RETRY_BACKOFF_JITTER")
+        self.backoff = Backoff.from_settings(settings)
 
     async def process_response(self, request, response, spider=None):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -79,13 +95,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
         asked = None
         if response.status in RETRY_AFTER_STATUSES:
             asked = retry_after_seconds(response.headers.get(b"Retry-After"))
-            if asked is not None and asked > self.backoff_max:
+            if asked is not None and asked > self.backoff.max:
                 logger.info(
                     "Not retrying %s in this crawl: HTTP %d asks to come back in %.0f s (more than %.0f s)",
                     request,
                     response.status,
                     asked,
-                    self.backoff_max,
+                    self.backoff.max,
                 )
                 self.crawler.stats.inc_value("retry/retry_after_too_long")
                 return response
@@ -114,7 +130,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         )
 
     async def _wait(self, retry, at_least: float | None = None) -> None:
-        delay = backoff_delay(retry.meta["retry_times"], self.backoff_base, self.backoff_max, self.backoff_jitter)
+        delay = backoff_delay(retry.meta["retry_times"], self.backoff.base, self.backoff.max, self.backoff.jitter)
         if at_least is not None:
             delay = max(delay, at_least)
         retry.meta["govnews_retry_delay"] = delay

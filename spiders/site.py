@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from dataclasses import dataclass
 
 import scrapy
 from scrapy.http import Response, XmlResponse
@@ -74,6 +75,29 @@ def keep_server_bytes(holder: dict):
     return on_response
 
 
+@dataclass(frozen=True)
+class CrawlConfig:
+    """The spider's settings, read once (their defaults are in crawler/settings.py)."""
+
+    sites_dirs: tuple[str, ...]
+    max_list_pages: int
+    incremental: bool
+    recheck_days: float  # a site config's recheck_days wins
+    revisit_days: float
+    download_maxsize: int  # also bounds a gzipped sitemap unpacked
+
+    @classmethod
+    def from_settings(cls, settings) -> CrawlConfig:
+        return cls(
+            tuple(settings.getlist("GOVNEWS_SITES_DIRS")),
+            settings.getint("GOVNEWS_MAX_LIST_PAGES"),
+            settings.getbool("GOVNEWS_INCREMENTAL"),
+            settings.getfloat("GOVNEWS_RECHECK_DAYS"),
+            settings.getfloat("GOVNEWS_REVISIT_DAYS"),
+            settings.getint("DOWNLOAD_MAXSIZE"),
+        )
+
+
 class SiteSpider(scrapy.Spider):
     name = "site"
 
@@ -88,20 +112,17 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.config = config = CrawlConfig.from_settings(crawler.settings)
         if spider._site_name:
-            dirs = crawler.settings.getlist("GOVNEWS_SITES_DIRS")
-            spider.site = find_site(spider._site_name, dirs)
+            spider.site = find_site(spider._site_name, config.sites_dirs)
         else:
             urls = [u for u in re.split(r"[\s,]+", spider._url) if u]
             spider.site = SiteConfig.from_url(urls[0])
             spider.site.start_urls = urls
             spider.site.__post_init__()
         spider.allowed_domains = spider.site.allowed_domains
-        spider.max_list_pages = crawler.settings.getint("GOVNEWS_MAX_LIST_PAGES")
-        spider.incremental = crawler.settings.getbool("GOVNEWS_INCREMENTAL")
-        site_days = spider.site.recheck_days
-        spider.recheck_days = site_days if site_days is not None else crawler.settings.getfloat("GOVNEWS_RECHECK_DAYS")
-        spider.revisit_days = crawler.settings.getfloat("GOVNEWS_REVISIT_DAYS")
+        site_days = spider.site.recheck_days  # a site config's own window wins
+        spider.recheck_days = site_days if site_days is not None else config.recheck_days
         spider.list_urls = set(spider.site.start_urls)
         return spider
 
@@ -114,7 +135,7 @@ class SiteSpider(scrapy.Spider):
                 run.archive,
                 self.site.name,
                 recheck_days=self.recheck_days,
-                revisit_days=self.revisit_days,
+                revisit_days=self.config.revisit_days,
                 run_id=run.run_id,
             )
         return self._state
@@ -163,13 +184,13 @@ class SiteSpider(scrapy.Spider):
     async def start(self):
         for url in self.site.start_urls:
             yield self._request(url, self.parse_list)
-        if self.incremental:
+        if self.config.incremental:
             for url in self.state.failed_last_time():
                 self.crawler.stats.inc_value("govnews/retried_failures")
                 yield self._request(url, self.parse_article)
 
     def parse_list(self, response: Response):
-        unpacked = unpacked_list(response, self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        unpacked = unpacked_list(response, self.config.download_maxsize)
         if unpacked is None:
             self.logger.warning("list page is neither text nor a readable gzip: %s", response.url)
             self.crawler.stats.inc_value("govnews/unreadable_list_pages")
@@ -195,7 +216,7 @@ class SiteSpider(scrapy.Spider):
         )
         new = 0
         for url in links.articles:
-            decision, headers = self.state.decide(url) if self.incremental else ("new", {})
+            decision, headers = self.state.decide(url) if self.config.incremental else ("new", {})
             if decision == "skip":
                 self.crawler.stats.inc_value("govnews/skipped_known")
                 continue
@@ -203,7 +224,7 @@ class SiteSpider(scrapy.Spider):
             yield self._request(url, self.parse_article, headers=headers)
         # After a crawl that got to the end, page one list page at a time (the first one not yet
         # read), and stop at a page whose every article is archived: nothing older is new.
-        careful = self.incremental and self.state.previous_run_finished()
+        careful = self.config.incremental and self.state.previous_run_finished()
         if careful and links.articles and not new:
             self.logger.info("list %s: every article known, not paging further", response.url)
             return
@@ -214,7 +235,7 @@ class SiteSpider(scrapy.Spider):
         pages = [page for page in pages if page[2] not in self.list_urls]
         for url, formdata, key in pages[:1] if careful else pages:
             # A cap on list pages per crawl bounds calendar-style and endless paging traps.
-            if len(self.list_urls) < self.max_list_pages:
+            if len(self.list_urls) < self.config.max_list_pages:
                 self.list_urls.add(key)
                 yield self._request(url, self.parse_list, formdata=formdata)
 

@@ -23,8 +23,7 @@ from archive.store import Archive
 from crawler.demo.server import LoopbackServer
 from crawler.items import PageItem
 from crawler.record import Record
-from pipelines.attachments import (
-    AttachmentsPipeline,
+from pipelines.attachment_files import (
     attachment_filename,
     clean_filename,
     content_disposition_filename,
@@ -35,6 +34,7 @@ from pipelines.attachments import (
     settled,
     worth_fetching,
 )
+from pipelines.attachments import AttachmentsPipeline
 
 pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
 
