@@ -327,7 +327,7 @@ def table_metadata(name: str) -> dict:
     elif name == "versions":
         record = {k: FIELD_DESCRIPTIONS[k] for k in VERSION_RECORD_COLUMNS}
         columns = {**record, **columns}
-    meta = {"title": title, "description": description, "columns": dict(columns)}
+    meta: dict[str, object] = {"title": title, "description": description, "columns": dict(columns)}
     if name in HIDDEN:
         meta["hidden"] = True
     meta.update(json.loads(json.dumps(TABLE_OPTIONS.get(name, {}))))

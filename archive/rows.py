@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from typing import cast
 
 import sqlite_utils
 
@@ -26,7 +27,8 @@ def insert(db: sqlite_utils.Database, table: str, row: dict) -> int:
     """Insert one row with plain SQL (no commit of its own, unlike sqlite-utils' insert)."""
     columns = ", ".join(f"[{c}]" for c in row)
     marks = ", ".join("?" for _ in row)
-    return db.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values())).lastrowid
+    cursor = db.execute(f"insert into [{table}] ({columns}) values ({marks})", list(row.values()))
+    return cast(int, cursor.lastrowid)  # an int once an insert has run (None only before any)
 
 
 def update(db: sqlite_utils.Database, table: str, key: str, value, row: dict) -> None:
@@ -157,6 +159,10 @@ def add_version(
         ).fetchone()
     base = blobs.decompress(keyframe[1]) if keyframe else None
     blob, delta = blobs.compress_against(encode_record(record), base)
+    record_base = None
+    if delta:
+        assert keyframe is not None  # a delta is made only against a base: the keyframe's record
+        record_base = keyframe[0]
     return insert(
         db,
         "versions",
@@ -169,6 +175,6 @@ def add_version(
             "reason": reason,
             "diff": record_diff(previous, record.to_dict()),
             "record": blob,
-            "record_base": keyframe[0] if delta else None,
+            "record_base": record_base,
         },
     )

@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 import types
 import typing
+from typing import cast
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from crawler.record import Record
 
@@ -25,7 +27,8 @@ VERSION_COLUMNS = ("title", "published_at", "source", "author", "editor", "chann
 
 def _field_kinds() -> tuple[dict[str, type], set[str]]:
     """SQLite column types of the Record fields, and which of them are stored as JSON."""
-    columns, json_fields = {}, set()
+    columns: dict[str, type] = {}
+    json_fields: set[str] = set()
     for name, hint in typing.get_type_hints(Record).items():
         if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
             hint = next(a for a in typing.get_args(hint) if a is not type(None))
@@ -235,15 +238,15 @@ def create_tables(db: sqlite_utils.Database) -> None:
         table = db[name]
         if not table.exists():
             db.execute(create_sql(db, name))
-    db["pages"].create_index(["page_id"], unique=True, if_not_exists=True)
+    cast(Table, db["pages"]).create_index(["page_id"], unique=True, if_not_exists=True)
     for name, columns in INDEXES:
-        db[name].create_index(columns, if_not_exists=True)
+        cast(Table, db[name]).create_index(columns, if_not_exists=True)
 
 
 def add_missing_columns(db: sqlite_utils.Database) -> None:
     """A Record field added since the archive was made becomes a new column of `pages`."""
     for name, (columns, _, _) in tables().items():
-        table = db[name]
+        table = cast(Table, db[name])  # the archive's tables(), none of them a view
         existing = table.columns_dict
         for column, column_type in columns.items():
             if column not in existing:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import cast
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from archive.rows import write_transaction
 from pipelines.segment import segment, segment_for_index, segmenter_fingerprint
@@ -120,7 +122,7 @@ def ensure_index(db: sqlite_utils.Database) -> None:
         db.execute(f"insert into {FTS_TABLE} ({FTS_TABLE}, rank) values ('automerge', 2)")
         for row in db.query("select page_id, title, text from pages where page_id is not null"):
             add_page(db, row["page_id"], row["title"], row["text"])
-        db["archive_meta"].upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
+        cast(Table, db["archive_meta"]).upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
 
 
 def page_terms(title: str | None, text: str | None) -> tuple[str, str]:

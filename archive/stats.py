@@ -41,7 +41,7 @@ def archive_stats(archive: Archive) -> dict:
 
 
 def format_stats(stats: dict) -> str:
-    def size(n: int | None) -> str:
+    def size(n: float | None) -> str:  # type: ignore[return]  # the loop always returns, at "GiB" at the latest
         if n is None:
             return "-"
         for unit in ("B", "KiB", "MiB", "GiB"):

@@ -28,8 +28,10 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import sqlite_utils
+from sqlite_utils.db import Table
 
 from archive import migrations, near_duplicates
 from archive import search as search_index
@@ -242,7 +244,7 @@ class Archive:
         snapshot_id: int | None = None,
         crawl_run_id: int | None = None,
     ) -> int:
-        table = self.db["failures"]
+        table = cast(Table, self.db["failures"])
         table.insert(
             {
                 "url": url,
@@ -253,7 +255,7 @@ class Archive:
                 "crawl_run_id": crawl_run_id,
             }
         )
-        return table.last_pk
+        return cast(int, table.last_pk)  # the rowid of the row just inserted
 
     # --- page events -------------------------------------------------------
     def _event(self, url: str, event: str, at: str, **fields) -> None:

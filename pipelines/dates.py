@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import overload
 
 _SEP = r"\s*[-/.]\s*"
 NUMERIC_DATE = re.compile(
@@ -86,6 +87,10 @@ def _iso(year, month, day, hour=None, minute=None, second=None) -> str | None:
     return f"{day_.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}+08:00"
 
 
+@overload
+def _twelve_hour(hour: str, afternoon: bool) -> str: ...
+@overload
+def _twelve_hour(hour: None, afternoon: bool) -> None: ...
 def _twelve_hour(hour: str | None, afternoon: bool) -> str | None:
     """下午 3:30, 3:30 PM → 15; 12 AM → 0."""
     if hour is None or not 1 <= int(hour) <= 12:

@@ -16,6 +16,7 @@ import hashlib
 import importlib.resources
 import re
 import sys
+from collections.abc import Sequence
 from functools import lru_cache
 
 from crawler.record import Record
@@ -100,7 +101,7 @@ def _stop_words() -> frozenset[str]:
 
 
 def keywords(
-    text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None, names: list[str] = ()
+    text: str, count: int = KEYWORD_COUNT, words: list[tuple[str, str]] | None = None, names: Sequence[str] = ()
 ) -> list[str]:
     """TF-IDF terms (jieba's IDF table, our dictionary and stop words) over the POS-tagged words.
 

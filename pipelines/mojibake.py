@@ -376,21 +376,22 @@ def _vanish_pairs(first: _Slot, second: _Slot) -> list[str]:
     return out
 
 
-def _viterbi(columns: list[list[str]], left: str, right: str) -> tuple[float, str] | None:
+def _viterbi(columns: list[list[str]], left: str, right: str) -> tuple[float, tuple[str, ...]] | None:
     """Best path through columns of candidate strings, scored with context."""
     if any(not col for col in columns):
         return None
     # state: candidate string → (score, path)
-    prev = {left: (0.0, ())}
+    prev: dict[str, tuple[float, tuple[str, ...]]] = {left: (0.0, ())}
     for col in columns:
-        cur = {}
+        cur: dict[str, tuple[float, tuple[str, ...]]] = {}
         for cand in col:
             own = sum(char_logp(c) for c in cand) + sum(pair_bonus(a, b) for a, b in zip(cand, cand[1:]))
-            best = None
+            best: tuple[float, tuple[str, ...]] | None = None
             for p, (sc, path) in prev.items():
                 v = sc + own + (pair_bonus(p[-1], cand[0]) if p else 0.0)
                 if best is None or v > best[0]:
                     best = (v, path + (cand,))
+            assert best is not None  # prev is never empty: it starts with `left`, and every column has candidates
             cur[cand] = best
         prev = cur
     best = None
@@ -452,12 +453,13 @@ def _try_shift_repairs(text: str):
     if "?" not in text and not _RAW_ANNOT.search(text):
         return text, 0
     repaired = 0
-    out = []
+    out: list[str] = []
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
         best = None
+        starts: list[tuple[int, int, frozenset[int] | None]]
         if ch == "?" and _shift_context(text, i):
             m = _STRAY.match(text, i)
             if m:  # stray reading: lost lead byte, narrowed by the reading
@@ -733,7 +735,7 @@ def _restore_nbsp(text: str):
 
 
 def find_suspects(text: str) -> list[dict]:
-    spans = []
+    spans: list[dict] = []
     for m in re.finditer(r"\ufffd+", text):
         spans.append({"span": _context(text, m.start(), m.end()), "offset": m.start()})
     for m in re.finditer(r"(?<=[\u4e00-\u9fff])\?+[!;]?(?=[\u4e00-\u9fff])", text):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import cast
 
 from crawler.record import Record, compute_content_hash
 from pipelines.chinese import HAN, PINYIN_LETTERS, detect_script, remove_pinyin_annotations, to_simplified
@@ -70,7 +71,8 @@ def fix_spacing(text: str) -> tuple[str, int]:
     text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
     text = SPACE_AFTER_CJK_PUNCT.sub("", text)
     text = SPACED_HALF_PUNCT.sub(lambda m: m.group(1) or m.group(2), text)
-    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(m.lastindex)], text)
+    # every alternative of HALF_PUNCT is one group, so a match always has a lastindex
+    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(cast(int, m.lastindex))], text)
     text = DAMAGED_READING.sub(lambda m: m.group(0).translate(_MASK), text)
     text = PAREN_PAIR.sub(_full_width_parens, text).translate(_UNMASK)
     # Spaces left next to the full-width forms just made.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from crawler.record import Record
@@ -45,6 +46,9 @@ from pipelines.extract.tree import (
     _text,
 )
 
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
+
 TAIL_HEADINGS = re.compile(
     r"^[【\[]?\s*(?:推荐阅读|相关阅读|相关新闻|相关链接|相关文章|热点文章|热点文章阅读|热门文章|相关热词搜索|延伸阅读|"
     r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论)\s*[】\]]?\s*[:：]?"
@@ -72,7 +76,7 @@ BOILERPLATE_LINE = re.compile(
 PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
 
 
-def _find_container(root):
+def _find_container(root: HtmlElement) -> HtmlElement | None:
     """The CMS content container with the most text, from the most specific kind that has one."""
     found: dict[int, list] = {}
     for el in root.iter():

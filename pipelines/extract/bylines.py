@@ -71,7 +71,7 @@ def _clean_person(value: str | None) -> str | None:
     if not value:
         return None
     value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
-    names = []
+    names: list[str] = []
     for token in re.split(r"[\s、，,;；/]+", value.strip(" ：:，,。;；")):
         token = ROLE_PREFIX.sub("", token).strip(" ：:，,。;；")
         if names and token.endswith("报道"):

@@ -58,7 +58,7 @@ def decode_page(body: bytes | str, headers: dict | None = None) -> str:
         raise ExtractionError("not an HTML page: the body is binary data")
     content_type = _header(headers, "content-type") or ""
     declared = [http_content_type_encoding(content_type), html_body_declared_encoding(body[:4096])]
-    tried = []
+    tried: list[tuple[str, str]] = []
     for encoding in [*declared, "utf-8", "gb18030", "big5hkscs"]:
         if not encoding:
             continue

@@ -72,6 +72,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
             continue
         label = LABEL_RE.match(value.strip()) if value else None
         if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
+            assert value is not None  # label was matched in it
             value = value.strip()[label.end() :]
         if value:
             setattr(record, name, value.strip())
@@ -85,8 +86,8 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     record.channel = find_channel(root)
     if record.channel:
         record.provenance["channel"] = "breadcrumb"
-    elif _meta(metas, "channel"):
-        record.channel = [_meta(metas, "channel")]
+    elif meta_channel := _meta(metas, "channel"):
+        record.channel = [meta_channel]
         record.provenance["channel"] = "meta"
     record.attachments = _attachments(root, base_url)
 
