@@ -8,15 +8,16 @@ BIN    := $(VENV)/bin
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium lint  ## set up, check lint and format, then run the whole test suite
+test: setup-test chromium lint  ## set up, lint and type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup-test lint  ## the pure stages and the archive only (no crawl, no browser): under a minute
 	$(BIN)/python -m pytest -m "not e2e and not browser"
 
-lint: setup-test
+lint: setup-test           ## ruff (lint, format) everywhere; mypy on the pure stages and the archive
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
