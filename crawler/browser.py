@@ -34,6 +34,7 @@ from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from tldextract import TLDExtract
 
 from crawler.archive_run import ArchiveRun
+from crawler.offsite import offsite_reason
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,8 @@ async def hold_first_document(page, request) -> None:
                 reloaded.set()
                 await intercepted.abort()
                 return
-        await intercepted.continue_()
+        # on to scrapy-playwright's own route: it applies the off-site policy and govnews' headers
+        await intercepted.fallback()
 
     await page.route("**/*", route)
 
@@ -234,13 +236,30 @@ def _as_dict(cookies) -> dict:
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright, started by the first request that needs the browser instead of with
     the crawl: its Node driver (about 125 MB, one a scheme) stays out of the many crawls that
-    never render a page. Requests without `playwright` meta go to Scrapy's HTTP handler."""
+    never render a page. Requests without `playwright` meta go to Scrapy's HTTP handler.
+
+    Every request Chromium makes (navigations, subresources, a challenge's scripts) is judged by
+    the crawl's off-site policy (crawler/offsite.py) and aborted off the site."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
+        self._policy_crawler = crawler
+        if self.abort_request is None:  # PLAYWRIGHT_ABORT_REQUEST, when given, is the user's
+            self.abort_request = self._offsite
         started = self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API else self._engine_started
         crawler.signals.disconnect(started, signal=signals.engine_started)
         self._lazy_launch_lock = asyncio.Lock()
+
+    def _offsite(self, playwright_request) -> bool:
+        url = playwright_request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return False
+        crawler = self._policy_crawler
+        why = offsite_reason(url, getattr(crawler.spider, "allowed_domains", None) or ())
+        if why:
+            crawler.stats.inc_value("govnews/offsite/browser_refused")
+            logger.info("browser request refused: %s: %s", url, why)
+        return bool(why)
 
     async def download_request(self, request, spider=None):
         if request.meta.get("playwright") and getattr(self, "browser_provider", None) is None:

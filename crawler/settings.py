@@ -79,6 +79,10 @@ HTTPERROR_ALLOWED_CODES = [304, 404, 410, 412, 500, 502, 503, 521]
 # JavaScript challenges (412/521 with a cookie-setting script) go through the browser once;
 # the cookies are reused (crawler/browser.py). Each challenge doubles the site's delay.
 DOWNLOADER_MIDDLEWARES = {
+    # One off-site policy for every request, redirect hops and dont_filter ones included
+    # (crawler/offsite.py), at the place of Scrapy's OffsiteMiddleware.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.offsite.SitePolicyMiddleware": 50,
     # Retries that wait (crawler/retry.py), at the place of Scrapy's RetryMiddleware.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.retry.BackoffRetryMiddleware": 550,

@@ -312,12 +312,13 @@ def _plain_value(raw: bytes) -> str:
 
 
 def clean_filename(name: str | None) -> str | None:
-    """A name fit to save a file under: last path segment, no control characters, at most
+    """A name fit to save a file under: last path segment, no control or bidi characters, at most
     MAX_FILENAME characters (the extension kept); None when nothing is left."""
     if not name:
         return None
     name = re.split(r"[/\\]", name.replace("\x00", ""))[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name)
+    # control characters, and the bidi controls that make a name read as another (invoice\u202efdp.exe)
+    name = re.sub(r"[\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", name)
     name = " ".join(name.split()).strip(" .")
     if not name:
         return None

@@ -28,6 +28,7 @@ from twisted.internet.defer import CancelledError, Deferred
 
 from crawler.archive_run import ArchiveRun
 from crawler.common import utcnow
+from crawler.offsite import ANY_HOST, ATTACHMENT_OF, offsite_reason
 from pipelines.attachment_files import (
     ATTACHMENT_EXTENSIONS,
     NOT_AN_ATTACHMENT,
@@ -40,7 +41,6 @@ from pipelines.attachment_files import (
     mime_type,
     name_extension,
     parse_content_disposition,
-    same_site,
     settled,
     worth_fetching,
 )
@@ -114,7 +114,7 @@ class AttachmentsPipeline:
         if not worth_fetching(url):
             return self._skip("not_attachment")
         allowed = (item.site_config or {}).get("allowed_domains") or ()
-        if self.config.hosts == "site" and not same_site(url, item.url, allowed):
+        if offsite_reason(url, allowed, attachment_of=item.url, any_host=self.config.hosts == "any"):
             return self._skip("offsite")
         if not self.config.refresh and settled(self.archive.known_attachment(item.url, url)):
             return self._skip("known")
@@ -183,7 +183,13 @@ class AttachmentsPipeline:
         request = Request(
             url,
             headers={"Referer": page_url},  # RefererMiddleware is a spider middleware; servers check it
-            meta={"download_maxsize": self.config.maxsize, "allow_offsite": True, "govnews_attachment": True},
+            # every hop is judged by the off-site policy (crawler/offsite.py) as the article's attachment
+            meta={
+                "download_maxsize": self.config.maxsize,
+                "govnews_attachment": True,
+                ATTACHMENT_OF: page_url,
+                ANY_HOST: self.config.hosts == "any",
+            },
         )
         self._count("requests")
         outcome: dict = {"status": 0, "fetched_at": utcnow()}
