@@ -135,13 +135,14 @@ class Archive:
         return row[0] if row else None
 
     def failed_in_previous_run(self, site: str, run_id: int | None = None) -> list[str]:
-        """URLs that failed in the site's crawl before run `run_id` and are still not archived."""
+        """Articles that failed in the site's crawl before run `run_id` and are still not archived
+        (list pages and malformed links, stages `list` and `link`, are not articles to ask for)."""
         return [
             row[0]
             for row in self.db.execute(
                 """select distinct url from failures
                where crawl_run_id = (select max(id) from crawl_runs where site = ? and id != ?)
-                 and url not in (select url from pages)""",
+                 and stage not in ('list', 'link') and url not in (select url from pages)""",
                 [site, run_id or -1],
             )
         ]

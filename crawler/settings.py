@@ -25,7 +25,10 @@ GOVNEWS_REVISIT_DAYS = 30
 GOVNEWS_STAGE_PROCESSES = 1
 
 # Run bookkeeping: the archive connection and the crawl_runs row (crawler/archive_run.py).
-EXTENSIONS = {"crawler.archive_run.ArchiveRun": 0}
+EXTENSIONS = {"crawler.archive_run.ArchiveRun": 0, "crawler.limits.ResponseLimits": 0}
+# What a server may send before the body (crawler/limits.py): header lines, and their bytes.
+GOVNEWS_MAX_RESPONSE_HEADERS = 500
+GOVNEWS_MAX_RESPONSE_HEADER_BYTES = 256 * 1024
 
 # The path of a page: raw capture first, then the pure stages, then the archive.
 ITEM_PIPELINES = {

@@ -294,5 +294,15 @@ class SiteSpider(scrapy.Spider):
                 site=self.site.name,
                 site_config=self.site.to_dict(),
             )
-            item.fail("fetch", f"{type(failure.value).__name__}: {failure.value}")
+            item.fail("fetch", _reason(failure))
             yield item
+            return
+        # A list page (or sitemap, feed) that could not be fetched: recorded too, with its reason.
+        self.crawler.stats.inc_value("govnews/list_failures")
+        run = ArchiveRun.of(self.crawler)
+        run.archive.add_failure(url=request.url, stage="list", error=_reason(failure), crawl_run_id=run.run_id)
+
+
+def _reason(failure) -> str:
+    """Why a fetch failed, never empty (a cancelled download's exception has no message)."""
+    return f"{type(failure.value).__name__}: {failure.value}" if str(failure.value) else type(failure.value).__name__

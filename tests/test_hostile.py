@@ -31,6 +31,15 @@ def test_the_crawl_never_leaves_its_site(tmp_path):
     assert "'govnews/offsite/browser_refused'" in output  # the shell's navigation, images and fetches
 
 
+def test_response_headers_past_the_limit_fail_the_fetch_with_that_reason(tmp_path):
+    db_path = tmp_path / "archive.db"
+    with OtherHost() as other, HostileSite(other) as site:
+        scrapy_crawl("-a", f"url={site.url('/flood/index.html')}", "-s", "RETRY_ENABLED=False", db=db_path)
+    failures = list(sqlite_utils.Database(db_path)["failures"].rows)
+    assert len(failures) == 1 and failures[0]["url"] == site.url("/flood/index.html")
+    assert "response headers over the limit" in failures[0]["error"]
+
+
 @pytest.mark.parametrize(
     "url, why",
     [

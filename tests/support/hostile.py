@@ -4,7 +4,8 @@ The hostile site tries every way a crawl can be made to leave it: links and redi
 host, an attachment that redirects there, one that meta-refreshes there, one whose URL reads as
 the other host to a browser (a backslash before ``@``), a challenge page whose script fetches from
 there, and a script shell that navigates there, loads its images and iframes and fetches from it.
-It also has one valid article and a malformed link on its list page.
+It also has one valid article and a malformed link on its list page, and a list page whose
+response headers never end.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ class HostileSite(LoopbackServer):
     def answer(self, path: str) -> tuple[int, dict, bytes]:
         other = self.other.base_url
         html = {"Content-Type": "text/html; charset=utf-8"}
+        if path == "/flood/index.html":  # headers without end: the fetch must fail, not grow the crawl
+            return 200, {**html, **{f"X-Flood-{n}": "x" * 40 for n in range(5000)}}, b"<html></html>"
         if path == "/robots.txt":
             return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"
         if path == "/news/index.html":
