@@ -204,6 +204,8 @@ class SiteSpider(scrapy.Spider):
             article_patterns=self.site.article_patterns,
             pagination_patterns=self.site.pagination_patterns,
         )
+        for href, reason in links.bad_links:
+            self._bad_link(response.url, href, reason)
         if not (links.articles or links.pages or links.posts) and self._needs_browser(response):
             self.logger.info("list %s is filled in by scripts: through the browser", response.url)
             yield self._through_browser(response)
@@ -216,12 +218,17 @@ class SiteSpider(scrapy.Spider):
         )
         new = 0
         for url in links.articles:
-            decision, headers = self.state.decide(url) if self.config.incremental else ("new", {})
-            if decision == "skip":
+            try:  # one link Scrapy cannot ask for never loses the others
+                decision, headers = self.state.decide(url) if self.config.incremental else ("new", {})
+                request = None if decision == "skip" else self._request(url, self.parse_article, headers=headers)
+            except ValueError as error:
+                self._bad_link(response.url, url, str(error) or type(error).__name__)
+                continue
+            if request is None:
                 self.crawler.stats.inc_value("govnews/skipped_known")
                 continue
             new += decision == "new"
-            yield self._request(url, self.parse_article, headers=headers)
+            yield request
         # After a crawl that got to the end, page one list page at a time (the first one not yet
         # read), and stop at a page whose every article is archived: nothing older is new.
         careful = self.config.incremental and self.state.previous_run_finished()
@@ -236,8 +243,23 @@ class SiteSpider(scrapy.Spider):
         for url, formdata, key in pages[:1] if careful else pages:
             # A cap on list pages per crawl bounds calendar-style and endless paging traps.
             if len(self.list_urls) < self.config.max_list_pages:
+                try:
+                    request = self._request(url, self.parse_list, formdata=formdata)
+                except ValueError as error:
+                    self._bad_link(response.url, url, str(error) or type(error).__name__)
+                    continue
                 self.list_urls.add(key)
-                yield self._request(url, self.parse_list, formdata=formdata)
+                yield request
+
+    def _bad_link(self, page_url: str, href: str, reason: str) -> None:
+        """A link on a list page that is no URL: a failures row (stage "link") naming the page
+        and the link as written, and the `govnews/bad_links` stat."""
+        self.logger.warning("bad link on %s: %r (%s)", page_url, href, reason)
+        self.crawler.stats.inc_value("govnews/bad_links")
+        run = ArchiveRun.of(self.crawler)
+        run.archive.add_failure(
+            url=href, stage="link", error=f"bad link on {page_url}: {reason}", crawl_run_id=run.run_id
+        )
 
     def parse_article(self, response: Response):
         if self._needs_browser(response):

@@ -265,3 +265,75 @@ def test_ten_thousand_articles_build_fast(tmp_path):
     assert elapsed < 40, elapsed
     assert sum(1 for _ in (tmp_path / "big" / "art").rglob("*.html")) == 10_000
     assert os.path.getsize(tmp_path / "big" / "col/col1201/index.html") < 100_000
+
+
+# --- hostile list pages: a malformed link, a huge datastore, a 10 MB page ----------------------------
+
+
+def _hostile_site(root, list_page: str, articles: int = 5):
+    """A TRS site whose list page is replaced by `list_page` (its articles are the site's)."""
+    spec = build_trs_site(root, articles, per_page=articles)
+    (spec.root / spec.list_path.lstrip("/")).write_text(list_page, encoding="utf-8")
+    return spec
+
+
+def _crawl_timed(spec, db, *args):
+    with CmsServer(spec) as server:
+        started = time.monotonic()
+        output = scrapy_crawl("-a", f"url={server.list_url}", *args, db=db)
+        return server, output, time.monotonic() - started
+
+
+def _links(spec) -> str:
+    return "".join(f'<li><a href="{path}">{title}</a></li>' for path, title in spec.articles.items())
+
+
+def test_a_malformed_link_is_a_failure_and_the_valid_articles_are_archived(tmp_path):
+    spec = build_trs_site(tmp_path / "site", 6, per_page=6)
+    links = list(spec.articles.items())
+    rows = [f'<li><a href="{p}">{t}</a></li>' for p, t in links]
+    rows.insert(3, '<li><a href="http://[zz/x.html">青林县召开安全生产工作会议</a></li>')
+    (spec.root / spec.list_path.lstrip("/")).write_text(
+        f"<html><body><ul>{''.join(rows)}</ul></body></html>", encoding="utf-8"
+    )
+    server, output, _ = _crawl_timed(spec, tmp_path / "a.db")
+    db = sqlite_utils.Database(tmp_path / "a.db")
+    assert {row["url"] for row in db["pages"].rows} == {server.url(p) for p in spec.articles}
+    failures = list(db.query("select url, stage, error, crawl_run_id from failures"))
+    assert len(failures) == 1, failures
+    assert failures[0]["url"] == "http://[zz/x.html" and failures[0]["stage"] == "link"
+    assert failures[0]["error"] == f"bad link on {server.list_url}: Invalid IPv6 URL"
+    assert failures[0]["crawl_run_id"] == next(db["crawl_runs"].rows)["id"]
+    assert "'govnews/bad_links': 1" in output
+
+
+def test_a_330_kb_hanweb_datastore_page_is_crawled_fast(tmp_path):
+    spec = build_trs_site(tmp_path / "site", 5, per_page=5)
+    (path, title), *_ = spec.articles.items()
+    record = f'<record><![CDATA[<li><a href="{path}">{title}</a></li>]]>'  # never closed
+    page = f"<html><body>{_links(spec)}<script type='text/xml'><datastore><recordset>{record * 3000}</recordset></datastore></script></body></html>"
+    assert len(page.encode()) > 330_000
+    (spec.root / spec.list_path.lstrip("/")).write_text(page, encoding="utf-8")
+    server, output, elapsed = _crawl_timed(spec, tmp_path / "h.db")
+    assert sqlite_utils.Database(tmp_path / "h.db")["pages"].count == 5
+    assert re.search(rf"list {re.escape(server.list_url)}: 5 articles", output)
+    assert elapsed < 10 + STARTUP, elapsed
+
+
+# A `scrapy crawl` process's own start and stop (imports, the archive) on the 2-core test machine.
+STARTUP = 15
+
+
+def test_a_10_mb_list_page_with_200_000_links_is_crawled_fast(tmp_path):
+    spec = build_trs_site(tmp_path / "site", 5, per_page=5)
+    # 200,000 links to pages that are neither articles nor this list's pages, then the 5 articles.
+    rows = "".join(f'<a href="/other/p{i}/">栏目{i}</a>\n' for i in range(200_000))
+    page = f"<html><body>{rows}{_links(spec)}</body></html>"
+    assert len(page.encode()) > 5_000_000
+    page = page.replace("</body>", "<!--" + "x" * (10_500_000 - len(page.encode())) + "--></body>")
+    assert len(page.encode()) > 10_000_000
+    (spec.root / spec.list_path.lstrip("/")).write_text(page, encoding="utf-8")
+    server, output, elapsed = _crawl_timed(spec, tmp_path / "b.db")
+    assert sqlite_utils.Database(tmp_path / "b.db")["pages"].count == 5
+    assert not [t for t in server.hits if t.startswith("/other/")]
+    assert elapsed < 10 + STARTUP, elapsed

@@ -426,3 +426,162 @@ def test_a_gzipped_sitemap_is_read_within_the_download_limit():
     assert unpacked_list(Response(url, body=b"%PDF-1.7 binary"), max_size=0) is None
     html = HtmlResponse(LIST, body=page("<p>列表</p>").encode(), encoding="utf-8")
     assert unpacked_list(html, max_size=0) is html
+
+
+# --- hostile pages: linear scans, malformed links ----------------------------------------------------
+
+import re  # noqa: E402
+import time  # noqa: E402
+
+from spiders.links.feeds import _feed_entries  # noqa: E402
+from spiders.links.hanweb import datastore_records  # noqa: E402
+from spiders.links.scan import delimited, elements, first_element, opening_tags  # noqa: E402
+
+RECORD_HTML = (
+    '<record><![CDATA[<li><a href="/art/2020/4/30/art_1201_{0}.html">青林县召开第{0}次安全生产工作会议</a></li>]]>'
+)
+
+
+def timed(call):
+    started = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - started
+
+
+def test_the_scans_give_what_the_lazy_regexes_gave_on_well_formed_input():
+    body = (
+        "<x><Record a='1'>one</record><record>two</RECORD ><recordset>three</recordset>"
+        "<record\n>four</record>< record>no</record><guid isPermaLink='false'>g1</guid><guid>g2</guid>"
+        "<![CDATA[c1]]> <![CDATA[]]> <link rel='x' href='a'><link href='b'/></x>"
+    )
+    old = re.findall(r"<record\b[^>]*>(.*?)</record\s*>", body, re.S | re.I)
+    assert list(elements(body, "record")) == old == ["one", "two", "four"]
+    assert list(elements(body, "recordset")) == ["three"]
+    guid = r"<guid\b(?![^>]*isPermaLink\s*=\s*['\"]false)[^>]*>(.*?)</guid\s*>"
+    reject = re.compile(r"""isPermaLink\s*=\s*['"]false""", re.I)
+    assert first_element(body, "guid", reject=reject) == re.search(guid, body, re.S | re.I)[1] == "g2"
+    assert list(delimited(body, "<![CDATA[", "]]>")) == re.findall(r"<!\[CDATA\[(.*?)\]\]>", body, re.S)
+    assert list(opening_tags(body, "link")) == re.findall(r"<link\b[^>]*>", body, re.I)
+    assert first_element("<a>", "record") is None
+
+
+def test_a_330_kb_datastore_of_unclosed_records_is_read_in_linear_time():
+    # Records never closed (3,300 openings, 330 KB): the lazy regex rescanned to the end from each.
+    body = page("<script type='text/xml'><datastore><recordset>" + "".join(RECORD_HTML.format(i) for i in range(3300)))
+    assert len(body) > 300_000
+    links, elapsed = timed(lambda: find_links(LIST, body))
+    assert elapsed < 2, elapsed
+    assert links.articles == []  # no record is complete
+    closed = page("<datastore>" + "".join(RECORD_HTML.format(i) + "</record>" for i in range(3300)) + "</datastore>")
+    closed = closed[:-200] + "<record>unclosed" + closed[-200:]
+    links, elapsed = timed(lambda: find_links(LIST, closed))
+    assert elapsed < 2 and len(links.articles) == 3300, elapsed
+
+
+def test_88_kb_of_unclosed_cdata_item_url_entry_and_datastore_openings_are_linear():
+    size = 88 * 1024
+    cases = {
+        "cdata": lambda: datastore_records(
+            "<datastore><record>" + "<![CDATA[x" * (size // 10) + "</record></datastore>"
+        ),
+        "record": lambda: datastore_records("<datastore>" + "<record>x" * (size // 9) + "</datastore>"),
+        "record-no-gt": lambda: datastore_records("<datastore>" + "<record x" * (size // 9) + "</datastore>"),
+        "datastore": lambda: datastore_records("<datastore>x" * (size // 12)),
+        "item": lambda: _feed_entries("rss", "<rss>" + "<item>x" * (size // 7)),
+        "link-in-item": lambda: _feed_entries("rss", "<rss><item>" + "<link>x" * (size // 7) + "</item>"),
+        "url": lambda: _feed_entries("urlset", "<urlset>" + "<url>x" * (size // 6)),
+        "loc": lambda: _feed_entries("sitemapindex", "<sitemapindex>" + "<loc>x" * (size // 6)),
+        "entry": lambda: _feed_entries("feed", "<feed>" + "<entry>x" * (size // 8)),
+        "atom-link-no-gt": lambda: _feed_entries("feed", "<feed><entry>" + "<link x" * (size // 7) + "</entry>"),
+    }
+    for name, call in cases.items():
+        _, elapsed = timed(call)  # the lazy regexes took 3-6 s each here
+        assert elapsed < 0.5, (name, elapsed)
+
+
+def test_feeds_still_read_as_before():
+    rss = (
+        "<rss><channel><item><title>t</title><link>http://www.example.gov.cn/a/1_2.html</link></item>"
+        "<item><guid isPermaLink='false'>x</guid><guid>/b/2020/0101/12345.html</guid></item>"
+        "<item><link><![CDATA[ /c/3_4.html ]]></link></item></channel></rss>"
+    )
+    assert _feed_entries("rss", rss)[0] == [
+        "http://www.example.gov.cn/a/1_2.html",
+        "/b/2020/0101/12345.html",
+        "/c/3_4.html",
+    ]
+    atom = "<feed><entry><link rel='self' href='/s'/><link href='/e/1.html'/></entry><entry><link rel='alternate' href='/e/2.html'></entry></feed>"
+    assert _feed_entries("feed", atom)[0] == ["/e/1.html", "/e/2.html"]
+    urlset = "<urlset><url><loc>/x/1.html</loc></url><url><lastmod>1</lastmod></url><url><loc> /x/2.html </loc></url></urlset>"
+    assert _feed_entries("urlset", urlset)[0] == ["/x/1.html", "/x/2.html"]
+
+
+def big_list_page(links: int = 200_000) -> str:
+    """A 10 MB list page: `links` article links, one in ten a page of the list (`index_N.html`)."""
+    rows = []
+    for i in range(links):
+        if i % 10 == 0:
+            rows.append(f'<a href="index_{i}.html">{i % 1000}</a>\n')
+        else:
+            rows.append(f'<a href="/zwxx/2020/0430/{1000000 + i}.html">第{i}号</a>\n')
+    return page("<ul>" + "".join(rows) + "</ul>")
+
+
+def test_a_10_mb_page_with_200_000_links_is_read_fast():
+    body = big_list_page()
+    assert 9_000_000 < len(body.encode()) < 12_000_000
+    links, elapsed = timed(lambda: find_links(LIST, body))
+    # About 2.5 s on the 2-core test machine (the old code: about a minute, its pager check was
+    # quadratic in the page's list links).
+    assert elapsed < 12, elapsed
+    assert len(links.articles) == 180_000
+    assert links.articles[0] == "http://www.example.gov.cn/zwxx/2020/0430/1000001.html"
+    assert len(links.pages) == 20_450  # and the 450 gaps the pager shows between index_0 … index_500
+    assert links.pages[0] == "http://www.example.gov.cn/zwxx/wdyw/index_0.html"
+
+
+def test_joined_links_are_what_urljoin_gives():
+    from urllib.parse import urldefrag, urljoin
+
+    hrefs = [
+        "/a/b.html",
+        "/a/b.html?",
+        "/a/b.html?x=1#f",
+        "/a/b.html#",
+        "/a/./b.html",
+        "/a/../b.html",
+        "/a//b.html",
+        "/a;p/b.html",
+        "/a/b;p.html",
+        "/a\\b.html",
+        "/a\tb.html",
+        "/a?#x",
+        "/a??",
+        "/中文/页.html",
+        "b.html",
+        "../c/1234.html",
+        "//www.example.gov.cn/d/1234.html",
+        "http://WWW.example.gov.cn/e/1234.html",
+    ]
+    from spiders.links.discover import _fast_base, _join
+
+    fast = _fast_base(LIST)
+    for href in hrefs:
+        assert _join(LIST, fast, href).url == urldefrag(urljoin(LIST, href))[0], href
+
+
+def test_a_malformed_link_is_skipped_and_reported_and_the_others_kept():
+    body = page(
+        '<a href="/zwxx/wdyw/202004/t20200430_1.html">一</a><a href="http://[zz/x.html">二</a>'
+        '<a href="/zwxx/wdyw/202004/t20200430_2.html">三</a><link rel="alternate" type="application/rss+xml" href="http://[f/rss.xml">'
+    )
+    links = find_links(LIST, body)
+    assert links.articles == [
+        "http://www.example.gov.cn/zwxx/wdyw/202004/t20200430_1.html",
+        "http://www.example.gov.cn/zwxx/wdyw/202004/t20200430_2.html",
+    ]
+    assert links.bad_links == [("http://[zz/x.html", "Invalid IPv6 URL"), ("http://[f/rss.xml", "Invalid IPv6 URL")]
+    sitemap = "<?xml version='1.0'?><urlset><url><loc>http://[zz/1234.html</loc></url><url><loc>/zwxx/2020/0101/1234.html</loc></url></urlset>"
+    links = find_links(LIST, sitemap)
+    assert links.articles == ["http://www.example.gov.cn/zwxx/2020/0101/1234.html"]
+    assert links.bad_links == [("http://[zz/1234.html", "Invalid IPv6 URL")]

@@ -13,7 +13,7 @@ list's own path, the TRS `createPageHTML(...)` script and the Hanweb JCMS
 its entries, and a page advertising a feed or sitemap gets it crawled too.
 
 The package, by concern (imports go one way, down this list): `discover` (`find_links`,
-`PageLinks`), `feeds`, `hanweb`, `trs`, `pagers`, `urls` (article and list URL shapes).
+`PageLinks`), `feeds`, `hanweb`, `trs`, `pagers`, `urls` (article and list URL shapes), `scan` (the linear element scans).
 """
 
 from __future__ import annotations

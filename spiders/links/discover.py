@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
 
 from spiders.links.feeds import _advertised_feeds, _feed_entries, xml_root
-from spiders.links.hanweb import _hanweb_posts, datastore_records
+from spiders.links.hanweb import HANWEB_PROXY, _hanweb_posts, datastore_records
 from spiders.links.pagers import (
     MAX_ANNOUNCED_PAGES,
     NEXT_PAGE_TEXTS,
@@ -23,11 +24,12 @@ from spiders.links.pagers import (
 from spiders.links.trs import _create_page_calls
 from spiders.links.urls import (
     NON_PAGE_EXTENSIONS,
+    _is_article_target,
+    _is_list_target,
     _looks_like_article_address,
     _looks_like_headline,
+    _same_host,
     _same_site,
-    is_article_url,
-    is_list_url,
 )
 
 
@@ -37,6 +39,61 @@ class PageLinks:
     pages: list[str] = field(default_factory=list)
     # List pages fetched by POST with form data (Hanweb's dataproxy.jsp): (url, formdata).
     posts: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    # Links that are no URL (`http://[zz/x.html`: urljoin/urlsplit raise ValueError), skipped:
+    # (the href as written, why).  The spider records each as a failure of stage "link".
+    bad_links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _anchor_text(anchor) -> str:
+    """An anchor's text, whitespace collapsed: its `.//text()` (not its tail, nor comments)."""
+    return " ".join("".join(anchor.itertext()).split())
+
+
+# What urljoin would change in a root-relative href: the control characters it drops, `;params`,
+# backslashes, dot segments (`/./`, `/../`).
+_NOT_CONCATENATED = re.compile(r"[\t\r\n;\\]|/\.")
+
+
+class _Link(NamedTuple):
+    url: str
+    scheme: str
+    host: str
+    path: str
+    target: str  # path and query, as is_article_url matches them
+
+
+def _fast_base(base_url: str) -> tuple[str, str, str] | None:
+    """(scheme://netloc, scheme, host) of a base URL that root-relative links can be joined to
+    by concatenation."""
+    try:
+        parts = urlsplit(base_url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}", parts.scheme, parts.hostname or ""
+
+
+def _join(base_url: str, fast: tuple[str, str, str] | None, href: str) -> _Link:
+    """`href` joined to `base_url`, without its fragment, split once (raises ValueError for a
+    link that is no URL).  A plain root-relative href (`/a/b.html?x=1`, the most common by far)
+    is joined by concatenation, which gives what urljoin gives; anything else goes to urljoin."""
+    if fast is not None and href[:1] == "/" and href[1:2] != "/" and not _NOT_CONCATENATED.search(href):
+        target = href.split("#", 1)[0]
+        if target.find("?") == len(target) - 1:  # an empty query: urljoin drops its `?`
+            target = target[:-1]
+        return _Link(fast[0] + target, fast[1], fast[2], target.split("?", 1)[0], target)
+    link = urljoin(base_url, href)
+    if "#" in link:
+        link = urldefrag(link)[0]
+    parts = urlsplit(link)
+    return _Link(
+        link,
+        parts.scheme,
+        parts.hostname or "",
+        parts.path,
+        parts.path + ("?" + parts.query if parts.query else ""),
+    )
 
 
 def find_links(
@@ -48,7 +105,10 @@ def find_links(
     pagination_patterns: list[str] = (),
 ) -> PageLinks:
     """Article links, further list pages and POSTed list pages on the list page `url`
-    (HTML, a Hanweb dataproxy.jsp datastore, a sitemap, an RSS or an Atom feed)."""
+    (HTML, a Hanweb dataproxy.jsp datastore, a sitemap, an RSS or an Atom feed).
+
+    Linear in the page's size (it runs on the crawl's reactor thread): the page is parsed once,
+    each link is split once, and no scan rescans the page (spiders/links/scan.py)."""
     allowed_hosts = allowed_hosts or {urlsplit(url).hostname or ""}
     extra_articles = [re.compile(p) for p in article_patterns]
     extra_pages = [re.compile(p) for p in pagination_patterns]
@@ -62,6 +122,25 @@ def find_links(
             seen.add(link)
             bucket.append(link)
 
+    def split(base_url: str, href: str, fast=None) -> _Link | None:
+        """`href` made absolute, without its fragment; None (and a bad link) when it is no URL."""
+        try:
+            return _join(base_url, fast, href)
+        except ValueError as error:
+            found.bad_links.append((href, str(error) or type(error).__name__))
+            return None
+
+    def join(base_url: str, href: str) -> str | None:
+        link = split(base_url, href)
+        return link.url if link is not None else None
+
+    def usable_link(link: _Link) -> bool:
+        return (
+            link.scheme in ("http", "https")
+            and _same_host(link.host, allowed_hosts)
+            and not NON_PAGE_EXTENSIONS.search(link.path)
+        )
+
     def usable(link: str) -> bool:
         parts = urlsplit(link)
         return (
@@ -74,40 +153,53 @@ def find_links(
     if root in ("urlset", "sitemapindex", "rss", "rdf:rdf", "feed"):
         entries, sitemaps = _feed_entries(root, html)
         for entry in entries:
-            link = urldefrag(urljoin(url, entry))[0]
+            link = join(url, entry)
             # A feed's items are articles; a sitemap also lists home and column pages.
-            if usable(link) and (root != "urlset" or _looks_like_article_address(link, extra_articles)):
+            if (
+                link is not None
+                and usable(link)
+                and (root != "urlset" or _looks_like_article_address(link, extra_articles))
+            ):
                 add(found.articles, link)
         for sitemap in sitemaps:
-            link = urldefrag(urljoin(url, sitemap))[0]
-            if usable(link):
+            link = join(url, sitemap)
+            if link is not None and usable(link):
                 add(found.pages, link)
         return found
 
-    candidates: list[str] = []  # list pages, before the pager check
+    candidates: dict[str, None] = {}  # list pages, before the pager check (an ordered set)
 
     def anchors(selector: Selector, base_url: str, paging: bool) -> None:
-        for anchor in selector.xpath("//a[@href]"):
-            href = (anchor.attrib.get("href") or "").strip()
+        # lxml's own iteration: an XPath query and a Selector per anchor cost more than the rest.
+        fast = _fast_base(base_url)
+        for anchor in selector.root.iter("a") if selector.root is not None else ():
+            href = anchor.get("href")
+            if href is None:
+                continue
+            href = href.strip()
             if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
                 continue
-            link = urldefrag(urljoin(base_url, href))[0]
-            if not usable(link):
+            parts = split(base_url, href, fast)
+            if parts is None or not usable_link(parts):
                 continue
-            text = " ".join("".join(anchor.xpath(".//text()").getall()).split())
-            title_attr = anchor.attrib.get("title", "")
-            if is_list_url(link, extra_pages) or (
+            link = parts.url
+            text = _anchor_text(anchor)
+            if _is_list_target(parts.target, extra_pages) or (
                 text.lower() in NEXT_PAGE_TEXTS or (text.isdigit() and len(text) < 4)
             ):
                 if (
                     paging
-                    and _paginates(link, url, scope)
-                    and not is_article_url(link, extra_articles)
                     and link not in candidates
+                    and _paginates(link, url, scope)
+                    and not _is_article_target(parts.target, extra_articles)
                 ):
-                    candidates.append(link)
+                    candidates[link] = None
                 continue
-            if is_article_url(link, extra_articles) or _looks_like_headline(text or title_attr, link):
+            if link in seen:
+                continue  # already found (or the page itself): nothing to decide again
+            if _is_article_target(parts.target, extra_articles) or _looks_like_headline(
+                text or anchor.get("title", ""), link
+            ):
                 add(found.articles, link)
 
     records = datastore_records(html)
@@ -117,11 +209,11 @@ def find_links(
 
     selector = Selector(text=html or "<html></html>")
     base = selector.xpath("//base/@href").get()
-    base_url = urljoin(url, base) if base else url
+    base_url = (join(url, base) or url) if base else url
     anchors(selector, base_url, paging=True)
     if records:
         anchors(Selector(text="\n".join(records)), base_url, paging=False)
-    pager = _own_pager(candidates, url)
+    pager = _own_pager(list(candidates), url)
     for page in pager + _fill_page_gaps(pager):
         add(found.pages, page)
 
@@ -137,12 +229,17 @@ def find_links(
 
     if records or re.search(r"\bjpage\s*\(|dataproxy\.jsp", html, re.I):
         seen_posts = set()
-        for post_url, form in _hanweb_posts(url, html, len(records)):
+        try:
+            posts = _hanweb_posts(url, html, len(records))
+        except ValueError as error:  # a malformed proxyUrl
+            found.bad_links.append((HANWEB_PROXY, f"jpage proxyUrl: {error}"))
+            posts = []
+        for post_url, form in posts:
             if usable(post_url) and post_url not in seen_posts:
                 seen_posts.add(post_url)
                 found.posts.append((post_url, form))
 
-    for feed in _advertised_feeds(selector, base_url):
+    for feed in _advertised_feeds(selector, base_url, found.bad_links):
         if usable(feed):
             add(found.pages, feed)
     return found

@@ -11,6 +11,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from parsel import Selector
 
 from spiders.links.hanweb import _cdata_or_text
+from spiders.links.scan import elements, first_element, opening_tags
 
 # The root element of an XML body (after the declaration, stylesheets, comments, doctype).
 XML_ROOT = re.compile(
@@ -33,29 +34,38 @@ def xml_root(body: str) -> str | None:
     return None if name in ("html", "head", "body") else name
 
 
+# An RSS `<guid>` that is not a link.
+NOT_PERMALINK = re.compile(r"""isPermaLink\s*=\s*['"]false""", re.I)
+HREF = re.compile(r"""\bhref\s*=\s*['"]([^'"]*)['"]""")
+REL = re.compile(r"""\brel\s*=\s*['"]([^'"]*)['"]""")
+
+
 def _feed_entries(root: str, body: str) -> tuple[list[str], list[str]]:
-    """(entry links, further sitemaps) of a sitemap, sitemap index, RSS or Atom document."""
+    """(entry links, further sitemaps) of a sitemap, sitemap index, RSS or Atom document.
+
+    Elements are read by the linear scans of spiders/links/scan.py (a lazy `<item>(.*?)</item>`
+    regex is quadratic on unclosed openings)."""
     if root == "sitemapindex":
-        return [], [_xml_text(m) for m in re.findall(r"<loc\b[^>]*>(.*?)</loc\s*>", body, re.S | re.I)]
+        return [], [_xml_text(m) for m in elements(body, "loc")]
     if root == "urlset":
-        urls = re.findall(r"<url\b[^>]*>(.*?)</url\s*>", body, re.S | re.I)
-        return [_xml_text(m[1]) for u in urls if (m := re.search(r"<loc\b[^>]*>(.*?)</loc\s*>", u, re.S | re.I))], []
+        locs = (first_element(u, "loc") for u in elements(body, "url"))
+        return [_xml_text(loc) for loc in locs if loc is not None], []
     if root in ("rss", "rdf:rdf"):
         links = []
-        for item in re.findall(r"<item\b[^>]*>(.*?)</item\s*>", body, re.S | re.I):
-            link = re.search(r"<link\b[^>]*>(.*?)</link\s*>", item, re.S | re.I)
-            guid = re.search(r"<guid\b(?![^>]*isPermaLink\s*=\s*['\"]false)[^>]*>(.*?)</guid\s*>", item, re.S | re.I)
-            if link and _xml_text(link[1]):
-                links.append(_xml_text(link[1]))
-            elif guid and _xml_text(guid[1]).startswith(("http://", "https://", "/")):
-                links.append(_xml_text(guid[1]))
+        for item in elements(body, "item"):
+            link = first_element(item, "link")
+            guid = first_element(item, "guid", reject=NOT_PERMALINK)
+            if link is not None and _xml_text(link):
+                links.append(_xml_text(link))
+            elif guid is not None and _xml_text(guid).startswith(("http://", "https://", "/")):
+                links.append(_xml_text(guid))
         return links, []
     if root == "feed":
         links = []
-        for entry in re.findall(r"<entry\b[^>]*>(.*?)</entry\s*>", body, re.S | re.I):
-            for tag in re.findall(r"<link\b[^>]*>", entry, re.I):
-                rel = re.search(r"""\brel\s*=\s*['"]([^'"]*)['"]""", tag)
-                href = re.search(r"""\bhref\s*=\s*['"]([^'"]*)['"]""", tag)
+        for entry in elements(body, "entry"):
+            for tag in opening_tags(entry, "link"):
+                rel = REL.search(tag)
+                href = HREF.search(tag)
                 if href and (not rel or rel[1].lower() == "alternate"):
                     links.append(html_lib.unescape(href[1]).strip())
                     break
@@ -63,14 +73,23 @@ def _feed_entries(root: str, body: str) -> tuple[list[str], list[str]]:
     return [], []
 
 
-def _advertised_feeds(selector: Selector, base_url: str) -> list[str]:
+def _advertised_feeds(selector: Selector, base_url: str, bad_links: list | None = None) -> list[str]:
+    """The feeds and sitemaps the page's `<link>`s advertise; a malformed one is skipped (and
+    added to `bad_links` as (href, why))."""
     found: list[str] = []
     for link in selector.xpath("//link[@href]"):
         rel = (link.attrib.get("rel") or "").lower().split()
         kind = (link.attrib.get("type") or "").strip()
         if ("alternate" in rel and FEED_TYPES.match(kind)) or "sitemap" in rel:
-            address = urldefrag(urljoin(base_url, link.attrib["href"].strip()))[0]
-            if urlsplit(address).scheme in ("http", "https") and address not in found:
+            href = link.attrib["href"].strip()
+            try:
+                address = urldefrag(urljoin(base_url, href))[0]
+                scheme = urlsplit(address).scheme
+            except ValueError as error:
+                if bad_links is not None:
+                    bad_links.append((href, str(error) or type(error).__name__))
+                continue
+            if scheme in ("http", "https") and address not in found:
                 found.append(address)
     return found
 
@@ -82,4 +101,8 @@ def feed_links(url: str, html: str) -> list[str]:
         return []
     selector = Selector(text=html)
     base = selector.xpath("//base/@href").get()
-    return _advertised_feeds(selector, urljoin(url, base) if base else url)
+    try:
+        base_url = urljoin(url, base) if base else url
+    except ValueError:  # a malformed <base href>
+        base_url = url
+    return _advertised_feeds(selector, base_url)

@@ -11,7 +11,10 @@ import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from spiders.links.pagers import MAX_ANNOUNCED_PAGES
+from spiders.links.scan import braced, delimited, elements, first_element
 
+# What the datastore's parts look like; they are read by the linear scans of spiders/links/scan.py,
+# never by these lazy patterns (quadratic on unclosed tags), which stay for reference.
 DATASTORE = re.compile(r"<datastore\b[^>]*>(.*?)</datastore\s*>", re.I | re.S)
 RECORD = re.compile(r"<record\b[^>]*>(.*?)</record\s*>", re.I | re.S)
 NEXTGROUP = re.compile(r"<nextgroup\b[^>]*>(.*?)</nextgroup\s*>", re.I | re.S)
@@ -29,11 +32,12 @@ HANWEB_FORM_KEYS = (
     "webname",
     "permissiontype",
 )
+AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{", re.I)
 JS_VALUE = r"""(?:'([^'\n]*)'|"([^"\n]*)"|([^,;}\s'"]+))"""
 
 
 def _cdata_or_text(raw: str) -> str:
-    parts = CDATA.findall(raw)
+    parts = list(delimited(raw, "<![CDATA[", "]]>"))
     return "".join(parts) if parts else html_lib.unescape(raw)
 
 
@@ -41,8 +45,8 @@ def datastore_records(body: str) -> list[str]:
     """The HTML of every `<record>` of the Hanweb `<datastore>`s in `body` (a list page or the
     XML answer of dataproxy.jsp)."""
     records = []
-    for store in DATASTORE.findall(body):
-        records.extend(_cdata_or_text(r) for r in RECORD.findall(store))
+    for store in elements(body, "datastore"):
+        records.extend(_cdata_or_text(r) for r in elements(store, "record"))
     return records
 
 
@@ -60,15 +64,18 @@ def _js_setting(text: str, *names: str, numeric: bool = False) -> str | None:
 def _hanweb_form(body: str) -> dict[str, str]:
     """The form data jpage posts to dataproxy.jsp: its `ajaxParam`, else the query of the
     datastore's `<nextgroup>` link, else the known keys set in the page's scripts."""
-    match = re.search(r"ajaxParam\s*:\s*\{(.*?)\}", body, re.S | re.I)
-    if match:
-        pairs = re.finditer(rf"""['"]?([\w$]+)['"]?\s*:\s*{JS_VALUE}""", match[1])
+    params = braced(body, AJAX_PARAM)
+    if params is not None:
+        pairs = re.finditer(rf"""['"]?([\w$]+)['"]?\s*:\s*{JS_VALUE}""", params)
         return {m[1]: next(g for g in m.groups()[1:] if g is not None) for m in pairs}
-    group = NEXTGROUP.search(body)
-    if group:
-        href = re.search(r"""href\s*=\s*['"]([^'"]*)['"]""", _cdata_or_text(group[1]))
-        if href:
-            query = urlsplit(html_lib.unescape(href[1])).query
+    group = first_element(body, "nextgroup")
+    if group is not None:
+        href = re.search(r"""href\s*=\s*['"]([^'"]*)['"]""", _cdata_or_text(group))
+        try:
+            query = urlsplit(html_lib.unescape(href[1])).query if href else ""
+        except ValueError:  # a malformed link (`http://[zz/…`): no form from it
+            query = ""
+        if query:
             pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() != "page"]
             if pairs:
                 return dict(pairs)

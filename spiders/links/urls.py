@@ -55,8 +55,11 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _same_site(url: str, hosts: set[str]) -> bool:
-    host = urlsplit(url).hostname or ""
-    return any(host == h or host.endswith("." + h) for h in hosts)
+    return _same_host(urlsplit(url).hostname or "", hosts)
+
+
+def _same_host(host: str, hosts: set[str]) -> bool:
+    return host in hosts or any(host.endswith("." + h) for h in hosts)
 
 
 def _target(url: str) -> str:
@@ -64,14 +67,21 @@ def _target(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
+def _is_article_target(target: str, extra_patterns: list[re.Pattern] = ()) -> bool:
+    """`is_article_url` of a URL's path and query, already split off."""
+    return any(p.search(target) for p in extra_patterns) or any(p.search(target) for p in ARTICLE_URL_PATTERNS)
+
+
+def _is_list_target(target: str, extra_patterns: list[re.Pattern] = ()) -> bool:
+    return any(p.search(target) for p in extra_patterns) or any(p.search(target) for p in LIST_URL_PATTERNS)
+
+
 def is_article_url(url: str, extra_patterns: list[re.Pattern] = ()) -> bool:
-    target = _target(url)
-    return any(p.search(target) for p in (*extra_patterns, *ARTICLE_URL_PATTERNS))
+    return _is_article_target(_target(url), extra_patterns)
 
 
 def is_list_url(url: str, extra_patterns: list[re.Pattern] = ()) -> bool:
-    target = _target(url)
-    return any(p.search(target) for p in (*extra_patterns, *LIST_URL_PATTERNS))
+    return _is_list_target(_target(url), extra_patterns)
 
 
 def _looks_like_headline(text: str, url: str) -> bool:
