@@ -55,10 +55,21 @@ def compress(data: bytes, base: bytes | None = None) -> bytes:
     return _delta_compressor(base).compress(data)
 
 
-def decompress(blob: bytes, base: bytes | None = None) -> bytes:
-    if base is None:
-        return _plain_decompressor().decompress(blob)
-    return _delta_decompressor(base).decompress(blob)
+class TooLarge(ValueError):
+    """A blob that would decompress to more than the caller's ``max_output_size``."""
+
+
+def decompress(blob: bytes, base: bytes | None = None, max_output_size: int | None = None) -> bytes:
+    """The data of `blob`.  With ``max_output_size``, a blob that would decompress to more
+    raises `TooLarge` (or `zstandard.ZstdError`) before the memory is allocated: a frame
+    that states its size is checked against it, one that does not is cut off there."""
+    decompressor = _plain_decompressor() if base is None else _delta_decompressor(base)
+    if max_output_size is None:
+        return decompressor.decompress(blob)
+    size = zstandard.frame_content_size(blob)  # -1: not stated
+    if size > max_output_size:
+        raise TooLarge(f"a blob of {len(blob):,} bytes states {size:,} bytes of data (at most {max_output_size:,})")
+    return decompressor.decompress(blob, max_output_size=max_output_size)
 
 
 def compress_against(data: bytes, base: bytes | None) -> tuple[bytes, bool]:

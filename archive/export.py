@@ -12,12 +12,20 @@ WARC layout, per row of ``snapshots`` in id order:
 - ``metadata``  ``application/json`` govnews facts (WARC-Concurrent-To and WARC-Refers-To the
   response): site, crawl run, fetched_at, body hash, and the versions and failures made from it.
 
+Header values are written as the bytes that came: the crawl stores each header decoded as
+latin-1 (byte for byte, spiders/site.py), a header sent several times a value per line, so the
+export splits a value at ``"\n"`` only (never at ``\r``, ``\x85``, ``\u2028`` … which a raw
+UTF-8 ``Content-Disposition`` may hold) and encodes it back to latin-1, the bytes received.
+A value holding a character latin-1 cannot encode (stored by another route) is written as
+UTF-8.  warcio's own serialization would %-encode anything non-ASCII: `RawHeaders` replaces it.
+
 A capture with status 0 (the fetch failed, nothing was received) gets only its metadata record:
 there is no response to write, but the archive knows the attempt was made.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -127,12 +135,10 @@ def warc_date(fetched_at: str) -> str:
 
 def response_headers(status: int, headers: dict, body_length: int) -> StatusAndHeaders:
     """The stored response headers, made true of the stored (already decoded) body."""
-    from warcio.statusandheaders import StatusAndHeaders
-
     kept, original_length = [], None
     for name, stored in headers.items():
         # A header sent several times (Set-Cookie) is stored a value per line: one line each again.
-        for value in str(stored).splitlines() or [""]:
+        for value in stored_values(stored):
             lowered = name.lower()
             if lowered in ENCODING_HEADERS:
                 kept.append((f"X-Archive-Orig-{name}", value))
@@ -143,7 +149,38 @@ def response_headers(status: int, headers: dict, body_length: int) -> StatusAndH
     if original_length is not None and original_length.strip() != str(body_length):
         kept.append(("X-Archive-Orig-Content-Length", original_length))
     kept.append(("Content-Length", str(body_length)))
-    return StatusAndHeaders(_status_line(status), kept, protocol="HTTP/1.1")
+    return _raw_headers()(_status_line(status), kept, protocol="HTTP/1.1")
+
+
+def stored_values(stored) -> list[str]:
+    """The values of one stored header: one a line, split at "\n" only."""
+    return str(stored).split("\n")
+
+
+def header_bytes(text: str) -> bytes:
+    """A stored (latin-1 decoded) header text as the bytes that came."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _raw_headers():
+    from warcio.statusandheaders import StatusAndHeaders
+
+    class RawHeaders(StatusAndHeaders):
+        """Status line and headers serialized byte for byte (`header_bytes`), not %-encoded."""
+
+        def to_ascii_bytes(self, filter_func=None):
+            lines = [header_bytes(" ".join(p for p in (self.protocol, self.statusline) if p))]
+            for header in self.headers:
+                header = filter_func(header) if filter_func else header
+                if header:
+                    lines.append(header_bytes(": ".join(header)))
+            return b"\r\n".join(lines) + b"\r\n\r\n"
+
+    return RawHeaders
 
 
 def _status_line(status: int) -> str:

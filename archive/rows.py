@@ -78,9 +78,10 @@ def encode_record(record: Record) -> bytes:
     return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def decode_record_blob(blob: bytes, base: bytes | None = None) -> dict:
-    """A version's record (as a dict) from its `record` blob and, for a delta, its base's JSON."""
-    return json.loads(blobs.decompress(blob, base))
+def decode_record_blob(blob: bytes, base: bytes | None = None, max_size: int | None = None) -> dict:
+    """A version's record (as a dict) from its `record` blob and, for a delta, its base's JSON;
+    with ``max_size``, a blob that would decompress larger raises (see `blobs.decompress`)."""
+    return json.loads(blobs.decompress(blob, base, max_output_size=max_size))
 
 
 def read_blob(db: sqlite_utils.Database, table: str, key: str, data: str, base: str, value) -> bytes:

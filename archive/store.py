@@ -158,11 +158,10 @@ class Archive:
         capture = self.db.execute(
             "select headers from snapshots where url = ? and status = 200 order by id desc limit 1", [url]
         ).fetchone()
-        # A header sent twice is stored a value per line; the last is the one that holds.
+        # A header sent twice is stored a value per line ("\n" only: a value may hold \x85, \u2028 …);
+        # the last is the one that holds.
         headers = (
-            {k.lower(): (str(v).splitlines() or [""])[-1] for k, v in json.loads(capture[0] or "{}").items()}
-            if capture
-            else {}
+            {k.lower(): str(v).split("\n")[-1] for k, v in json.loads(capture[0] or "{}").items()} if capture else {}
         )
         return {**row, "etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 

@@ -422,3 +422,104 @@ def test_a_copy_points_at_the_nearest_original_never_at_another_copy(tmp_path):
         for row in archive.db["pages"].rows
     }
     assert links == {"a": (None, None), "b": ("a", 2), "c": ("a", 1), "d": ("a", 4), "e": ("a", 4), "far": (None, None)}
+
+
+# --- diffs: bounded work, markers in the text -----------------------------------------------
+def test_the_diff_of_a_long_repetitive_paragraph_takes_bounded_time():
+    import random
+    import time
+
+    from archive.diff import WORD_DIFF_CAP, record_diff
+    from pipelines.segment import segment
+
+    segment("书记")  # jieba's dictionary loaded beforehand: not what is timed
+    rng = random.Random(7)
+    words = ["会议", "书记", "我区", "召开", "讲话", "工作"]
+    old = "".join(rng.choice(words) for _ in range(16 * 1024 // 6))  # 16 KB of UTF-8, one paragraph
+    new = "".join(
+        w if rng.random() < 0.7 else rng.choice(words) for w in (old[i : i + 2] for i in range(0, len(old), 2))
+    )
+    assert len(segment(old)) * len(segment(new)) > WORD_DIFF_CAP
+    started = time.perf_counter()
+    diff = record_diff({"text": "甲段。\n" + old}, {"text": "甲段。\n" + new})
+    assert time.perf_counter() - started < 1
+    # Past the cap: the common head and tail kept, the middle one removed and one added span.
+    assert diff.startswith("~ ") and diff.count("[-") == 1 and diff.count("{+") == 1
+    assert _sides(diff[2:]) == (old, new)
+
+    # One edit in a long repeated paragraph: still word-exact around the edit.
+    unit = "我区召开全区领导干部会议，区委书记讲话。"
+    long_old = unit * 800
+    long_new = unit * 400 + unit.replace("讲话", "发言") + unit * 399
+    started = time.perf_counter()
+    diff = record_diff({"text": long_old}, {"text": long_new})
+    assert time.perf_counter() - started < 1
+    assert diff.count("[-讲话-]{+发言+}") == 1 and _sides(diff[2:]) == (long_old, long_new)
+
+
+def _sides(line: str) -> tuple[str, str]:
+    """The old and the new paragraph a ``~`` line stands for, read as the renderer reads it."""
+    from archive.datasette_plugin.render import edit_spans
+
+    spans = edit_spans(line)
+    old = "".join(text for kind, text in spans if kind in "=-")
+    new = "".join(text for kind, text in spans if kind in "=+")
+    return old, new
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("通知[-x-]见附件{+y+}。", "通知[-x-]见附件{+z+}。"),
+        ("删去[-旧-]与{+新+}，还有\\[-和-\\]。", "删去[-旧-]与{+新+}，还有\\[-和\\-]结尾\\"),
+        ("a-]b[-c", "a-]b[-d"),
+        ("[-]{+}-[", "[-]{+}+{"),
+    ],
+)
+def test_markers_typed_into_the_text_round_trip_and_are_not_edits(old, new):
+    from archive.diff import paragraph_diff, unescape
+
+    line = paragraph_diff(old, new)
+    assert _sides(line) == (old, new)
+    assert unescape("\\[-x-\\]\\\\") == "[-x-]\\"
+
+
+def test_random_marker_soup_round_trips():
+    import random
+
+    from archive.diff import paragraph_diff
+
+    rng = random.Random(3)
+    alphabet = "[]{}-+\\甲乙 "
+    for _ in range(300):
+        old = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20)))
+        new = "".join(c if rng.random() < 0.7 else rng.choice(alphabet) for c in old) + rng.choice(["", "-]", "+}"])
+        assert _sides(paragraph_diff(old, new)) == (old, new), (old, new)
+
+
+def test_paragraphs_are_split_at_newlines_only():
+    from archive.diff import text_diff
+
+    # \x85 and \u2028 inside a paragraph are text, not paragraph breaks.
+    assert text_diff("甲\x85乙。\n丙\u2028丁。", "甲\x85乙。\n丙\u2028戊。").split("\n") == ["~ 丙\u2028[-丁-]{+戊+}。"]
+
+
+def test_known_page_reads_header_values_split_at_newlines_only(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    run = archive.start_run("site", "s", ["http://example.gov.cn/"])
+    url = "http://example.gov.cn/t20200430_1.html"
+    etag = 'W/"公告"'.encode().decode("latin-1")  # holds \x85, as the spider stores it
+    archive.add_snapshot(
+        url=url,
+        status=200,
+        headers={"ETag": etag, "Last-Modified": "Wed, 29 Apr 2020 08:00:00 GMT\nThu, 30 Apr 2020 08:00:00 GMT"},
+        body=b"<html></html>",
+        fetched_at="2020-04-30T10:00:00+08:00",
+        site="s",
+        crawl_run_id=run,
+    )
+    archive.add_record(make_record(url=url), fetched_at="2020-04-30T10:00:00+08:00", site="s", crawl_run_id=run)
+    known = archive.known_page(url)
+    assert known["etag"] == etag and "\x85" in etag
+    assert known["last_modified"] == "Thu, 30 Apr 2020 08:00:00 GMT"
+    archive.close()

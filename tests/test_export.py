@@ -437,3 +437,52 @@ def test_govnews_export_as_a_real_process(demo_copy, tmp_path):
         timeout=120,
     )
     assert missing.returncode == 1 and "no archive at" in missing.stderr
+
+
+# --- header values as they came -------------------------------------------------------------
+# 公告 is e5 85 ac e5 91 8a in UTF-8: latin-1 decoding (as the spider stores headers) gives \x85,
+# which str.splitlines cuts at.  \x1c and \x0c are cut there too; "\n" separates repeated headers.
+RAW_DISPOSITION = 'attachment; filename="关于公告的通知\x1c\x0c.pdf"'.encode()
+
+
+def test_a_raw_utf8_header_value_is_one_header_of_the_bytes_that_came(tmp_path):
+    assert b"\x85" in RAW_DISPOSITION
+    stored = RAW_DISPOSITION.decode("latin-1")  # what spiders/site.py stores
+    assert len(stored.splitlines()) > 1  # the trap
+    path = tmp_path / "raw.db"
+    archive = Archive(path)
+    run = archive.start_run("site", "raw", [f"{BASE}/"])
+    archive.add_snapshot(
+        url=f"{BASE}/files/1.pdf",
+        status=200,
+        headers={
+            "Content-Disposition": stored,
+            "Set-Cookie": "a=1\nb=2",
+            "X-Wide": "行\u2028分隔\x85",  # stored by another route, not latin-1: written as UTF-8
+        },
+        body=b"%PDF-1.4",
+        fetched_at="2024-03-01T10:00:00+08:00",
+        site="raw",
+        crawl_run_id=run,
+    )
+    archive.finish_run(run, "finished")
+    archive.close()
+
+    data, _ = export_to_bytes(path, gzip=False)
+    assert b"\r\nContent-Disposition: " + RAW_DISPOSITION + b"\r\n" in data
+    assert data.count(b"Content-Disposition: ") == 1  # (the metadata record keeps the JSON)
+    assert b"\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n" in data
+    assert b"\r\nX-Wide: " + "行\u2028分隔\x85".encode() + b"\r\n" in data
+    response = next(r for r in read_warc(data) if r["type"] == "response")
+    dispositions = [v for k, v in response["http"].headers if k == "Content-Disposition"]
+    assert dispositions == [RAW_DISPOSITION.decode()]  # one header; warcio reads valid UTF-8 as UTF-8
+    check_warc_against_archive(data, path)
+    warc = tmp_path / "raw.warc"
+    warc.write_bytes(data)
+    assert warcio_tool("check", "-v", str(warc)).stdout.count("digest pass") == 4
+
+
+def test_response_headers_split_only_at_newlines():
+    value = "x\x85y\u2028z\rw\x0bv"
+    headers = response_headers(200, {"X-Odd": value, "Set-Cookie": "a=1\nb=2"}, 0)
+    assert headers.headers == [("X-Odd", value), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Length", "0")]

@@ -11,7 +11,13 @@ from markupsafe import Markup, escape
 from archive import blobs
 from archive.rows import decode_record_blob
 
-EDIT_MARK = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
+# A ``~`` line of a diff (archive/diff.py): ``[-removed-]``, ``{+added+}``, and text of the page
+# that holds a marker itself escaped with a backslash (``\\`` + a character is that character).
+_SPAN = r"((?:\\.|[^\\])*?)"
+EDIT_MARK = re.compile(r"\[-" + _SPAN + r"-\]|\{\+" + _SPAN + r"\+\}|\\(.)", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# A record is at most a few MB of JSON: a compressed record that would decode larger is refused.
+MAX_RECORD_SIZE = 16 * 1024 * 1024
 
 
 def decode_record(blob, base=None) -> str | None:
@@ -20,8 +26,8 @@ def decode_record(blob, base=None) -> str | None:
     if not isinstance(blob, (bytes, bytearray, memoryview)):
         return None
     try:
-        base_json = blobs.decompress(bytes(base)) if base is not None else None
-        record = decode_record_blob(bytes(blob), base_json)
+        base_json = blobs.decompress(bytes(base), max_output_size=MAX_RECORD_SIZE) if base is not None else None
+        record = decode_record_blob(bytes(blob), base_json, max_size=MAX_RECORD_SIZE)
     except Exception:  # a delta read without its base, or not a record at all
         return None
     return json.dumps(record, ensure_ascii=False)
@@ -30,7 +36,7 @@ def decode_record(blob, base=None) -> str | None:
 def render_diff(diff: str) -> Markup:
     """A versions.diff as HTML: a block a line, removed text in <del>, added text in <ins>."""
     blocks = []
-    for line in diff.splitlines():
+    for line in diff.split("\n"):  # "\n" only: a paragraph may hold \x85, \u2028 …
         sign, rest = line[:2], line[2:]
         if sign == "- ":
             blocks.append(
@@ -57,17 +63,36 @@ def render_diff(diff: str) -> Markup:
     return Markup('<div class="govnews-diff">{}</div>').format(Markup("").join(blocks))
 
 
-def _inline_edits(paragraph: str) -> Markup:
-    out, position = [], 0
+def edit_spans(paragraph: str) -> list[tuple[str, str]]:
+    """A ``~`` line as (kind, text) spans, kind "=" kept, "-" removed, "+" added, escapes undone."""
+    spans: list[tuple[str, str]] = []
+
+    def add(kind: str, text: str) -> None:
+        if spans and spans[-1][0] == kind == "=":
+            spans[-1] = ("=", spans[-1][1] + text)
+        elif text or kind != "=":
+            spans.append((kind, text))
+
+    position = 0
     for mark in EDIT_MARK.finditer(paragraph):
-        out.append(escape(paragraph[position : mark.start()]))
-        removed, added = mark.groups()
-        out.append(
-            Markup("<del>{}</del>").format(removed) if removed is not None else Markup("<ins>{}</ins>").format(added)
-        )
+        add("=", paragraph[position : mark.start()])
+        removed, added, escaped = mark.groups()
+        if escaped is not None:
+            add("=", escaped)
+        elif removed is not None:
+            add("-", _UNESCAPE.sub(r"\1", removed))
+        else:
+            add("+", _UNESCAPE.sub(r"\1", added))
         position = mark.end()
-    out.append(escape(paragraph[position:]))
-    return Markup("").join(out)
+    add("=", paragraph[position:])
+    return spans
+
+
+def _inline_edits(paragraph: str) -> Markup:
+    tags = {"-": Markup("<del>{}</del>"), "+": Markup("<ins>{}</ins>")}
+    return Markup("").join(
+        tags[kind].format(text) if kind in tags else escape(text) for kind, text in edit_spans(paragraph)
+    )
 
 
 def render_record(record_json: str | None, size: int) -> Markup:
