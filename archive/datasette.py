@@ -14,11 +14,14 @@ What the project's Datasette plugin (archive/datasette_plugin/) reads from it:
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import shutil
 import sqlite3
+import stat
 import sys
 import tempfile
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -352,16 +355,36 @@ def metadata_for(db_path: str | Path = "archive.db") -> dict:
     }
 
 
+# `govnews browse --public`: what a server other machines reach must not offer.
+PUBLIC_SETTINGS = (
+    ("default_allow_sql", "off"),  # no arbitrary SQL (canned queries and search still work)
+    ("allow_download", "off"),  # no download of the whole database file
+    ("allow_csv_stream", "off"),  # no CSV stream of every row of a table
+)
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+FOLDER_PREFIX = "govnews-browse-"
+# Metadata folders of earlier runs older than this are removed (Datasette reads the file at start).
+STALE_FOLDER_SECONDS = 24 * 3600
+
+
 class BrowseError(ValueError):
     """The archive cannot be served: the message says why and what to do."""
 
 
-def datasette_args(path: Path, *, host: str, port: int, live: bool) -> tuple[list[str], list[str]]:
+def datasette_args(
+    path: Path, *, host: str, port: int, live: bool, public: bool = False
+) -> tuple[list[str], list[str]]:
     """The `datasette serve` command line for an archive, and notes for the person starting it.
 
     The archive is opened as every govnews command opens it (schema upgraded, search index
     rebuilt if another segmenter built it); served immutable, its WAL is checkpointed first,
-    since an immutable open reads the main file only."""
+    since an immutable open reads the main file only.  ``public`` adds `PUBLIC_SETTINGS`.
+
+    The metadata is written to a new private folder (:func:`tempfile.mkdtemp`: mode 0700,
+    created by this call, never an existing path another user could have planted or linked).
+    `govnews browse` then *execs* Datasette, so nothing is left to remove the folder when
+    Datasette stops: instead each run removes this user's folders of earlier runs older than
+    a day (`remove_stale_folders`)."""
     from archive.store import Archive
 
     if not path.is_file():
@@ -381,12 +404,12 @@ def datasette_args(path: Path, *, host: str, port: int, live: bool) -> tuple[lis
             busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy or (wal_pages != -1 and moved < wal_pages):
             raise BrowseError(f"{path} is being written (its WAL could not be checkpointed): serve it with --live")
-    folder = Path(tempfile.gettempdir()) / (
-        "govnews-browse-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
-    )
-    folder.mkdir(exist_ok=True)
+    remove_stale_folders()
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
     metadata = folder / "metadata.json"
-    metadata.write_text(json.dumps(metadata_for(path), ensure_ascii=False), encoding="utf-8")
+    descriptor = os.open(metadata, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(json.dumps(metadata_for(path), ensure_ascii=False))
     args = [
         sys.executable,
         "-m",
@@ -400,8 +423,41 @@ def datasette_args(path: Path, *, host: str, port: int, live: bool) -> tuple[lis
         "--port",
         str(port),
     ]
+    for name, value in PUBLIC_SETTINGS if public else ():
+        args += ["--setting", name, value]
+    if public:
+        notes.append("Public: no arbitrary SQL, no database download, no CSV streams")
+    elif host not in LOOPBACK:
+        notes.append(f"Serving beyond loopback ({host}) with arbitrary SQL and the database download on: see --public")
     notes.append(f"Serving {path} {'live' if live else 'immutable'} at http://{host}:{port}/{path.stem}")
     return args, notes
+
+
+def remove_stale_folders(now: float | None = None) -> int:
+    """Remove metadata folders of earlier `browse` runs: only real folders (not links) this
+    user owns, private, older than `STALE_FOLDER_SECONDS`.  Returns how many went."""
+    now = time.time() if now is None else now
+    removed = 0
+    root = Path(tempfile.gettempdir())
+    try:
+        candidates = list(root.glob(FOLDER_PREFIX + "*"))
+    except OSError:
+        return 0
+    for folder in candidates:
+        try:
+            info = os.lstat(folder)
+            if (
+                not stat.S_ISDIR(info.st_mode)
+                or info.st_uid != os.getuid()
+                or info.st_mode & 0o077
+                or now - info.st_mtime < STALE_FOLDER_SECONDS
+            ):
+                continue
+            shutil.rmtree(folder)
+            removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 if __name__ == "__main__":

@@ -223,12 +223,18 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     help="For an archive a crawl is still writing: serve it as it changes (read-only), "
     "instead of as an immutable file.",
 )
-def browse(db, port, host, live):
+@click.option(
+    "--public",
+    is_flag=True,
+    help="For a server other machines reach: no arbitrary SQL, no database download, "
+    "no CSV streams (docs/security.md).",
+)
+def browse(db, port, host, live, public):
     """Open the archive in Datasette (read-only): Chinese search, diffs, canned queries."""
     from archive.datasette import BrowseError, datasette_args
 
     try:
-        args, notes = datasette_args(Path(db), host=host, port=port, live=live)
+        args, notes = datasette_args(Path(db), host=host, port=port, live=live, public=public)
     except BrowseError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in notes:

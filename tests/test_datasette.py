@@ -8,11 +8,15 @@ import json
 import os
 import shutil
 import sqlite3
+import stat
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from conftest import BIN, expected_records, scrapy_crawl
@@ -79,32 +83,44 @@ def archive(demo_archive, tmp_path_factory):
     holder.close()
 
 
+@contextmanager
+def browse(archive, *options):
+    """`govnews browse` of the archive on a free port, until the block ends."""
+    port = free_port()
+    command = [str(BIN / "govnews"), "browse", "--db", str(archive["db"]), "--port", str(port), "--host", "127.0.0.1"]
+    # The log goes to a file, not a pipe: nobody reads it while the server runs, so a pipe could fill.
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([*command, *options], stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        process.kill()
+                        log.seek(0)
+                        pytest.fail(f"govnews browse did not start:\n{log.read().decode(errors='replace')}")
+                    time.sleep(0.1)
+            yield {**archive, "base": base, "db_url": f"{base}/{archive['name']}"}
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def server(archive):
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "govnews"), "browse", "--db", str(archive["db"]), "--port", str(port), "--host", "127.0.0.1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    process.kill()
-                    pytest.fail(f"govnews browse did not start:\n{process.stdout.read()}")
-                time.sleep(0.1)
+    with browse(archive) as running:
         assert archive["wal"].stat().st_size == 0  # checkpointed: an immutable open sees it all
-        yield {**archive, "base": base, "db_url": f"{base}/{archive['name']}"}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def public_server(server):
+    with browse(server, "--public") as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -321,3 +337,198 @@ def test_render_diff_escapes_and_marks_every_kind_of_line():
 def test_bar_chart_draws_one_rect_per_row():
     svg = bar_chart([("2024-01", 3), ("2024-02", 0), ("2024-03", 7)], "A <title>")
     assert svg.count("<rect") == 3 and "A &lt;title&gt;" in svg and "<text" in svg
+
+
+# --- hardening ------------------------------------------------------------------------------
+def fetch(address: str):
+    """(status, headers, body) of a GET, error statuses included."""
+    try:
+        with urllib.request.urlopen(address, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_every_response_carries_the_security_headers(server):
+    for address in (
+        f"{server['base']}/",
+        f"{server['db_url']}/pages",
+        f"{server['db_url']}/pages.json",
+        f"{server['base']}/-/static-plugins/govnews/govnews.css",
+        f"{server['base']}/-/static/app.css",
+        f"{server['db_url']}/no_such_table",  # a 404
+    ):
+        status, headers, _ = fetch(address)
+        assert status in (200, 404), address
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert len(headers.get_all("Content-Security-Policy")) == 1
+
+
+def test_pages_work_under_the_content_security_policy(server, page):
+    """Datasette's own scripts and the plugin's (search, SQL editor, column menus, the chart)
+    run in Chromium with the policy on, and the browser reports no violation."""
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    seen = []
+    for address in (
+        f"{server['base']}/",
+        f"{server['db_url']}",
+        f"{server['db_url']}/pages?_search=书记",
+        f"{server['db_url']}/page_versions?" + urllib.parse.urlencode({"url": server["edited_url"]}),
+        f"{server['db_url']}/versions?" + urllib.parse.urlencode({"url": server["edited_url"]}),
+        f"{server['db_url']}/articles_per_month",
+        f"{server['db_url']}?" + urllib.parse.urlencode({"sql": "select count(*) from pages"}),
+    ):
+        response = page.goto(address)
+        assert response.status == 200 and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("load")
+        seen += page.evaluate("window.__csp")
+    assert seen == [] and violations == []
+    # What the scripts do still happens: the chart is drawn, the SQL editor is CodeMirror,
+    # the column menu opens.
+    page.goto(f"{server['db_url']}/articles_per_month")
+    page.locator("figure.govnews-chart svg").wait_for(state="visible")
+    page.goto(f"{server['db_url']}?" + urllib.parse.urlencode({"sql": "select count(*) from pages"}))
+    page.locator(".CodeMirror, .cm-editor").first.wait_for(state="visible")
+    page.goto(f"{server['db_url']}/pages")
+    page.locator("th .dropdown-menu-icon, th svg").first.click()
+    page.locator(".dropdown-menu").first.wait_for(state="visible")
+    assert page.evaluate("window.__csp") == [] and violations == []
+
+
+def test_an_overlong_search_is_an_error_not_minutes_of_segmenting(server):
+    from archive.datasette_plugin.search import MAX_QUERY_LENGTH
+
+    longest = "书" * MAX_QUERY_LENGTH
+    assert get_json(f"{server['db_url']}.json", _shape="array", sql="select govnews_fts(:q) as q", q=longest)
+    started = time.monotonic()
+    status, _, body = fetch(
+        f"{server['db_url']}.json?"
+        + urllib.parse.urlencode({"sql": "select govnews_fts(:q) as q", "q": "书" * (MAX_QUERY_LENGTH + 1)})
+    )
+    assert status == 400 and b"user-defined function raised exception" in body
+    status, _, _ = fetch(f"{server['db_url']}/pages.json?" + urllib.parse.urlencode({"_search": "书记" * 3000}))
+    assert status >= 400
+    assert canned(server, "search", q="区委书记张书杰")  # still answering, at once
+    assert time.monotonic() - started < 5
+
+
+def test_a_record_bomb_is_refused_before_it_is_allocated():
+    import resource
+
+    import zstandard
+
+    from archive.datasette_plugin.render import MAX_RECORD_SIZE, decode_record
+
+    bomb = zstandard.ZstdCompressor(level=3).compress(b"[" * (1 << 30))  # states 1 GB
+    unstated = zstandard.ZstdCompressor(level=3, write_content_size=False).compress(b"[" * (64 << 20))
+    assert len(bomb) < 64 * 1024
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    assert decode_record(bomb) is None and decode_record(unstated) is None
+    assert decode_record(b"{}", bomb) is None  # a bomb as the base too
+    assert time.monotonic() - started < 1
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown_kb < 2 * MAX_RECORD_SIZE // 1024
+    good = zstandard.ZstdCompressor().compress(json.dumps({"title": "标题"}).encode())
+    assert json.loads(decode_record(good)) == {"title": "标题"}
+
+
+def test_typed_markers_are_not_rendered_as_edits():
+    from archive.diff import paragraph_diff, text_diff
+
+    old, new = "通知[-删去-]与{+新增+}均为原文。", "通知[-删去-]与{+新增+}均为原文，见附件。"
+    line = paragraph_diff(old, new)
+    assert line == "通知\\[-删去-\\]与\\{+新增+\\}均为原文{+，见附件+}。"
+    html = str(render_diff("~ " + line))
+    assert html.count("<ins>") == 1 and "<del>" not in html
+    assert "<ins>，见附件</ins>" in html and "通知[-删去-]与{+新增+}均为原文" in html
+    # A typed marker in a removed or added paragraph is its text, as ever.
+    html = str(render_diff(text_diff("甲。", "甲。\n{+乙+}")))
+    assert "<ins>{+乙+}</ins>" in html
+
+
+def test_public_browse_turns_off_sql_and_downloads(public_server):
+    server = public_server
+    status, _, _ = fetch(f"{server['db_url']}.json?" + urllib.parse.urlencode({"sql": "select 1"}))
+    assert status == 403
+    status, _, _ = fetch(f"{server['db_url']}.db")
+    assert status in (403, 404)
+    status, _, _ = fetch(f"{server['db_url']}/pages.csv?_stream=on")
+    assert status >= 400
+    settings = get_json(f"{server['base']}/-/settings.json")
+    assert settings["default_allow_sql"] is False and settings["allow_download"] is False
+    # What the archive is for still works: tables, search, canned queries.
+    assert SEED["title"] in search_titles(server, _search="区委书记张书杰")
+    assert canned(server, "search", q="区委书记张书杰")[0]["title"] == SEED["title"]
+
+
+def test_private_browse_keeps_sql_and_download(server):
+    assert fetch(f"{server['db_url']}.json?" + urllib.parse.urlencode({"sql": "select 1"}))[0] == 200
+    assert fetch(f"{server['db_url']}.db")[0] == 200
+
+
+def test_browse_writes_its_metadata_in_a_private_folder_of_its_own(tmp_path, monkeypatch):
+    from archive.datasette import FOLDER_PREFIX, PUBLIC_SETTINGS, datasette_args
+    from archive.store import Archive
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    db = tmp_path / "archive.db"
+    Archive(db).close()
+    # What the old code would have used: a predictable folder another user could create or link.
+    planted_target = tmp_path / "elsewhere"
+    planted_target.mkdir()
+    for name in ("govnews-browse-0123456789ab", FOLDER_PREFIX + "planted"):
+        (temp / name).symlink_to(planted_target, target_is_directory=True)
+
+    args, notes = datasette_args(db, host="127.0.0.1", port=8001, live=False)
+    again, _ = datasette_args(db, host="127.0.0.1", port=8001, live=False)
+    metadata = Path(args[args.index("--metadata") + 1])
+    assert metadata != Path(again[again.index("--metadata") + 1])  # a new folder each run
+    folder = metadata.parent
+    assert folder.parent == temp and folder.name.startswith(FOLDER_PREFIX) and not folder.is_symlink()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and folder.stat().st_uid == os.getuid()
+    assert stat.S_IMODE(metadata.stat().st_mode) == 0o600
+    assert json.loads(metadata.read_text(encoding="utf-8"))["databases"]["archive"]["tables"]["pages"]
+    assert list(planted_target.iterdir()) == []  # nothing written through the links
+    assert "--setting" not in args and not any("Public" in n for n in notes)
+
+    public, notes = datasette_args(db, host="0.0.0.0", port=8001, live=False, public=True)
+    settings = [public[i + 1 : i + 3] for i, a in enumerate(public) if a == "--setting"]
+    assert settings == [list(s) for s in PUBLIC_SETTINGS]
+    assert ["default_allow_sql", "off"] in settings and ["allow_download", "off"] in settings
+    _, notes = datasette_args(db, host="0.0.0.0", port=8001, live=False)
+    assert any("see --public" in n for n in notes)
+
+
+def test_browse_removes_its_own_stale_folders_only(tmp_path, monkeypatch):
+    from archive.datasette import FOLDER_PREFIX, STALE_FOLDER_SECONDS, remove_stale_folders
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    (old / "metadata.json").write_text("{}")
+    fresh = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    shared = tmp_path / (FOLDER_PREFIX + "shared")
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep").write_text("x")
+    link = tmp_path / (FOLDER_PREFIX + "link")
+    link.symlink_to(target, target_is_directory=True)
+    long_ago = time.time() - 2 * STALE_FOLDER_SECONDS
+    for path in (old, shared, target):
+        os.utime(path, (long_ago, long_ago))
+    os.utime(link, (long_ago, long_ago), follow_symlinks=False)
+    assert remove_stale_folders() == 1
+    assert not old.exists() and fresh.exists() and shared.exists() and link.is_symlink()
+    assert (target / "keep").exists()

@@ -27,6 +27,20 @@ removed text in ``<del>``, added text in ``<ins>``; a ``record`` blob as its JSO
 ``databases.DB.plugins.govnews.charts.QUERY = {x, y, title}``) get an inline SVG bar chart of
 their rows above the result table; no JavaScript library, nothing fetched.
 
+**Security headers** (every response, through the ASGI wrapper): `SECURITY_HEADERS`, a
+Content-Security-Policy that lets a page load scripts, styles, images and data from this
+server only (inline scripts and styles allowed: Datasette's own templates and this plugin's
+chart use them), no frames of it anywhere (``frame-ancestors 'none'``, ``X-Frame-Options:
+DENY``), ``X-Content-Type-Options: nosniff`` and ``Referrer-Policy: same-origin``.  A
+header the response already has is left as it is.
+
+**Caps.**  SQLite's time limit does not stop a Python SQL function, so these refuse large
+input instead: ``govnews_fts`` and ``escape_fts`` at most
+:data:`~.search.MAX_QUERY_LENGTH` characters, ``govnews_record`` at most
+:data:`~.render.MAX_RECORD_SIZE` bytes of decompressed record (a zstd bomb is refused before
+it is allocated; the function returns NULL).  A record cell is decoded and formatted in a
+worker thread, not on the event loop.
+
 **Layout.**  This package holds every hook implementation, so the entry point
 ``archive.datasette_plugin`` registers them all; the work is done in :mod:`.search` (the
 Chinese search), :mod:`.render` (cells, version records) and :mod:`.charts` (the SVG chart).
@@ -76,13 +90,51 @@ def startup(datasette):
     return warm_segmenter
 
 
+# --- security headers ---------------------------------------------------------------------
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+def with_security_headers(headers) -> list:
+    """A response's ASGI headers with `SECURITY_HEADERS` added where it lacks them."""
+    headers = list(headers or [])
+    present = {bytes(name).lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def govnews_asgi(scope, receive, send):
-            if scope.get("type") == "http" and b"_search_" in scope.get("query_string", b""):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            if b"_search_" in scope.get("query_string", b""):
                 scope = await rewrite_column_search(datasette, scope)
-            await app(scope, receive, send)
+
+            async def secured_send(message):
+                if message.get("type") == "http.response.start":
+                    message = {**message, "headers": with_security_headers(message.get("headers"))}
+                await send(message)
+
+            await app(scope, receive, secured_send)
 
         return govnews_asgi
 
@@ -118,10 +170,15 @@ def render_cell(row, value, column, table, database, datasette):
                     )
                 ).first()
                 base = found[0] if found else None
-            return render_record(decode_record(value, base), len(value))
+            # Decompressing and formatting a record of megabytes is work: not on the event loop.
+            return await asyncio.get_running_loop().run_in_executor(None, _record_markup, value, base)
 
         return record_cell
     return None
+
+
+def _record_markup(value: bytes, base):
+    return render_record(decode_record(value, base), len(value))
 
 
 # --- stylesheet -----------------------------------------------------------------------------

@@ -13,26 +13,38 @@ from datasette.utils import tilde_decode
 FTS_TABLE = "pages_fts"
 NO_MATCH = '""'  # an FTS5 query that matches nothing (an empty MATCH string is a syntax error)
 COLUMN_PREFIX = re.compile(r"^(\w+):(.+)$", re.UNICODE)
+# What a person types into a search box is short; the segmenter is not cut off by SQLite's time
+# limit, so a longer argument is refused (an SQL error) rather than segmented.
+MAX_QUERY_LENGTH = 1000
 TABLE_PATH = re.compile(r"^/(?P<database>[^/.]+)/(?P<table>[^/.]+)(?:\.(?P<format>\w+))?$")
 
 
+def _checked(query) -> str:
+    text = str(query)
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ValueError(f"a search of {len(text):,} characters: at most {MAX_QUERY_LENGTH:,}")
+    return text
+
+
 def fts_match(query: str | None) -> str:
-    """The FTS5 MATCH string for what a person typed; `NO_MATCH` when it holds no word."""
+    """The FTS5 MATCH string for what a person typed; `NO_MATCH` when it holds no word.
+    More than `MAX_QUERY_LENGTH` characters raise ValueError (in SQL: an error)."""
     from archive.search import fts_query
 
-    return fts_query(query or "") or NO_MATCH
+    return fts_query(_checked(query or "")) or NO_MATCH
 
 
 def segmenting_escape_fts(columns: frozenset[str]):
     """Datasette's escape_fts(), segmenting Chinese: every word quoted and required, a chunk
-    ``COLUMN:words`` restricted to that column of the index."""
+    ``COLUMN:words`` restricted to that column of the index; at most `MAX_QUERY_LENGTH`
+    characters, like `fts_match`."""
     from archive.search import fts_query
 
     def escape_fts(query):
         if query is None:
             return None
         parts = []
-        for chunk in str(query).split():
+        for chunk in _checked(query).split():
             column = COLUMN_PREFIX.match(chunk)
             if column and column.group(1).lower() in columns:
                 words = fts_query(column.group(2))
