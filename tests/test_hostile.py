@@ -27,6 +27,10 @@ def test_the_crawl_never_leaves_its_site(tmp_path):
     # the on-site files that lead elsewhere end as failures with their reason, and nothing is kept
     assert attachments["redirect.pdf"]["sha256"] is None and "refused" in attachments["redirect.pdf"]["error"]
     assert attachments["refresh.pdf"]["sha256"] is None
+    # the malformed link on the list page is a failures row naming the page; the rest was crawled
+    bad = [row for row in db["failures"].rows if row["stage"] == "link"]
+    assert [row["url"] for row in bad] == ["http://[zz/news/202405/t20240506_5.html"]
+    assert site.url("/news/index.html") in bad[0]["error"]
     assert "'govnews/offsite/refused'" in output
     assert "'govnews/offsite/browser_refused'" in output  # the shell's navigation, images and fetches
 

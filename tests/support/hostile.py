@@ -93,7 +93,7 @@ class HostileSite(LoopbackServer):
                 "/news/202405/t20240506_3.html",  # a script shell that navigates and fetches off-site
                 "/news/202405/t20240506_4.html",  # a challenge whose script goes off-site
                 f"{other}/news/202405/t20240506_9.html",  # a plain off-site link
-                # "http://[zz/news/202405/t20240506_5.html",  # malformed
+                "http://[zz/news/202405/t20240506_5.html",  # malformed
             ]
             items = "".join(
                 f'<li><a href="{u}">区政府召开第{n}次常务会议</a><span>2024-05-06</span></li>'
