@@ -44,6 +44,7 @@ from pipelines.extract.tree import (
     _is_hidden,
     _is_layout_row,
     _text,
+    tree_depth,
 )
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ INLINE_TAGS = {
     "nobr",
     "o:p",
 }
+DENSITY_CLIMB = 100
 DENSITY_CANDIDATES = {"div", "td", "article", "section", "main", "body", "form", "center", "blockquote"}
 
 
@@ -164,15 +166,24 @@ def _densest_container(root):
         return None
     own = _nonlink_han(best)
     node = best.getparent()
-    while node is not None and node.tag not in ("body", "html"):
-        if node.tag in DENSITY_CANDIDATES and _nonlink_han(node) <= own * 1.15 + 20:
+    # At most DENSITY_CLIMB levels: each costs a walk of the subtree, and a page of a thousand
+    # unclosed <div>s would make the climb quadratic (real pages nest a few dozen deep).
+    for _ in range(DENSITY_CLIMB):
+        if node is None or node.tag in ("body", "html"):
+            break
+        han = _nonlink_han(node)
+        if node.tag in DENSITY_CANDIDATES and han <= own * 1.15 + 20:
             best = node
-        elif _nonlink_han(node) > own * 1.15 + 20:
+        elif han > own * 1.15 + 20:
             break
         node = node.getparent()
     return best
 
 
+ATTACHMENT_PATH = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|et|pptx?)$")
+# Deeper trees (thousands of unclosed tags) make trafilatura's table and text recovery
+# quadratic in the depth, seconds a page; real pages nest a few dozen deep.
+TRAFILATURA_MAX_DEPTH = 200
 CHROME_SHARE_LIMIT = 0.3  # above it, trafilatura's output is the whole page rather than an article
 
 
@@ -211,12 +222,20 @@ def _lift_captions(root) -> tuple[list, dict[int, str]]:
 def _unwrap_layout_tables(root) -> None:
     """Old sites lay pages out with tables; trafilatura reads those as data and keeps
     navigation and article as table rows. Layout tables become divs, data tables stay."""
+    # The parts of each table (not of a table nested in it), in one walk: asking each part for
+    # its nearest table would be quadratic in the depth of nested tables.
+    owned: dict = {}
+    stack = [(root, None)]
+    while stack:
+        el, table = stack.pop()
+        if el.tag == "table":
+            owned[el] = []
+            table = el
+        elif table is not None and el.tag in ("tbody", "thead", "tfoot", "tr", "td", "th"):
+            owned[table].append(el)
+        stack.extend((child, table) for child in reversed(el))
     for table in list(root.iter("table")):
-        parts = [
-            el
-            for el in table.iter("tbody", "thead", "tfoot", "tr", "td", "th")
-            if next(el.iterancestors("table"), None) is table
-        ]
+        parts = owned[table]
         rows = [el for el in parts if el.tag == "tr"]
         if rows and any(_is_layout_row(row) for row in rows):
             for el in [table, *parts]:
@@ -242,6 +261,8 @@ def _strip_chrome(root) -> None:
 def _trafilatura_lines(root, url: str) -> list[str]:
     import trafilatura
 
+    if tree_depth(root) > TRAFILATURA_MAX_DEPTH:
+        return []  # as for its failures: the densest block is read instead
     try:
         text = trafilatura.extract(
             root,
@@ -376,7 +397,11 @@ def clean_body(
             caption = None
         if not caption and alt and alt not in PLACEHOLDER_CAPTIONS and not re.search(r"\.\w{3,4}$", alt):
             caption = alt
-        image = {"url": urljoin(base_url, src.strip()), "caption": caption}
+        image_url = join_url(base_url, src.strip())
+        if image_url is None:  # an invalid URL (http://[zz/x.jpg): skip the image, not the page
+            record.warn("bad_image_url")
+            continue
+        image = {"url": image_url, "caption": caption}
         if image not in record.images:
             record.images.append(image)
 
@@ -490,16 +515,35 @@ def _date_before_body(page_lines: list[str], first_body_line: str) -> str | None
     return None
 
 
-def _attachments(root, base_url: str) -> list[dict]:
+def join_url(base: str, href: str) -> str | None:
+    """``href`` resolved against ``base``; None for a URL urllib refuses (an invalid IPv6 host
+    such as ``http://[zz/x``, a host that changes under NFKC such as ``http://a＃@b/``)."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+def _attachments(root, base_url: str, record: Record | None = None) -> list[dict]:
+    """The links to documents (PDF, Word, Excel, WPS, OFD, archives); an invalid link is skipped
+    with the warning ``bad_attachment_url`` on ``record``."""
     found, seen = [], set()
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        path = urlsplit(href).path.lower()
-        if re.search(r"\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|et|pptx?)$", path):
-            url = urljoin(base_url, href)
-            if url in seen:
-                continue
-            seen.add(url)
-            name = _text(a) or a.get("title") or path.rsplit("/", 1)[-1]
-            found.append({"name": name.strip(), "url": url})
+        try:
+            path: str | None = urlsplit(href).path.lower()
+        except ValueError:  # an invalid URL: skipped, noted when it names a document
+            path = None
+        if not ATTACHMENT_PATH.search(path if path is not None else re.split(r"[?#]", href, maxsplit=1)[0].lower()):
+            continue
+        url = join_url(base_url, href) if path is not None else None
+        if path is None or url is None:
+            if record is not None:
+                record.warn("bad_attachment_url")
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        name = _text(a) or a.get("title") or path.rsplit("/", 1)[-1]
+        found.append({"name": name.strip(), "url": url})
     return found

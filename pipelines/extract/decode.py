@@ -8,6 +8,8 @@ raises :class:`ExtractionError` with the reason.
 
 from __future__ import annotations
 
+import re
+
 from w3lib.encoding import (
     html_body_declared_encoding,
     html_to_unicode,
@@ -76,6 +78,16 @@ def decode_page(body: bytes | str, headers: dict | None = None) -> str:
     if tried:
         return min(tried, key=lambda pair: pair[1].count("\ufffd"))[1].lstrip("\ufeff")
     return html_to_unicode(content_type, body)[1]
+
+
+# C0 control characters but tab, newline and carriage return: lxml refuses strings holding them
+# ("All strings must be XML compatible"), and the body's line markers start with NUL.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]+")
+
+
+def strip_controls(text: str) -> str:
+    """The decoded page without C0 control characters (tab, newline and CR stay); the raw capture keeps them."""
+    return _CONTROLS.sub("", text)
 
 
 def _header(headers: dict | None, name: str) -> str | None:

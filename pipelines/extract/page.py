@@ -10,7 +10,6 @@ a record raises :class:`ExtractionError` with the reason.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from crawler.record import Record
 from pipelines.chinese import detect_script
@@ -31,9 +30,10 @@ from pipelines.extract.body import (
     _trafilatura_lines,
     _unwrap_layout_tables,
     clean_body,
+    join_url,
 )
 from pipelines.extract.bylines import BYLINE_LINE, _take_byline
-from pipelines.extract.decode import decode_page
+from pipelines.extract.decode import decode_page, strip_controls
 from pipelines.extract.metadata import (
     _LABEL_FIELD,
     LABEL_RE,
@@ -55,13 +55,16 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     """The record of one page (title, time, source, people of the byline, body, …), not yet normalized."""
     if isinstance(body, bytes) and len(body) > MAX_PAGE_BYTES:
         raise ExtractionError(f"page too large: {len(body)} bytes (limit {MAX_PAGE_BYTES})")
-    html = decode_page(body, headers)
+    html = strip_controls(decode_page(body, headers))
     if not html.strip():
         raise ExtractionError("empty page: no content in the response body")
     root = _parse(html)
     base = root.xpath("//base/@href")
-    base_url = urljoin(url, base[0]) if base else url
     record = Record(url=url)
+    base_url = join_url(url, base[0]) if base else url
+    if base_url is None:  # an invalid <base href>: links resolve against the page's URL
+        record.warn("bad_base_url")
+        base_url = url
     metas = _metas(root)
     page_title = _text(root.find(".//title")) if root.find(".//title") is not None else ""
 
@@ -89,7 +92,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     elif meta_channel := _meta(metas, "channel"):
         record.channel = [meta_channel]
         record.provenance["channel"] = "meta"
-    record.attachments = _attachments(root, base_url)
+    record.attachments = _attachments(root, base_url, record)
 
     # The info bar: labelled fields on the page outside the article body.
     container = _find_container(root)

@@ -158,6 +158,16 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def tree_depth(root) -> int:
+    """How deep the tree nests (the root is 1), walked without recursion."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in el)
+    return deepest
+
+
 def _is_hidden(element) -> bool:
     style = (element.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style or element.get("hidden") is not None
@@ -180,16 +190,32 @@ def block_lines(element, images: list | None = None) -> list[str]:
             lines.append(re.sub(r"[\r\n\t]+", " ", raw))
         current.clear()
 
-    def walk(el):
+    # An explicit stack, not recursion: a page of a thousand unclosed <span>s nests that deep.
+    # Entries are (element, None) to enter an element, (element, kind) to finish it after its children.
+    stack: list[tuple] = [(child, None) for child in reversed(element)]
+    if element.text:
+        current.append(element.text)
+    while stack:
+        el, kind = stack.pop()
+        if kind is not None:  # the element's children are done
+            if kind == "layout_row":
+                flush()
+                if el.tail:  # the row's tail, taken once by the row and once as any element's
+                    current.append(el.tail)
+            elif kind == "nested_row" or kind == "block" or el.tag == "br":
+                flush()
+            if el.tail:
+                current.append(el.tail)
+            continue
         if not isinstance(el.tag, str):  # comments (CMS markers such as <!--<$[信息内容]>begin-->), PIs
             if el.tail:
                 current.append(el.tail)
-            return
+            continue
         tag = el.tag
         if tag in DROP_TAGS or (tag and _is_hidden(el)):
             if el.tail:
                 current.append(el.tail)
-            return
+            continue
         if _is_caption_element(el):
             flush()
             caption = _text(el)
@@ -200,50 +226,37 @@ def block_lines(element, images: list | None = None) -> list[str]:
             images.append(el)
             lines.append(f"{IMG_MARK}{len(images) - 1}")
         elif tag == "tr" and _is_layout_row(el):
-            walk_children(el)
+            flush()
+            if el.text:
+                current.append(el.text)
+            stack.append((el, "layout_row"))
+            stack.extend((child, None) for child in reversed(el))
+            continue
         elif tag == "tr":
             flush()
+            if el.xpath(".//table"):
+                stack.append((el, "nested_row"))
+                stack.extend((child, None) for child in reversed(el))
+                continue
             cells = [_text(c) for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
-            nested = el.xpath(".//table")
-            if nested:
-                for child in el:
-                    walk(child)
-                flush()
-            else:
-                row = " | ".join(c for c in cells if c)
-                if row:
-                    lines.append(row)
-                for img in el.xpath(".//img"):
-                    if images is not None:
-                        images.append(img)
-                        lines.append(f"{IMG_MARK}{len(images) - 1}")
+            row = " | ".join(c for c in cells if c)
+            if row:
+                lines.append(row)
+            for img in el.xpath(".//img"):
+                if images is not None:
+                    images.append(img)
+                    lines.append(f"{IMG_MARK}{len(images) - 1}")
         else:
             block = tag in BLOCK_TAGS
             if block:
                 flush()
             if el.text:
                 current.append(el.text)
-            for child in el:
-                walk(child)
-            if block or tag == "br":
-                flush()
+            stack.append((el, "block" if block else "inline"))
+            stack.extend((child, None) for child in reversed(el))
+            continue
         if el.tail:
             current.append(el.tail)
-
-    def walk_children(el):
-        flush()
-        if el.text:
-            current.append(el.text)
-        for child in el:
-            walk(child)
-        flush()
-        if el.tail:
-            current.append(el.tail)
-
-    if element.text:
-        current.append(element.text)
-    for child in element:
-        walk(child)
     flush()
     return lines
 
