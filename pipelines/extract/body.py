@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import islice
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
@@ -242,19 +243,25 @@ def _unwrap_layout_tables(root) -> None:
                 el.tag = "div"
 
 
+def _han_below(text: str, limit: int) -> bool:
+    """Fewer than ``limit`` Han characters in ``text``; stops counting at the limit, as nested
+    chrome blocks around a huge text would otherwise count it again at every level."""
+    return next(islice(HAN_RE.finditer(text), limit - 1, None), None) is None
+
+
 def _strip_chrome(root) -> None:
     """Remove navigation, share/print/QR blocks, footers and the like (never an ancestor of text-rich content)."""
     for el in list(root.iter(*DROP_TAGS)):
         if el.getparent() is not None:
             el.drop_tree()
     for el in list(root.iter("nav", "footer", "header", "aside")):
-        if el.getparent() is not None and len(HAN_RE.findall(el.text_content())) < 400:
+        if el.getparent() is not None and _han_below(el.text_content(), 400):
             el.drop_tree()
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None or el.tag in ("html", "body"):
             continue
         marks = f"{el.get('class', '')} {el.get('id', '')}"
-        if marks.strip() and CHROME_WORDS.search(marks) and len(HAN_RE.findall(el.text_content())) < 300:
+        if marks.strip() and CHROME_WORDS.search(marks) and _han_below(el.text_content(), 300):
             el.drop_tree()
 
 
