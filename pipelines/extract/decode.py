@@ -94,6 +94,5 @@ def _header(headers: dict | None, name: str) -> str | None:
     """A stored header's value; of one sent several times (stored a value per line), the last."""
     for key, value in (headers or {}).items():
         if key.lower() == name:
-            lines = str(value).splitlines()
-            return lines[-1] if lines else ""
+            return str(value).split("\n")[-1]  # at "\n" only: a value may hold \x85 or U+2028
     return None
