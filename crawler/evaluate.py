@@ -86,7 +86,9 @@ def exact_form(text: str | None) -> str:
 
 
 def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+    from pipelines.chinese import HAN
+
+    return bool(re.fullmatch(f"[{HAN}]", ch))
 
 
 def body_changes(predicted: str | None, gold: str | None) -> dict:
