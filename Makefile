@@ -3,15 +3,15 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint setup setup-test chromium browse clean
+.PHONY: demo test test-fast lint setup setup-test chromium redis browse clean
 
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium lint  ## set up, lint and type-check, then run the whole test suite
+test: setup-test chromium redis lint  ## set up, lint and type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
-test-fast: setup-test lint  ## the pure stages and the archive only (no crawl, no browser): under a minute
+test-fast: setup-test redis lint  ## the pure stages, the archive and the queue's parts (no crawl, no browser): about a minute
 	$(BIN)/python -m pytest -m "not e2e and not browser"
 
 lint: setup-test           ## ruff (lint, format) everywhere; mypy on the pure stages and the archive
@@ -34,6 +34,12 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# The scale-out tests start their own Redis servers on 127.0.0.1: Debian's redis-server.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
 
 browse:
 	$(BIN)/govnews browse --db archive.db

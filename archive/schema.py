@@ -69,6 +69,7 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
                 "attachments": int,
                 "user_agent": str,
                 "pid": int,
+                "job": str,
                 "detail": str,
             },
             "id",
@@ -186,6 +187,9 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
         ),
         "simhash_keys": ({"key": int, "page_id": int, "simhash": int}, ("key", "page_id"), []),
         "archive_meta": ({"key": str, "value": str}, "key", []),
+        # What the writer of a queued crawl has applied (archive/oplog.py): each stream message's
+        # key, and the ids the archive gave the runs and snapshots the workers named.
+        "ingested": ({"key": str, "value": int}, "key", []),
         "failures": (
             {
                 "id": int,

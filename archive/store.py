@@ -101,9 +101,26 @@ class Archive:
         search_index.ensure_index(self.db)
 
     # --- crawl runs --------------------------------------------------------
-    def start_run(self, spider: str, site: str | None, start_urls: list[str], *, user_agent: str | None = None) -> int:
+    def start_run(
+        self,
+        spider: str,
+        site: str | None,
+        start_urls: list[str],
+        *,
+        user_agent: str | None = None,
+        started_at: str | None = None,
+        job: str | None = None,
+    ) -> int:
+        """A new `running` row. A queued crawl (`job`: the queue's job id) ran in another process,
+        maybe on another machine: its row has no pid, and an earlier run of the same job that
+        never finished (its worker died and the job runs again) becomes `interrupted`."""
         with write_transaction(self.db):
             self._close_dead_runs()
+            if job is not None:
+                for (run_id,) in self.db.execute(
+                    "select id from crawl_runs where job = ? and status = 'running'", [job]
+                ).fetchall():
+                    update(self.db, "crawl_runs", "id", run_id, {"status": "interrupted", **self.run_counts(run_id)})
             return insert(
                 self.db,
                 "crawl_runs",
@@ -111,11 +128,12 @@ class Archive:
                     "spider": spider,
                     "site": site,
                     "start_urls": json.dumps(start_urls, ensure_ascii=False),
-                    "started_at": utcnow(),
+                    "started_at": started_at or utcnow(),
                     "status": "running",
                     "extractor_version": EXTRACTOR_VERSION,
                     "user_agent": user_agent,
-                    "pid": os.getpid(),
+                    "pid": None if job is not None else os.getpid(),
+                    "job": job,
                 },
             )
 
@@ -165,11 +183,19 @@ class Archive:
         )
         return {**row, "etag": headers.get("etag"), "last_modified": headers.get("last-modified")}
 
-    def finish_run(self, run_id: int, status: str, counters: dict | None = None) -> dict:
+    def finish_run(
+        self, run_id: int, status: str, counters: dict | None = None, *, finished_at: str | None = None
+    ) -> dict:
         """Close a run with its counts; `counters` are the crawl's own (list pages, skipped …)."""
         counts = {**self.run_counts(run_id), **(counters or {})}
         with write_transaction(self.db):
-            update(self.db, "crawl_runs", "id", run_id, {"finished_at": utcnow(), "status": status, **counts})
+            update(
+                self.db,
+                "crawl_runs",
+                "id",
+                run_id,
+                {"finished_at": finished_at or utcnow(), "status": status, **counts},
+            )
         return counts
 
     def run_counts(self, run_id: int) -> dict:
@@ -243,6 +269,7 @@ class Archive:
         error: str,
         snapshot_id: int | None = None,
         crawl_run_id: int | None = None,
+        at: str | None = None,
     ) -> int:
         table = cast(Table, self.db["failures"])
         table.insert(
@@ -250,7 +277,7 @@ class Archive:
                 "url": url,
                 "stage": stage,
                 "error": error,
-                "at": utcnow(),
+                "at": at or utcnow(),
                 "snapshot_id": snapshot_id,
                 "crawl_run_id": crawl_run_id,
             }

@@ -7,6 +7,10 @@ finishes it, with its counts, when the spider closes. The spider, the pipelines 
 the stats collector. Counters the crawl itself keeps (list pages, articles skipped as known …)
 are stats like any other; the run's row takes them at the end, and the stats get the archive's
 counts back for the closing log.
+
+With GOVNEWS_QUEUE set (a crawl on a queue worker) the archive is a `StreamArchive`
+(crawler/stream.py): the same calls, sent to the one writer through Redis instead of
+written here, and `settle()` is where the crawl waits for the writer to have room.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ class ArchiveRun:
     def __init__(self, crawler):
         self.crawler = crawler
         self.path = crawler.settings.get("ARCHIVE_DB")
-        self._archive: Archive | None = None
+        self.queue = crawler.settings.get("GOVNEWS_QUEUE")
+        self._archive = None
         self.run_id: int | None = None
         self.detail: str | None = None  # why the crawl stopped early (a site refusing us …)
         self.counts: dict = {}  # the finished run's counts
@@ -43,11 +48,21 @@ class ArchiveRun:
         return extension
 
     @property
-    def archive(self) -> Archive:
+    def archive(self):
         """The crawler's one connection (the pipelines open before the spider does)."""
         if self._archive is None:
-            self._archive = Archive(self.path)
+            if self.queue:
+                from crawler.stream import StreamArchive
+
+                self._archive = StreamArchive.from_settings(self.crawler.settings)
+            else:
+                self._archive = Archive(self.path)
         return self._archive
+
+    async def settle(self) -> None:
+        """After an item's writes: a queued crawl sends them, once the writer has room."""
+        if self.queue:
+            await self.archive.flush()
 
     def spider_opened(self, spider) -> None:
         site = getattr(spider, "site", None)
@@ -58,7 +73,7 @@ class ArchiveRun:
             user_agent=self.crawler.settings.get("USER_AGENT"),
         )
 
-    def spider_closed(self, spider, reason: str) -> None:
+    async def spider_closed(self, spider, reason: str) -> None:
         if self.run_id is None:  # the spider never opened
             return
         stats = self.crawler.stats
@@ -69,5 +84,6 @@ class ArchiveRun:
         for key, value in self.counts.items():
             stats.set_value(f"govnews/{key}", value)
         stats.set_value("govnews/crawl_run_id", self.run_id)  # for the closing log only
+        await self.settle()
         self.archive.close()
         self._archive = None

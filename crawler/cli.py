@@ -160,11 +160,19 @@ def eval_(gold_dir, extractors, worst, as_json):
     "--sites-dir", "sites_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra folder of site configs."
 )
 @click.option("--log-level", default="INFO", show_default=True)
-def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
+@click.option(
+    "--queue",
+    "queue_url",
+    metavar="redis://HOST:PORT/DB",
+    help="Queue one job per site for `govnews worker` instead of crawling here (docs/scaling.md).",
+)
+def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue_url):
     """Crawl sites into the archive (same spider as `scrapy crawl site`).
 
     With --due, every configured site (its `interval`, default 1d) is checked against the
-    archive's crawl_runs: the due ones are crawled together in this process."""
+    archive's crawl_runs: the due ones are crawled together in this process.  With --queue,
+    each site becomes a job on that Redis for the workers, carrying what the archive at DB
+    knows of the site, and nothing is crawled here."""
     import sqlite3
 
     from crawler.run import run_crawls
@@ -204,6 +212,8 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
     jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
     if not jobs:
         raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
+    if queue_url:
+        return _enqueue(queue_url, db, names, urls, sites_dirs)
     runs = run_crawls(jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs))
     for job, run in zip(jobs, runs):
         click.echo(
@@ -211,6 +221,135 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level):
             f"{run.get('new_versions', 0)} new versions, {run.get('failures', 0)} failures"
             f" ({run.get('finish_reason')})"
         )
+
+
+def _enqueue(queue_url, db, names, urls, sites_dirs) -> None:
+    from archive.store import Archive
+    from crawler.jobs import Job, enqueue_sites
+    from crawler.sites import SiteConfig, SiteConfigError, find_site
+
+    try:
+        jobs = [Job(name, site=find_site(name, sites_dirs).to_dict()) for name in names]
+        jobs += [Job(SiteConfig.from_url(url).name, url=url) for url in urls]
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    client = _queue_client(queue_url)
+    archive = Archive(db) if Path(db).exists() else None  # no archive yet: every site is new
+    try:
+        for job, _, what in enqueue_sites(client, jobs, archive):
+            click.echo(f"{job.name}: {what}")
+    finally:
+        if archive is not None:
+            archive.close()
+
+
+def _queue_client(url: str):
+    from crawler.redis_client import QueueError, check, connect
+
+    try:
+        check(url)
+        client = connect(url)
+    except QueueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return client
+
+
+def _settings(pairs: tuple[str, ...]):
+    """`-s NAME=VALUE` pairs over the project's settings."""
+    from crawler.run import govnews_settings
+
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"-s takes NAME=VALUE, got {pair!r}")
+        overrides[name.strip()] = value
+    return govnews_settings(**overrides)
+
+
+def queue_option(func):
+    return click.option(
+        "--queue", "queue_url", required=True, metavar="redis://HOST:PORT/DB", help="The Redis of the crawl queue."
+    )(func)
+
+
+def set_option(func):
+    return click.option(
+        "-s",
+        "--set",
+        "pairs",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="A setting (crawler/settings.py), repeatable; a worker passes it on to every crawl it runs.",
+    )(func)
+
+
+@cli.command()
+@queue_option
+@click.option("--burst", is_flag=True, help="Exit once no job is queued.")
+@set_option
+def worker(queue_url, burst, pairs):
+    """Run queued crawl jobs, one at a time; start as many as you like, on any machine."""
+    import logging
+
+    from crawler.jobs import WorkerConfig, run_worker
+
+    settings = _settings(pairs)
+    _queue_client(queue_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    run_worker(WorkerConfig.from_settings(settings, queue_url, pairs), burst=burst)
+
+
+@cli.command()
+@queue_option
+@db_option
+@click.option("--burst", is_flag=True, help="Exit once no job is queued or running and every capture is written.")
+@set_option
+def ingest(queue_url, db, burst, pairs):
+    """Write what the workers crawl into the archive: the queue's one writer."""
+    import logging
+    import sqlite3
+
+    from archive.store import Archive
+    from crawler.ingest import Writer
+
+    settings = _settings(pairs)
+    client = _queue_client(queue_url)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    try:
+        archive = Archive(db)
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot open the archive {db}: {exc}") from exc
+    writer = Writer(
+        client,
+        archive,
+        batch=max(1, settings.getint("GOVNEWS_INGEST_BATCH")),
+        dead_after=settings.getint("GOVNEWS_QUEUE_DEAD_AFTER"),
+    )
+    try:
+        writer.run(burst=burst)
+    except KeyboardInterrupt:
+        pass  # what was not acknowledged is read again by the next writer
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"cannot write the archive {db}: {exc} (the unwritten pages stay queued)") from exc
+    finally:
+        archive.close()
+    click.echo(
+        f"ingest: {writer.written} messages written, {writer.duplicates} already applied, "
+        f"{writer.rejected} rejected (failures, stage ingest)",
+        err=True,
+    )
+
+
+@cli.command(name="queue")
+@queue_option
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+def queue_(queue_url, as_json):
+    """The crawl queue: queued, running and failed jobs, the stream and the writer's lag."""
+    from crawler.queue_status import format_status, queue_status
+
+    status = queue_status(_queue_client(queue_url))
+    click.echo(json.dumps(status, indent=2, ensure_ascii=False) if as_json else format_status(status, queue_url))
 
 
 @cli.command()

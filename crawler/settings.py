@@ -24,6 +24,20 @@ GOVNEWS_REVISIT_DAYS = 30
 # on another core; 0 runs them in a thread of the crawl's own process.
 GOVNEWS_STAGE_PROCESSES = 1
 
+# Scale-out on Redis (docs/scaling.md). With a Redis URL, a crawl sends its captures and records
+# to the stream the one writer (`govnews ingest`) reads, instead of writing ARCHIVE_DB; a
+# `govnews worker` sets it, and GOVNEWS_QUEUE_JOB, for each crawl it runs.
+GOVNEWS_QUEUE = ""
+# The queue job a crawl belongs to: the incremental state it reads, the `job` of its crawl_runs row.
+GOVNEWS_QUEUE_JOB = ""
+# The stream's bound, in messages (about one per page, its raw capture inside): crawls wait at it.
+GOVNEWS_QUEUE_STREAM_MAX = 500
+# Seconds without a heartbeat after which a worker counts as dead: its job runs again on
+# another worker, and the host locks it held lapse.
+GOVNEWS_QUEUE_DEAD_AFTER = 60
+# Stream messages the writer applies in one transaction.
+GOVNEWS_INGEST_BATCH = 100
+
 # Run bookkeeping: the archive connection and the crawl_runs row (crawler/archive_run.py).
 EXTENSIONS = {"crawler.archive_run.ArchiveRun": 0, "crawler.limits.ResponseLimits": 0}
 # What a server may send before the body (crawler/limits.py): header lines, and their bytes.

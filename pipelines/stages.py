@@ -230,7 +230,7 @@ class ArchivePipeline(_Stage):
         super().__init__(crawler)
         self.run = ArchiveRun.of(crawler)
 
-    def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> PageItem:
         archive = self.run.archive
         where = {"fetched_at": item.fetched_at, "snapshot_id": item.snapshot_id, "crawl_run_id": item.crawl_run_id}
         if item.request_url and archive.note_redirect(item.request_url, item.url, **where):
@@ -261,4 +261,5 @@ class ArchivePipeline(_Stage):
             )
             self.crawler.stats.inc_value("govnews/new_versions" if version_id else "govnews/unchanged")
         item.body = b""  # the capture is in the archive; don't hold it in memory
+        await self.run.settle()
         return item

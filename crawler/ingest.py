@@ -1,0 +1,118 @@
+"""The one writer of a queued archive (`govnews ingest`): the stream in, the SQLite file out.
+
+It reads the stream through its consumer group, applies up to GOVNEWS_INGEST_BATCH messages in
+one transaction with the archive code a one-process crawl uses (archive/oplog.py), and only
+after the commit acknowledges and deletes them. Killed between the two, it reads the same
+messages again when it starts (they are still pending for it) and the archive, which
+remembers each message's key, applies none of them twice. A message that cannot be applied is
+a `failures` row (stage `ingest`) with its reason, and is acknowledged, so one bad message
+never holds the others back.
+
+The writer is also the queue's janitor: every few seconds it puts the jobs of dead workers back
+on the queue (crawler/jobs.py), so a job is retried even when every other worker is busy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import time
+
+from archive import oplog
+from crawler.common import utcnow
+from crawler.jobs import clean_registries, unfinished_jobs
+from crawler.redis_client import CONNECTION_ERRORS, STREAM, WRITER_CONSUMER, WRITER_GROUP, WRITER_STATUS
+
+logger = logging.getLogger(__name__)
+
+
+class Writer:
+    def __init__(self, client, archive, *, batch: int, dead_after: int, block_ms: int = 1000):
+        self.client, self.archive, self.batch = client, archive, batch
+        self.block_ms, self.janitor_every = block_ms, max(1.0, dead_after / 3)
+        self.written = self.duplicates = self.rejected = 0
+        self._cleaned_at = 0.0
+
+    def ensure_group(self) -> None:
+        try:
+            self.client.xgroup_create(STREAM, WRITER_GROUP, id="0", mkstream=True)
+        except Exception as exc:  # redis.ResponseError BUSYGROUP: made by an earlier writer
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def step(self, *, pending: bool = False) -> int:
+        """Read, apply and acknowledge one batch; how many messages it held. `pending`: this
+        writer's messages read before but never acknowledged (a crash), instead of new ones."""
+        reply = self.client.xreadgroup(
+            WRITER_GROUP,
+            WRITER_CONSUMER,
+            {STREAM: "0" if pending else ">"},
+            count=self.batch,
+            block=None if pending else self.block_ms,
+        )
+        entries = reply[0][1] if reply else []
+        if not entries:
+            return 0
+        with self.archive.batch():
+            for entry_id, fields in entries:
+                if fields:  # None: deleted from the stream while pending; nothing to apply
+                    self._apply(entry_id.decode(), fields.get(b"m", b""))
+        # Committed: now, and only now, the stream may forget them.
+        self._acknowledge([entry_id for entry_id, _ in entries])
+        return len(entries)
+
+    def _acknowledge(self, ids: list[bytes]) -> None:
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.xack(STREAM, WRITER_GROUP, *ids)
+            pipe.xdel(STREAM, *ids)
+            pipe.hset(WRITER_STATUS, mapping={"at": utcnow(), "pid": os.getpid(), "host": socket.gethostname()})
+            pipe.hincrby(WRITER_STATUS, "written", len(ids))
+            pipe.execute()
+
+    def _apply(self, entry_id: str, message: bytes) -> None:
+        try:
+            key, ops = oplog.decode(message)
+            if oplog.apply(self.archive, key, ops):
+                self.written += 1
+            else:
+                self.duplicates += 1
+        except sqlite3.Error:
+            raise  # the archive's own trouble (disk full, locked): stop, the messages stay pending
+        except Exception as exc:  # a bad message is recorded, and never holds the others back
+            self.rejected += 1
+            logger.error("stream message %s not applied: %s: %s", entry_id, type(exc).__name__, exc)
+            self.archive.add_failure(
+                url=f"redis-stream:{STREAM}/{entry_id}", stage="ingest", error=f"{type(exc).__name__}: {exc}"
+            )
+
+    def janitor(self) -> None:
+        if time.monotonic() - self._cleaned_at >= self.janitor_every:
+            clean_registries(self.client)
+            self._cleaned_at = time.monotonic()
+
+    def idle(self) -> bool:
+        """No job that may still crawl, and nothing left in the stream (read in that order: a
+        job's last message is in the stream before the job is over)."""
+        return not unfinished_jobs(self.client) and self.client.xlen(STREAM) == 0
+
+    def run(self, *, burst: bool = False) -> None:
+        self.ensure_group()
+        while True:
+            try:
+                while self.step(pending=True):  # what a killed writer left unacknowledged
+                    pass
+                self.janitor()
+                if not self.step() and burst and self.idle():
+                    return
+            except CONNECTION_ERRORS as exc:
+                logger.warning("Redis unreachable (%s): trying again", exc)
+                time.sleep(1)
+                self._reconnected()
+
+    def _reconnected(self) -> None:
+        try:
+            self.ensure_group()  # a Redis that came back without its data has no group
+        except CONNECTION_ERRORS:
+            pass
