@@ -11,6 +11,13 @@ transaction, so a crash or a full disk mid-upgrade leaves it as it was:
 - pages gain ``page_id`` (the search index's rowid), state and the facet columns;
 - ``page_events`` is filled from the history: first_seen and changed from the versions,
   gone and back from 404/410 captures of pages the archive had.
+
+Schemas 2 and 3 gain what came later in place (`schema.create_tables`,
+`schema.add_missing_columns`): schema 3's attachments and counters, and schema 4's
+per-site dictionaries (the ``dictionaries`` table, ``bodies.dictionary_id``, an index of
+``snapshots`` by site).  Bodies stored before 4 are not rewritten: their
+``dictionary_id`` is null, which reads as it always did (zstd alone, or a delta against
+a base); a site's dictionary is trained from them when it next gets a capture.
 """
 
 from __future__ import annotations

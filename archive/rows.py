@@ -84,18 +84,31 @@ def decode_record_blob(blob: bytes, base: bytes | None = None, max_size: int | N
     return json.loads(blobs.decompress(blob, base, max_output_size=max_size))
 
 
-def read_blob(db: sqlite_utils.Database, table: str, key: str, data: str, base: str, value) -> bytes:
-    """A stored blob, decompressed against its base row's blob when it is a delta (bodies, records)."""
-    row = db.execute(f"select [{data}], [{base}] from [{table}] where [{key}] = ?", [value]).fetchone()
+def read_blob(
+    db: sqlite_utils.Database, table: str, key: str, data: str, base: str, value, dictionary: str | None = None
+) -> bytes:
+    """A stored blob, decompressed against its base row's blob when it is a delta (bodies, records),
+    with the dictionary its row (column `dictionary`) names when it was compressed with one."""
+    row = _blob_row(db, table, key, data, base, value, dictionary)
     if row is None:
         raise KeyError(f"no {table} row {value}")
-    blob, base_value = row
-    base_blob = None
-    if base_value is not None:
-        base_blob = blobs.decompress(
-            db.execute(f"select [{data}] from [{table}] where [{key}] = ?", [base_value]).fetchone()[0]
-        )
-    return blobs.decompress(blob, base_blob)
+    blob, base_value, trained = row
+    if base_value is None:
+        return blobs.decompress(blob, dictionary=trained)
+    base_blob, _, base_trained = _blob_row(db, table, key, data, base, base_value, dictionary)
+    return blobs.decompress(blob, blobs.decompress(base_blob, dictionary=base_trained))
+
+
+def _blob_row(db: sqlite_utils.Database, table: str, key: str, data: str, base: str, value, dictionary: str | None):
+    """(blob, base key, dictionary data or None) of one row."""
+    if dictionary is None:
+        row = db.execute(f"select [{data}], [{base}] from [{table}] where [{key}] = ?", [value]).fetchone()
+        return None if row is None else (*row, None)
+    return db.execute(
+        f"select t.[{data}], t.[{base}], d.data from [{table}] t left join dictionaries d on d.id = t.[{dictionary}] "
+        f"where t.[{key}] = ?",
+        [value],
+    ).fetchone()
 
 
 def page_columns(record: Record) -> dict:
@@ -113,19 +126,21 @@ def page_columns(record: Record) -> dict:
     return row
 
 
-def store_body(db: sqlite_utils.Database, url: str, body: bytes) -> str:
-    """Keep a raw body once (content-addressed); returns its sha256."""
+def store_body(db: sqlite_utils.Database, url: str, body: bytes, dictionary: tuple[int, bytes] | None = None) -> str:
+    """Keep a raw body once (content-addressed); returns its sha256.  `dictionary` is the
+    (id, data) of the site's dictionary, for a body stored as a keyframe."""
     digest = hashlib.sha256(body).hexdigest()
     if db.execute("select 1 from bodies where sha256 = ?", [digest]).fetchone():
         return digest
     # The page's newest self-contained body is the base a new capture is compressed against.
     base = db.execute(
-        "select b.sha256, b.data from snapshots s join bodies b on b.sha256 = s.body_sha256 "
+        "select b.sha256, b.data, d.data from snapshots s join bodies b on b.sha256 = s.body_sha256 "
+        "left join dictionaries d on d.id = b.dictionary_id "
         "where s.url = ? and b.base_sha256 is null order by s.id desc limit 1",
         [url],
     ).fetchone()
-    base_body = blobs.decompress(base[1]) if base else None
-    data, delta = blobs.compress_against(body, base_body)
+    base_body = blobs.decompress(base[1], dictionary=base[2]) if base else None
+    data, delta = blobs.compress_against(body, base_body, dictionary[1] if dictionary else None)
     insert(
         db,
         "bodies",
@@ -135,6 +150,7 @@ def store_body(db: sqlite_utils.Database, url: str, body: bytes) -> str:
             "compression": blobs.CODEC,
             "base_sha256": base[0] if delta else None,
             "data": data,
+            "dictionary_id": dictionary[0] if dictionary and not delta else None,
         },
     )
     return digest

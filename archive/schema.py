@@ -2,7 +2,8 @@
 
 The schema version is SQLite's ``PRAGMA user_version``: 0 is an archive written by
 govnews 0.1 (or a new, empty file), 2 is govnews 0.2, 3 is govnews 0.3 (3 only adds
-tables and columns: attachments, crawl-run counters, browser renders).  Opening an archive runs the
+tables and columns: attachments, crawl-run counters, browser renders), 4 is govnews 0.4
+(per-site zstd dictionaries: the ``dictionaries`` table, ``bodies.dictionary_id``).  Opening an archive runs the
 migrations it lacks, in one transaction each, so an interrupted upgrade leaves the
 archive as it was.  Columns for new Record fields are added in place on every open.
 """
@@ -19,7 +20,7 @@ from sqlite_utils.db import Table
 
 from crawler.record import Record
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Record fields kept as plain columns of `versions` (the whole record is in its `record` blob).
 VERSION_COLUMNS = ("title", "published_at", "source", "author", "editor", "channel", "content_hash")
@@ -82,8 +83,17 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
                 "compression": str,
                 "base_sha256": str,
                 "data": bytes,
+                # The site dictionary `data` is compressed with (null: none; a delta never has one).
+                "dictionary_id": int,
             },
             "sha256",
+            [("dictionary_id", "dictionaries", "id")],
+        ),
+        # zstd dictionaries, one per site and kind of blob, trained on the site's first pages
+        # (archive/dictionaries.py): never changed nor deleted, since blobs name them.
+        "dictionaries": (
+            {"id": int, "site": str, "kind": str, "created_at": str, "samples": int, "data": bytes},
+            "id",
             [],
         ),
         "snapshots": (
@@ -212,6 +222,8 @@ INDEXES = (
     ("snapshots", ["url"]),
     ("snapshots", ["crawl_run_id"]),
     ("snapshots", ["body_sha256"]),
+    ("snapshots", ["site"]),
+    ("dictionaries", ["site", "kind"]),
     ("failures", ["url"]),
     ("attachments", ["page_url"]),
     ("attachments", ["url"]),

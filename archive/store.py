@@ -3,8 +3,10 @@
 Tables (names later work relies on; the README's "Schema" section has every column):
 
 - ``snapshots``   every fetch: url, status, headers, when, and the digest of its raw body.
-- ``bodies``      raw bodies, stored once per sha256, zstd-compressed, mostly as a delta
-                  against an earlier body of the same page (archive/blobs.py).
+- ``bodies``      raw bodies, stored once per sha256, zstd-compressed with their site's
+                  dictionary or as a delta against an earlier body of the same page
+                  (archive/blobs.py, archive/dictionaries.py).
+- ``dictionaries`` the per-site zstd dictionaries bodies name.
 - ``versions``    one row per distinct content version of a page: the main fields plain,
                   the whole record as a compressed blob, and a readable diff from the
                   version before (archive/diff.py).
@@ -35,6 +37,7 @@ from sqlite_utils.db import Table
 
 from archive import migrations, near_duplicates
 from archive import search as search_index
+from archive.dictionaries import SiteDictionaries
 from archive.rows import (
     EXTRACTOR_VERSION,
     add_version,
@@ -64,6 +67,9 @@ class Archive:
         # With WAL, NORMAL loses no committed transaction on a crash of the process (only on
         # power loss), and spares an fsync per page.
         self.db.execute("PRAGMA synchronous = NORMAL")
+        # The writer's B-trees (simhash keys, the search index) are updated at random places:
+        # a 32 MB page cache instead of SQLite's 2 MB keeps their upper levels in memory.
+        self.db.execute("PRAGMA cache_size = -32768")
         for attempt in range(10):
             try:
                 self.db.enable_wal()
@@ -76,6 +82,7 @@ class Archive:
                 if attempt == 9 or not re.search(r"already exists|duplicate column|locked", str(exc)):
                     raise
                 time.sleep(0.1 * (attempt + 1))
+        self._dictionaries = SiteDictionaries(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -227,8 +234,9 @@ class Archive:
         server_snapshot_id: int | None = None,
     ) -> int:
         with write_transaction(self.db):
-            digest = store_body(self.db, url, body)
-            return insert(
+            dictionary = self._dictionaries.dictionary(site)
+            digest = store_body(self.db, url, body, dictionary)
+            snapshot_id = insert(
                 self.db,
                 "snapshots",
                 {
@@ -245,9 +253,12 @@ class Archive:
                     "server_snapshot_id": server_snapshot_id,
                 },
             )
+            if dictionary is None:
+                self._dictionaries.stored(site, body, status)
+            return snapshot_id
 
     def body(self, digest: str) -> bytes:
-        return read_blob(self.db, "bodies", "sha256", "data", "base_sha256", digest)
+        return read_blob(self.db, "bodies", "sha256", "data", "base_sha256", digest, dictionary="dictionary_id")
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
         row = self.db.execute("select body_sha256 from snapshots where id = ?", [snapshot_id]).fetchone()

@@ -523,3 +523,96 @@ def test_known_page_reads_header_values_split_at_newlines_only(tmp_path):
     assert known["etag"] == etag and "\x85" in etag
     assert known["last_modified"] == "Thu, 30 Apr 2020 08:00:00 GMT"
     archive.close()
+
+
+# --- per-site dictionaries ----------------------------------------------------------------------
+def _site_pages(count: int) -> list[tuple[str, bytes]]:
+    """Pages of one site: the demo template, a different article in each."""
+    template = (REPO / "crawler/demo/sites/weidu/zwxx/wdyw/202004/t20200430_1234567.html").read_bytes()
+    words = "区委书记强调要坚持项目为王抓好重点项目建设营商环境乡村振兴安全生产疫情防控招商引资"
+    pages = []
+    for n in range(count):
+        article = "".join(words[(n * 7 + i * 3) % len(words)] for i in range(400)) + f"第{n}篇"
+        body = template.replace("会议".encode("gbk"), article.encode("gbk"), 1)
+        pages.append((f"http://www.weidu.gov.cn/zwxx/wdyw/t{n}.html", body))
+    return pages
+
+
+def test_a_site_gets_a_dictionary_from_its_first_pages_and_every_body_reads_back(tmp_path):
+    from archive.dictionaries import TRAIN_SAMPLES
+
+    archive = Archive(tmp_path / "a.db")
+    pages = _site_pages(TRAIN_SAMPLES + 20)
+    ids = [archive.add_snapshot(url=u, status=200, headers={}, body=b, site="weidu") for u, b in pages]
+    other = archive.add_snapshot(url="http://x.gov.cn/1.html", status=200, headers={}, body=pages[0][1], site="x")
+    dictionaries = list(archive.db.query("select id, site, kind, samples from dictionaries"))
+    assert [(d["site"], d["kind"], d["samples"]) for d in dictionaries] == [("weidu", "body", TRAIN_SAMPLES)]
+    rows = list(
+        archive.db.query(
+            "select s.id, b.dictionary_id, length(b.data) as stored from snapshots s "
+            "join bodies b on b.sha256 = s.body_sha256 order by s.id"
+        )
+    )
+    before, after = rows[:TRAIN_SAMPLES], rows[TRAIN_SAMPLES : len(pages)]
+    assert all(r["dictionary_id"] is None for r in before)
+    assert all(r["dictionary_id"] == dictionaries[0]["id"] for r in after)
+    mean = lambda rs: sum(r["stored"] for r in rs) / len(rs)  # noqa: E731
+    assert mean(after) < mean(before) / 2
+    archive.close()
+    archive = Archive(tmp_path / "a.db")  # read back from the file alone
+    assert [archive.snapshot_body(i) for i in ids] == [b for _, b in pages]
+    assert archive.snapshot_body(other) == pages[0][1]
+    # A later capture of a page is a delta against its dictionary-compressed keyframe.
+    url, body = pages[-1]
+    edited = body.replace("第".encode("gbk"), "新".encode("gbk"), 1)
+    again = archive.add_snapshot(url=url, status=200, headers={}, body=edited, site="weidu")
+    assert archive.snapshot_body(again) == edited
+    assert archive.db.execute(
+        "select base_sha256 is not null from bodies b join snapshots s on s.body_sha256 = b.sha256 where s.id = ?",
+        [again],
+    ).fetchone()[0]
+
+
+def test_a_dictionary_trained_in_a_rolled_back_batch_is_not_used_afterwards(tmp_path):
+    from archive.dictionaries import TRAIN_SAMPLES
+
+    archive = Archive(tmp_path / "a.db")
+    pages = _site_pages(TRAIN_SAMPLES + 10)
+    with pytest.raises(RuntimeError), archive.batch():
+        for url, body in pages[: TRAIN_SAMPLES + 2]:
+            archive.add_snapshot(url=url, status=200, headers={}, body=body, site="weidu")
+        assert archive.db.execute("select count(*) from dictionaries").fetchone()[0] == 1
+        raise RuntimeError("the writer died")
+    assert archive.db.execute("select count(*) from dictionaries").fetchone()[0] == 0
+    ids = [archive.add_snapshot(url=u, status=200, headers={}, body=b, site="weidu") for u, b in pages]
+    assert [archive.snapshot_body(i) for i in ids] == [b for _, b in pages]
+    dangling = archive.db.execute(
+        "select count(*) from bodies where dictionary_id is not null "
+        "and dictionary_id not in (select id from dictionaries)"
+    ).fetchone()[0]
+    assert dangling == 0 and archive.db.execute("select count(*) from dictionaries").fetchone()[0] == 1
+
+
+def test_an_archive_written_by_0_3_1_upgrades_and_keeps_reading_its_bodies(tmp_path):
+    path = tmp_path / "old.db"
+    path.write_bytes((REPO / "tests/fixtures/archives/govnews-0.3.1.db").read_bytes())
+    conn = sqlite3.connect(path)
+    assert conn.execute("pragma user_version").fetchone()[0] == 3
+    import zstandard
+
+    old = {
+        sha: zstandard.ZstdDecompressor().decompress(data)
+        for sha, data in conn.execute("select sha256, data from bodies where base_sha256 is null")
+    }
+    conn.close()
+    archive = Archive(path)
+    assert archive.db.execute("pragma user_version").fetchone()[0] == SCHEMA_VERSION
+    assert {"dictionaries"} <= set(archive.db.table_names())
+    assert "dictionary_id" in archive.db["bodies"].columns_dict
+    assert old and all(archive.body(sha) == body for sha, body in old.items())
+    for row in archive.db.query("select id from snapshots"):
+        archive.snapshot_body(row["id"])  # deltas too
+    # New captures of its sites are stored beside the old ones.
+    pages = _site_pages(40)
+    ids = [archive.add_snapshot(url=u, status=200, headers={}, body=b, site="weidu") for u, b in pages]
+    assert [archive.snapshot_body(i) for i in ids] == [b for _, b in pages]
