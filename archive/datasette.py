@@ -116,6 +116,20 @@ TABLES = {
             "compression": "Codec of data",
             "base_sha256": "The body data is compressed against (null: self-contained)",
             "data": "The compressed body",
+            "dictionary_id": "The site dictionary data is compressed with (null: none)",
+        },
+    ),
+    "dictionaries": (
+        "Dictionaries",
+        "zstd dictionaries trained on a site's first pages, which its later bodies are compressed with; "
+        "never changed, so every body stays readable.",
+        {
+            "id": "The dictionary's id (bodies.dictionary_id)",
+            "site": "The site whose pages it was trained on",
+            "kind": "What it compresses (body: raw captures)",
+            "created_at": "When it was trained (UTC)",
+            "samples": "How many of the site's bodies it was trained on",
+            "data": "The zstd dictionary",
         },
     ),
     "crawl_runs": (
@@ -183,6 +197,7 @@ HIDDEN = (
     "pages_fts_content",
     "simhash_keys",
     "bodies",
+    "dictionaries",
     "archive_meta",
 )
 
