@@ -148,6 +148,8 @@ TABLES = {
             "new_versions": "Versions this crawl added",
             "failures": "Failure rows this crawl added",
             "extractor_version": "The govnews version that ran it",
+            "pid": "The crawl's process id (null for a crawl run by a queue worker)",
+            "job": "The queue job of a crawl run by a worker (docs/scaling.md)",
         },
     ),
     "failures": (
@@ -156,12 +158,18 @@ TABLES = {
         {
             "id": "The failure's id",
             "url": "The page",
-            "stage": "fetch, extract, normalize, enrich or archive",
+            "stage": "fetch, extract, normalize, enrich, archive, list, link, or ingest (a queue message the writer could not apply)",
             "error": "Why",
             "at": "When (UTC)",
             "snapshot_id": "The kept raw capture, when there was one",
             "crawl_run_id": "The crawl",
         },
+    ),
+    "ingested": (
+        "Queue messages written",
+        "What the queue's writer (govnews ingest) has applied: each stream message's key, and "
+        "the id each name a worker gave a run or a snapshot stands for.",
+        {"key": "A message's key, or a worker's name for a run or snapshot", "value": "The id it stands for"},
     ),
     "archive_meta": (
         "Archive settings",
@@ -199,6 +207,7 @@ HIDDEN = (
     "bodies",
     "dictionaries",
     "archive_meta",
+    "ingested",
 )
 
 TABLE_OPTIONS = {
