@@ -13,11 +13,14 @@ PINYIN_ANNOTATION = re.compile(rf"([{HAN}])\(([{PINYIN_LETTERS}]{{1,7}})\)")
 
 
 @lru_cache(maxsize=1)
-def _traditional_re() -> re.Pattern:
+def _traditional_chars() -> frozenset[str]:
     """The characters t2s would change: a text without any of them is already Simplified.
 
     Built from OpenCC's own tables: every Traditional character, plus the characters that
     differ in phrases whose Traditional form has none (反覆 → 反复, 明瞭 → 明了).
+    A set, not a regex character class: 354 of them are outside the BMP, and Python's re then
+    tests a class range by range (0.27 ms for a 1,200-character article that has none of them,
+    against 3 µs for `frozenset.isdisjoint`).
     """
     import opencc
 
@@ -33,7 +36,7 @@ def _traditional_re() -> re.Pattern:
         if key != value:
             differing = [a for a, b in zip(key, value) if a != b] if len(key) == len(value) else list(key)
             chars.update(differing)
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+    return frozenset(chars)
 
 
 @lru_cache(maxsize=1)
@@ -62,7 +65,7 @@ def _t2s_tables() -> tuple[dict, re.Pattern, dict]:
 
 def to_simplified(text: str) -> str:
     """Traditional → Simplified, phrase-level (OpenCC t2s); Simplified text passes unchanged."""
-    if not text or not _traditional_re().search(text):
+    if not text or _traditional_chars().isdisjoint(text):
         return text
     chars, pattern, phrases = _t2s_tables()
     pieces, last = [], 0
@@ -80,7 +83,7 @@ def detect_script(text: str) -> str | None:
     if not han:
         return None
     sample = "".join(han[:5000])
-    traditional = len(_traditional_re().findall(sample))
+    traditional = sum(map(_traditional_chars().__contains__, sample))
     return "zh-Hant" if traditional / len(sample) > 0.05 else "zh-Hans"
 
 
