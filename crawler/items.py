@@ -27,6 +27,8 @@ class PageItem:
     record: Record | None = None
     index_terms: tuple[str, str] | None = None  # the record's search-index words (pipelines.stages.IndexPipeline)
     failure: dict | None = field(default=None)  # {"stage": …, "error": …}
+    # The pure stages done (pipelines/stages.py: several run in one worker call).
+    stages_done: set[str] = field(default_factory=set)
 
     def fail(self, stage: str, error: str) -> None:
         self.failure = {"stage": stage, "error": error}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import concurrent.futures.process
+import dataclasses
 import functools
 import logging
 import multiprocessing
@@ -20,11 +21,14 @@ import threading
 import time
 
 from scrapy import signals
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.misc import load_object
 
 from archive.rows import GONE_STATUSES
 from archive.search import page_terms
 from crawler.archive_run import ArchiveRun
 from crawler.items import PageItem
+from crawler.record import Record
 from pipelines.enrich import enrich, load_tables
 from pipelines.errors import ExtractionError
 from pipelines.extract import extract
@@ -51,35 +55,104 @@ class _PureStage(_Stage):
     takes seconds, and in that thread it would stall every download meanwhile (into timeouts).
     With GOVNEWS_STAGE_PROCESSES ≥ 1 (the default) it runs in worker processes, beside the
     crawl on another core; with 0, in a thread of the crawl's own process. The archive's
-    stages stay in the reactor's thread, which owns the SQLite connection."""
+    stages stay in the reactor's thread, which owns the SQLite connection.
+
+    Pure stages next to each other in ITEM_PIPELINES (extract, normalize, enrich, index) run in
+    one worker call, by the first of them: a page crosses to the worker and back once, not once
+    a stage (each crossing pickles the record both ways and wakes the pool's threads, which
+    compete with the reactor for the crawl process's GIL). Each stage still runs, in order,
+    and a failure is still its own stage's; the later stages of the run find their work done."""
 
     result = "record"  # the item attribute the stage's function gives
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.workers = stage_workers(crawler)
+        self.run_stages = _pure_run(crawler, type(self))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def spider_closed(self, spider, reason: str) -> None:
         self.workers.release()
 
-    def call(self, item: PageItem):
-        """(function, args, kwargs) of this stage for the item, or None when there is nothing to do."""
+    def check(self, item: PageItem) -> bool:
+        """Whether the item goes through the stage (in the reactor's thread, before any worker call)."""
+        return True
+
+    @staticmethod
+    def call(page: StagePage):
+        """(function, args, kwargs) of this stage for the page, or None when there is nothing to do."""
         raise NotImplementedError
 
     async def process_item(self, item: PageItem) -> PageItem:
-        if item.failure is None and item.status != NOT_MODIFIED:
-            call = self.call(item)
-            if call is not None:
-                function, args, kwargs = call
-                try:
-                    setattr(item, self.result, await self.workers.run(function, *args, **kwargs))
-                except ExtractionError as exc:
-                    item.fail(self.stage, str(exc))
-                except Exception as exc:  # a bug in a stage must not lose the page
-                    logger.error("%s failed on %s: %s: %s", self.stage, item.url, type(exc).__name__, exc)
-                    item.fail(self.stage, f"{type(exc).__name__}: {exc}")
+        if item.failure is not None or item.status == NOT_MODIFIED or self.stage in item.stages_done:
+            return item
+        if not self.check(item):
+            return item
+        page = StagePage(item.url, item.headers, item.body, item.site_config, item.record, item.index_terms)
+        try:
+            page, failure = await self.workers.run(run_stages, self.run_stages, page)
+        except Exception as exc:  # a dead worker (BrokenProcessPool) …: the page is kept, failed here
+            logger.error("%s failed on %s: %s: %s", self.stage, item.url, type(exc).__name__, exc)
+            item.fail(self.stage, f"{type(exc).__name__}: {exc}")
+            return item
+        item.record, item.index_terms = page.record, page.index_terms
+        item.stages_done.update(stage.stage for stage in self.run_stages)
+        if failure is not None:
+            stage, error, bug = failure
+            if bug:  # a bug in a stage must not lose the page
+                logger.error("%s failed on %s: %s", stage, item.url, error)
+            item.fail(stage, error)
         return item
+
+
+@dataclasses.dataclass
+class StagePage:
+    """What the pure stages read and write of an item, sent to a worker and back."""
+
+    url: str
+    headers: dict
+    body: bytes
+    site_config: dict | None
+    record: Record | None
+    index_terms: tuple[str, str] | None
+
+
+def run_stages(stages: tuple[type[_PureStage], ...], page: StagePage) -> tuple[StagePage, tuple[str, str, bool] | None]:
+    """Run the stages on the page in order (in a worker), up to the first that fails: the page
+    (without its body, which the crawl still has) and None, or (stage, error, whether a bug)."""
+    failure = None
+    for stage in stages:
+        call = stage.call(page)
+        if call is None:
+            continue
+        function, args, kwargs = call
+        try:
+            setattr(page, stage.result, function(*args, **kwargs))
+        except ExtractionError as exc:
+            failure = (stage.stage, str(exc), False)
+            break
+        except Exception as exc:
+            failure = (stage.stage, f"{type(exc).__name__}: {exc}", True)
+            break
+    page.body = b""
+    return page, failure
+
+
+def _pure_run(crawler, stage: type[_PureStage]) -> tuple[type[_PureStage], ...]:
+    """The pure stages a stage runs in its worker call: itself and the pure stages right after it
+    in ITEM_PIPELINES when it is the first of them; nothing when a pure stage before it runs it."""
+    order = [load_object(path) for path in build_component_list(crawler.settings.getwithbase("ITEM_PIPELINES"))]
+    if stage not in order:
+        return (stage,)
+    at = order.index(stage)
+    if at > 0 and isinstance(order[at - 1], type) and issubclass(order[at - 1], _PureStage):
+        return (stage,)  # runs with the one before it; on its own only if that one is skipped
+    run = [stage]
+    for after in order[at + 1 :]:
+        if not (isinstance(after, type) and issubclass(after, _PureStage)):
+            break
+        run.append(after)
+    return tuple(run)
 
 
 class StageWorkers:
@@ -106,12 +179,17 @@ class StageWorkers:
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         # spawn: a fork of a process running a reactor and threads is not safe.
-        return concurrent.futures.ProcessPoolExecutor(
+        pool = concurrent.futures.ProcessPoolExecutor(
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=start_worker,
             initargs=(os.getpid(),),
         )
+        # The pool starts its workers at the first task: start them now, so that they import and
+        # load the dictionaries while the crawl starts, not while the first articles wait.
+        for _ in range(self.processes):
+            pool.submit(int)
+        return pool
 
     async def run(self, function, *args, **kwargs):
         pool = self.pool
@@ -191,25 +269,31 @@ class CapturePipeline(_Stage):
 class ExtractPipeline(_PureStage):
     stage = "extract"
 
-    def call(self, item: PageItem):
+    def check(self, item: PageItem) -> bool:
         if item.status >= 400:
             item.fail("fetch", f"HTTP {item.status}")
-            return None
-        return extract, (item.body, item.url), {"headers": item.headers}
+            return False
+        return True
+
+    @staticmethod
+    def call(page: StagePage):
+        return extract, (page.body, page.url), {"headers": page.headers}
 
 
 class NormalizePipeline(_PureStage):
     stage = "normalize"
 
-    def call(self, item: PageItem):
-        return normalize, (item.record,), {}
+    @staticmethod
+    def call(page: StagePage):
+        return normalize, (page.record,), {}
 
 
 class EnrichPipeline(_PureStage):
     stage = "enrich"
 
-    def call(self, item: PageItem):
-        return enrich, (item.record,), {"site": item.site_config}
+    @staticmethod
+    def call(page: StagePage):
+        return enrich, (page.record,), {"site": page.site_config}
 
 
 class IndexPipeline(_PureStage):
@@ -219,8 +303,9 @@ class IndexPipeline(_PureStage):
     stage = "index"
     result = "index_terms"
 
-    def call(self, item: PageItem):
-        return page_terms, (item.record.title, item.record.text), {}
+    @staticmethod
+    def call(page: StagePage):
+        return page_terms, (page.record.title, page.record.text), {}
 
 
 class ArchivePipeline(_Stage):
