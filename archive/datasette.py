@@ -10,6 +10,8 @@ What the project's Datasette plugin (archive/datasette_plugin/) reads from it:
 - ``fts_table`` / ``fts_pk`` of ``pages``: the search box searches ``pages_fts``, whose
   rowid is ``pages.page_id``; the plugin segments what people type with jieba.
 - ``plugins.govnews.charts``: the canned queries drawn as a bar chart above their rows.
+- ``plugins.govnews.reading_columns``: the columns a table's HTML view opens with (pages:
+  title, published_at, source, site, region_name and text as an excerpt).
 """
 
 from __future__ import annotations
@@ -232,6 +234,7 @@ TABLE_OPTIONS = {
             "duplicate_distance",
         ],
         "facets": ["site", {"array": "channel"}, "region_name", "doc_type", "published_month"],
+        "facet_size": 5,  # the most frequent 5 of each, so the rows start in the first screen; "…" shows all
     },
     "versions": {
         "sort_desc": "id",
@@ -346,6 +349,12 @@ CHARTS = {
     "articles_per_month": {"x": "month", "y": "articles", "title": "Articles per month"},
 }
 
+# What a table's HTML view opens with (the plugin's reading view; ?_col= still picks any columns,
+# and the JSON and CSV have every column): title links to the page's row, text is an excerpt.
+READING_COLUMNS = {
+    "pages": ["title", "published_at", "source", "site", "region_name", "text"],
+}
+
 
 def table_metadata(name: str) -> dict:
     title, description, columns = TABLES[name]
@@ -373,7 +382,12 @@ def metadata_for(db_path: str | Path = "archive.db") -> dict:
             Path(db_path).stem: {
                 "tables": tables,
                 "queries": json.loads(json.dumps(QUERIES)),
-                "plugins": {"govnews": {"charts": json.loads(json.dumps(CHARTS))}},
+                "plugins": {
+                    "govnews": {
+                        "charts": json.loads(json.dumps(CHARTS)),
+                        "reading_columns": json.loads(json.dumps(READING_COLUMNS)),
+                    }
+                },
             }
         },
     }

@@ -27,6 +27,14 @@ removed text in ``<del>``, added text in ``<ins>``; a ``record`` blob as its JSO
 ``databases.DB.plugins.govnews.charts.QUERY = {x, y, title}``) get an inline SVG bar chart of
 their rows above the result table; no JavaScript library, nothing fetched.
 
+**Reading.**  A table with reading columns (metadata
+``databases.DB.plugins.govnews.reading_columns.TABLE``: pages) opens with those alone, its
+label column linking to the row, ``text`` as an excerpt; its row page shows one column a line,
+the text whole, and a page links to its versions (``page_versions``) and its timeline
+(``page_events``).  Column descriptions are folded in a ``<details>``; the index page says what
+each archive holds.  The templates are ``templates/`` (each extends Datasette's own), the work
+:mod:`.reading`.
+
 **Security headers** (every response, through the ASGI wrapper): `SECURITY_HEADERS`, a
 Content-Security-Policy that lets a page load scripts, styles, images and data from this
 server only (inline scripts and styles allowed: Datasette's own templates and this plugin's
@@ -43,8 +51,8 @@ worker thread, not on the event loop.
 
 **Layout.**  This package holds every hook implementation, so the entry point
 ``archive.datasette_plugin`` registers them all; the work is done in :mod:`.search` (the
-Chinese search), :mod:`.render` (cells, version records) and :mod:`.charts` (the SVG chart).
-Those three import nothing from each other nor from this package.  The stylesheet is
+Chinese search), :mod:`.render` (cells, version records), :mod:`.charts` (the SVG chart) and
+:mod:`.reading` (the reading columns, the row's links, the index's summary).  Those four import nothing from each other nor from this package.  The stylesheet is
 ``static/govnews.css``, which Datasette serves at ``/-/static-plugins/govnews/govnews.css``.
 """
 
@@ -55,9 +63,17 @@ import json
 import re
 
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import tilde_decode, tilde_encode
 
 from archive.datasette_plugin.charts import CHART_SCRIPT, bar_chart
+from archive.datasette_plugin.reading import (
+    all_columns_url,
+    archive_summary,
+    page_links,
+    reading_columns,
+    reading_order,
+    reading_table,
+)
 from archive.datasette_plugin.render import decode_record, render_diff, render_record
 from archive.datasette_plugin.search import (
     _fts_columns,
@@ -219,3 +235,34 @@ def extra_body_script(template, database, table, columns, view_name, request, da
         return CHART_SCRIPT.replace("SVG_JSON", json.dumps(svg).replace("</", "<\\/"))
 
     return chart_script
+
+
+# --- reading ---------------------------------------------------------------------------------
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    reading = reading_columns(datasette, database, table)
+    args = request.args if request is not None else {}
+    link = datasette.table_metadata(database, table).get("label_column") if reading else None
+
+    def row_url(pk) -> str:
+        return datasette.urls.table(database, table) + "/" + tilde_encode(str(pk))
+
+    def govnews_reading(display_columns, display_rows):
+        order = reading_order([c["name"] for c in display_columns], reading, args, view_name)
+        return reading_table(display_columns, display_rows, order, row_url if view_name == "table" else None, link)
+
+    async def template_vars():
+        found: dict[str, object] = {"govnews_reading": govnews_reading, "govnews_reading_columns": reading}
+        if view_name == "index":
+            found["govnews_summaries"] = {
+                name: summary
+                for name, db in datasette.databases.items()
+                if name != "_internal" and (summary := await archive_summary(db)) is not None
+            }
+        elif view_name == "table" and reading and request is not None:
+            found["govnews_all_columns_url"] = await all_columns_url(datasette, database, table, request)
+        elif view_name == "row" and table == "pages" and request is not None and "pks" in request.url_vars:
+            found["govnews_page_links"] = await page_links(datasette, database, request.url_vars["pks"])
+        return found
+
+    return template_vars
