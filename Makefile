@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint setup setup-test chromium redis browse clean
+.PHONY: demo test test-fast lint setup setup-test chromium fonts redis browse clean
 
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium redis lint  ## set up, lint and type-check, then run the whole test suite
+test: setup-test chromium fonts redis lint  ## set up, lint and type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup-test redis lint  ## the pure stages, the archive and the queue's parts (no crawl, no browser): about a minute
@@ -34,6 +34,12 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+# Without a CJK font Chromium draws Chinese as empty boxes: the UI tests check what a person sees.
+fonts:
+	@fc-list :lang=zh family 2>/dev/null | grep -q . || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq fonts-wqy-zenhei; fi; }
 
 # The scale-out tests start their own Redis servers on 127.0.0.1: Debian's redis-server.
 redis:
