@@ -66,6 +66,31 @@ def test_reading_order_gives_way_to_columns_a_person_picks():
     assert reading_order(names, READING, {}, "row") == [3, 4, 2, 5, 0, 1]
 
 
+def test_reading_table_links_the_title_and_escapes_what_pages_say():
+    from markupsafe import Markup
+
+    from archive.datasette_plugin.reading import reading_table
+
+    columns = [{"name": n} for n in ("url", "title", "site", "text")]
+    pk = {"column": "url", "value": Markup('<a href="/x">u</a>'), "raw": "http://a.gov.cn/1.html", "value_type": "pk"}
+    cells = [
+        pk,
+        {"column": "title", "value": "<script>x</script>标题", "raw": "<script>x</script>标题", "value_type": "str"},
+        {"column": "site", "value": "a", "raw": "a", "value_type": "str"},
+        {"column": "text", "value": "<b>正文</b>" * 30, "raw": "<b>正文</b>" * 30, "value_type": "str"},
+    ]
+    untitled = [pk, {**cells[1], "value": "", "raw": None}, cells[2], cells[3]]
+    order = reading_order([c["name"] for c in columns], ["title", "site", "text"], {}, "table")
+    shown, rows = reading_table(columns, [cells, untitled], order, lambda pk: "/db/pages/" + pk, "title")
+    assert [c["name"] for c in shown] == ["title", "site", "text"]
+    title, site, text = (str(c["value"]) for c in rows[0])
+    assert title == '<a href="/db/pages/http://a.gov.cn/1.html">&lt;script&gt;x&lt;/script&gt;标题</a>'
+    assert "<b>" not in text and text.startswith('<span class="govnews-excerpt">&lt;b&gt;正文')
+    assert str(rows[1][0]["value"]).endswith(">http://a.gov.cn/1.html</a>")  # no title: the address
+    # A row view keeps every cell as Datasette drew it, only in the reading order.
+    assert reading_table(columns, [cells], [1, 0, 2, 3], None, "title")[1][0][0] is cells[1]
+
+
 # --- the pages table, in Chromium -------------------------------------------------------------
 @pytest.mark.e2e
 @pytest.mark.browser
