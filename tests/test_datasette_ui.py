@@ -87,6 +87,10 @@ def test_reading_table_links_the_title_and_escapes_what_pages_say():
     assert title == '<a href="/db/pages/http://a.gov.cn/1.html">&lt;script&gt;x&lt;/script&gt;标题</a>'
     assert "<b>" not in text and text.startswith('<span class="govnews-excerpt">&lt;b&gt;正文')
     assert str(rows[1][0]["value"]).endswith(">http://a.gov.cn/1.html</a>")  # no title: the address
+    # Without the label column (?_nocol=title) the primary key's cell links to the row, as in Datasette.
+    order = reading_order([c["name"] for c in columns], ["site", "text"], {}, "table")
+    shown, rows = reading_table(columns, [cells], order, lambda pk: "/db/pages/" + pk, "title")
+    assert [c["name"] for c in shown] == ["url", "site", "text"] and rows[0][0] is pk
     # A row view keeps every cell as Datasette drew it, only in the reading order.
     assert reading_table(columns, [cells], [1, 0, 2, 3], None, "title")[1][0][0] is cells[1]
 

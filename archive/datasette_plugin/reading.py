@@ -73,9 +73,12 @@ def reading_table(display_columns: list, display_rows: list, order: list[int] | 
 
     For a table view (``row_url``: the address of a row from its primary key) the ``link``
     column's cells link to their row, standing in for the primary key's column, which is left
-    out, and ``text`` is shown as an `excerpt`.  Unchanged when ``order`` is None."""
+    out (kept first when ``?_nocol=`` took the label column out), and ``text`` is shown as an
+    `excerpt`.  Unchanged when ``order`` is None."""
     if order is None:
         return display_columns, display_rows
+    if row_url is not None and link not in [display_columns[i]["name"] for i in order] and display_columns:
+        order = [0, *order]  # the label column taken out (?_nocol=title): the primary key links instead
     columns = [display_columns[i] for i in order]
     rows = []
     for row in display_rows:
