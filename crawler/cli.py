@@ -400,7 +400,7 @@ def search(db, query, limit, rank):
 
 @cli.command()
 @db_option
-@click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "warc"]), help="Output format.")
+@click.option("--format", "fmt", required=True, type=click.Choice(["jsonl", "warc", "wacz"]), help="Output format.")
 @click.option(
     "--what",
     type=click.Choice(["pages", "versions"]),
@@ -412,34 +412,50 @@ def search(db, query, limit, rank):
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
     default=None,
-    help="Output file, or - for stdout. jsonl defaults to stdout; warc needs it.",
+    help="Output file, or - for stdout. jsonl defaults to stdout; warc needs it; wacz needs a file.",
 )
 @click.option("--no-gzip", is_flag=True, help="warc only: plain, uncompressed records.")
-def export(db, fmt, what, output, no_gzip):
-    """Export the archive as JSON Lines (pages or versions) or as WARC (every capture)."""
-    from archive.export import export_jsonl, export_warc, open_output
+@click.option(
+    "--cdxj",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="warc only: also write the WARC's CDXJ index (what pywb replays from) to this file.",
+)
+def export(db, fmt, what, output, no_gzip, cdxj):
+    """Export the archive as JSON Lines (pages or versions), as WARC (every capture) or as WACZ."""
+    from archive.export import export_jsonl, export_wacz, export_warc, open_output, write_cdxj
 
-    if fmt == "warc" and what:
-        raise click.UsageError("--what applies to --format jsonl only; a WARC holds every capture")
-    if fmt == "jsonl" and no_gzip:
+    if fmt != "jsonl" and what:
+        raise click.UsageError(f"--what applies to --format jsonl only; a {fmt.upper()} holds every capture")
+    if fmt != "warc" and no_gzip:
         raise click.UsageError("--no-gzip applies to --format warc only")
+    if fmt != "warc" and cdxj:
+        raise click.UsageError("--cdxj applies to --format warc only (a WACZ holds its own index)")
     if fmt == "warc" and output is None:
         raise click.UsageError("--format warc needs -o FILE (or -o - to write the WARC to stdout)")
+    if fmt == "wacz" and output in (None, "-"):
+        raise click.UsageError("--format wacz needs -o FILE (a zip file, not stdout)")
+    if cdxj and output == "-":
+        raise click.UsageError("--cdxj needs the WARC in a file (-o FILE): the index points into it")
     archive = _open_existing(db)
     output = output or "-"
     where = "stdout" if output == "-" else output
     try:
-        with open_output(output) as out:
-            if fmt == "jsonl":
-                what = what or "pages"
-                summary = f"Wrote {export_jsonl(archive, out, what)} {what} to {where}"
-            else:
-                counts = export_warc(
-                    archive, out, gzip=not no_gzip, filename=None if output == "-" else Path(output).name
-                )
-                summary = f"Wrote {counts.records} WARC records for {counts.captures} captures to {where}"
-                if counts.no_response:
-                    summary += f" ({counts.no_response} failed fetches as metadata only)"
+        if fmt == "wacz":
+            summary = export_wacz(archive, output).summary(where)
+        else:
+            with open_output(output) as out:
+                if fmt == "jsonl":
+                    what = what or "pages"
+                    summary = f"Wrote {export_jsonl(archive, out, what)} {what} to {where}"
+                else:
+                    counts = export_warc(
+                        archive, out, gzip=not no_gzip, filename=None if output == "-" else Path(output).name
+                    )
+                    summary = counts.summary(where)
+            if cdxj:
+                with open_output(cdxj) as out:
+                    summary += f"; {write_cdxj(output, out)} index lines to {cdxj}"
     finally:
         archive.close()
     click.echo(summary, err=True)

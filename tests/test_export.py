@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from conftest import BIN, REPO
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.export import export_jsonl, export_warc, response_headers, warc_date
+from archive.export import export_jsonl, export_warc, payload_digest, response_headers, warc_date
 from archive.store import Archive
 from crawler.cli import cli
 from crawler.record import Record
@@ -118,15 +118,21 @@ def read_warc(data: bytes) -> list[dict]:
     """Every record of a WARC, its payload read through warcio's own decoding."""
     records = []
     for record in ArchiveIterator(io.BytesIO(data)):
+        header = record.rec_headers.get_header
         records.append(
             {
                 "type": record.rec_type,
-                "id": record.rec_headers.get_header("WARC-Record-ID"),
-                "uri": record.rec_headers.get_header("WARC-Target-URI"),
-                "date": record.rec_headers.get_header("WARC-Date"),
-                "concurrent_to": record.rec_headers.get_header("WARC-Concurrent-To"),
-                "refers_to": record.rec_headers.get_header("WARC-Refers-To"),
-                "content_type": record.rec_headers.get_header("Content-Type"),
+                "id": header("WARC-Record-ID"),
+                "uri": header("WARC-Target-URI"),
+                "date": header("WARC-Date"),
+                "concurrent_to": header("WARC-Concurrent-To"),
+                "refers_to": header("WARC-Refers-To"),
+                "refers_to_uri": header("WARC-Refers-To-Target-URI"),
+                "refers_to_date": header("WARC-Refers-To-Date"),
+                "profile": header("WARC-Profile"),
+                "payload_digest": header("WARC-Payload-Digest"),
+                "block_digest": header("WARC-Block-Digest"),
+                "content_type": header("Content-Type"),
                 "http": record.http_headers,
                 "payload": record.content_stream().read(),
             }
@@ -142,18 +148,39 @@ def export_to_bytes(db, **options) -> tuple[bytes, object]:
     return out.getvalue(), counts
 
 
+IDENTICAL = "http://netpreserve.org/warc/1.0/revisit/identical-payload-digest"
+NOT_MODIFIED = "http://netpreserve.org/warc/1.0/revisit/server-not-modified"
+
+
+def payload_of(record: dict, by_id: dict) -> bytes:
+    """A response's payload, or that of the response a revisit refers to."""
+    if record["type"] == "revisit":
+        original = by_id[record["refers_to"]]
+        assert original["type"] == "response" and original["uri"] == record["refers_to_uri"]
+        assert original["date"] == record["refers_to_date"]
+        assert original["payload_digest"] == record["payload_digest"]
+        return original["payload"]
+    return record["payload"]
+
+
 def check_warc_against_archive(data: bytes, db) -> dict:
-    """Every capture with a response appears once, byte for byte, with its request and metadata."""
+    """Every capture with a response appears once, byte for byte (a revisit: the response it
+    refers to), with its request and its metadata under urn:govnews:capture:ID."""
     records = read_warc(data)
     archive = Archive(db)
     captures = list(archive.captures())
     by_id = {r["id"]: r for r in records}
-    metadata = [json.loads(r["payload"]) | {"_record": r} for r in records if r["type"] == "metadata"]
+    metadata = [
+        json.loads(r["payload"]) | {"_record": r}
+        for r in records
+        if r["type"] == "metadata" and r["uri"].startswith("urn:govnews:capture:")
+    ]
     assert [m["snapshot_id"] for m in metadata] == [c["id"] for c in captures]
     assert records[0]["type"] == "warcinfo"
     for capture, facts in zip(captures, metadata):
         meta = facts["_record"]
-        assert meta["uri"] == capture["url"] and meta["content_type"] == "application/json"
+        assert meta["uri"] == f"urn:govnews:capture:{capture['id']}" and meta["content_type"] == "application/json"
+        assert facts["url"] == capture["url"]
         assert meta["date"] == warc_date(capture["fetched_at"])
         assert facts["site"] == capture["site"] and facts["crawl_run_id"] == capture["crawl_run_id"]
         assert facts["fetched_at"] == capture["fetched_at"] and facts["body_sha256"] == capture["body_sha256"]
@@ -168,16 +195,26 @@ def check_warc_against_archive(data: bytes, db) -> dict:
             continue
         response = by_id[meta["concurrent_to"]]
         assert meta["refers_to"] == response["id"]
-        assert response["type"] == "response" and response["uri"] == capture["url"]
+        body = archive.snapshot_body(capture["id"])
+        if capture["render"] == "browser":
+            assert response["type"] == "conversion" and response["payload"] == body
+            continue
+        assert response["type"] in ("response", "revisit") and response["uri"] == capture["url"]
         assert response["date"] == meta["date"]
-        assert response["payload"] == archive.snapshot_body(capture["id"])
+        assert payload_of(response, by_id) == body
+        assert response["payload_digest"] == payload_digest(body)
+        assert response["profile"] == (IDENTICAL if response["type"] == "revisit" else None)
         assert int(response["http"].get_statuscode()) == capture["status"]
         requests = [r for r in records if r["type"] == "request" and r["concurrent_to"] == response["id"]]
         assert len(requests) == 1 and requests[0]["uri"] == capture["url"]
         assert facts["request_url"] == capture["request_url"]
-    with_response = [c for c in captures if c["status"]]
-    assert sum(r["type"] == "response" for r in records) == len(with_response)
-    assert sum(r["type"] == "request" for r in records) == len(with_response)
+    served = [c for c in captures if c["status"] and c["render"] != "browser"]
+    page_records = [r for r in records if r["type"] in ("response", "revisit") and r["profile"] != NOT_MODIFIED]
+    downloads = {(a["url"], a["fetched_at"], a["sha256"]) for a in archive.db["attachments"].rows if a["sha256"]}
+    assert len(page_records) == len(served) + len(downloads)
+    assert sum(r["type"] == "request" for r in records) == len(page_records) + sum(
+        r["profile"] == NOT_MODIFIED for r in records
+    )
     archive.close()
     return {"records": records, "captures": captures}
 
@@ -193,7 +230,10 @@ def test_warc_of_the_demo_crawl_has_every_capture_byte_for_byte(demo_copy, tmp_p
     data, counts = export_to_bytes(demo_copy)
     seen = check_warc_against_archive(data, demo_copy)
     assert counts.captures == len(seen["captures"]) > 0
-    assert counts.records == len(seen["records"]) == 1 + 3 * counts.responses + counts.no_response
+    assert counts.attachments == 5  # the demo's articles link five files, each fetched once
+    assert (
+        counts.records == len(seen["records"]) == 1 + 3 * (counts.responses + counts.attachments) + counts.no_response
+    )
 
     # warcio's own tools read it: every record's digests check out, every capture is indexed.
     path = tmp_path / "demo.warc.gz"
@@ -205,7 +245,10 @@ def test_warc_of_the_demo_crawl_has_every_capture_byte_for_byte(demo_copy, tmp_p
         for line in warcio_tool("index", "-f", "warc-type,warc-target-uri,http:status", str(path)).stdout.splitlines()
     ]
     responses = [(i["warc-target-uri"], int(i["http:status"])) for i in index if i["warc-type"] == "response"]
-    assert responses == [(c["url"], c["status"]) for c in seen["captures"] if c["status"]]
+    pages = [r for r in responses if not r[0].endswith((".pdf", ".docx"))]
+    assert pages == [(c["url"], c["status"]) for c in seen["captures"] if c["status"]]
+    attachments = sqlite_utils.Database(demo_copy).execute("select url, status from attachments order by id")
+    assert sorted(set(responses) - set(pages)) == sorted(attachments)
 
     # Request records say what the crawl sent: its run's User-Agent, not a placeholder.
     crawl_agents = {row[0] for row in sqlite_utils.Database(demo_copy).execute("select user_agent from crawl_runs")}
@@ -217,27 +260,32 @@ def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_d
     data, counts = export_to_bytes(edge_db)
     seen = check_warc_against_archive(data, edge_db)
     assert (counts.captures, counts.responses, counts.no_response) == (7, 6, 1)
-    assert counts.records == 1 + 6 * 3 + 1
+    assert counts.records == 1 + 6 * 3 + 1 and counts.revisits == 1
     records = seen["records"]
-    responses = {}
+    by_id = {r["id"]: r for r in records}
+    responses: dict[str, list] = {}
     for r in records:
-        if r["type"] == "response":
+        if r["type"] in ("response", "revisit"):
             responses.setdefault(r["uri"], []).append(r)
     assert responses[f"{BASE}/img/logo.png"][0]["payload"] == PNG
     assert responses[f"{BASE}/news/gbk.html"][0]["payload"] == GBK_HTML
     assert responses[f"{BASE}/news/gone.html"][0]["http"].get_statuscode() == "404"
-    assert [r["payload"] for r in responses[f"{BASE}/news/same.html"]] == [SAME, SAME]
+    # The same bytes fetched again: a revisit (identical payload digest) of the first response,
+    # with its own headers; the bytes once.
+    first, again = responses[f"{BASE}/news/same.html"]
+    assert (first["type"], again["type"]) == ("response", "revisit") and again["profile"] == IDENTICAL
+    assert again["refers_to"] == first["id"] and again["refers_to_date"] == first["date"] != again["date"]
+    assert again["payload"] == b"" and payload_of(again, by_id) == SAME
+    assert again["payload_digest"] == first["payload_digest"] == payload_digest(SAME)
+    assert again["http"].get_header("Content-Length") == str(len(SAME))
     assert f"{BASE}/news/timeout.html" not in responses
     # A redirected fetch: the request record asks for the URL that answered; the first URL asked
     # for is in the metadata.
-    same = [
-        json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/same.html"
-    ]
+    facts = [json.loads(r["payload"]) for r in records if r["type"] == "metadata"]
+    same = [m for m in facts if m["url"] == f"{BASE}/news/same.html"]
     assert [m["request_url"] for m in same] == [f"{BASE}/news/same.html", f"{BASE}/old/same.html"]
 
-    failed = next(
-        json.loads(r["payload"]) for r in records if r["type"] == "metadata" and r["uri"] == f"{BASE}/news/timeout.html"
-    )
+    failed = next(m for m in facts if m["url"] == f"{BASE}/news/timeout.html")
     assert failed["status"] == 0 and len(failed["failure_ids"]) == 1 and failed["version_ids"] == []
     # Chinese survives in the metadata's JSON; the first capture's facts name its version.
     first = next(json.loads(r["payload"]) for r in records if r["type"] == "metadata")
@@ -250,7 +298,10 @@ def test_warc_keeps_404s_binary_and_gbk_bodies_repeats_and_failed_fetches(edge_d
         json.loads(line)
         for line in warcio_tool("index", "-f", "warc-type,warc-target-uri", str(path)).stdout.splitlines()
     ]
-    assert {i["warc-target-uri"] for i in index if i["warc-type"] == "metadata"} == {c["url"] for c in seen["captures"]}
+    # Metadata lives under its own URI: replaying a page's URI never serves govnews' JSON.
+    assert [i["warc-target-uri"] for i in index if i["warc-type"] == "metadata"] == [
+        f"urn:govnews:capture:{c['id']}" for c in seen["captures"]
+    ]
 
 
 def test_response_headers_describe_the_stored_decoded_body(edge_db):
@@ -369,14 +420,32 @@ def test_cli_exports_jsonl_to_stdout_and_warc_to_a_file(edge_db, tmp_path):
     out = tmp_path / "edge.warc.gz"
     result = run_cli("--db", str(edge_db), "--format", "warc", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert f"Wrote 20 WARC records for 7 captures to {out}" in result.stderr
-    assert "1 failed fetches as metadata only" in result.stderr
+    assert (
+        f"Wrote 20 WARC records for 7 captures to {out} "
+        "(1 identical payloads as revisits, 1 failed fetches as metadata only)" in result.stderr
+    )
     check_warc_against_archive(out.read_bytes(), edge_db)
     assert not (tmp_path / "edge.warc.gz.partial").exists()
 
     result = run_cli("--db", str(edge_db), "--format", "warc", "--no-gzip", "-o", "-")
     assert result.exit_code == 0 and result.stdout_bytes.startswith(b"WARC/1.0")
     check_warc_against_archive(result.stdout_bytes, edge_db)
+
+    # --cdxj: the index beside the WARC, a line per response, revisit and metadata record, sorted,
+    # each pointing at its record in the file it names.
+    result = run_cli("--db", str(edge_db), "--format", "warc", "-o", str(out), "--cdxj", str(tmp_path / "edge.cdxj"))
+    assert result.exit_code == 0, result.output
+    lines = (tmp_path / "edge.cdxj").read_text("utf-8").splitlines()
+    assert result.stderr.strip().endswith(f"; {len(lines)} index lines to {tmp_path / 'edge.cdxj'}")
+    assert lines == sorted(lines)
+    entries = [json.loads(line.split(" ", 2)[2]) for line in lines if not line.startswith("- ")]  # (warcinfo)
+    records = read_warc(out.read_bytes())
+    assert len(entries) == sum(r["type"] in ("response", "revisit", "metadata") for r in records) == 13
+    data = out.read_bytes()
+    for entry in entries:
+        assert entry["filename"] == "edge.warc.gz"
+        record = read_warc(data[int(entry["offset"]) : int(entry["offset"]) + int(entry["length"])])
+        assert len(record) == 1 and record[0]["uri"] in (entry.get("url"), None)
 
 
 @pytest.mark.parametrize(
@@ -394,7 +463,20 @@ def test_cli_exports_jsonl_to_stdout_and_warc_to_a_file(edge_db, tmp_path):
         ),
         (["--db", "{edge}", "--format", "warc"], 2, "--format warc needs -o FILE"),
         (["--db", "{edge}", "--format", "jsonl", "--no-gzip"], 2, "--no-gzip applies to --format warc only"),
-        (["--db", "{edge}", "--format", "csv"], 2, "'csv' is not one of 'jsonl', 'warc'"),
+        (["--db", "{edge}", "--format", "csv"], 2, "'csv' is not one of 'jsonl', 'warc', 'wacz'"),
+        (["--db", "{edge}", "--format", "wacz"], 2, "--format wacz needs -o FILE"),
+        (["--db", "{edge}", "--format", "wacz", "-o", "-"], 2, "--format wacz needs -o FILE"),
+        (["--db", "{edge}", "--format", "wacz", "-o", "{tmp}/x.warc.gz", "--no-gzip"], 2, "--no-gzip applies to"),
+        (
+            ["--db", "{edge}", "--format", "wacz", "-o", "{tmp}/x.warc.gz", "--cdxj", "{tmp}/x.cdxj"],
+            2,
+            "--cdxj applies to --format warc only",
+        ),
+        (
+            ["--db", "{edge}", "--format", "warc", "-o", "-", "--cdxj", "{tmp}/x.cdxj"],
+            2,
+            "--cdxj needs the WARC in a file",
+        ),
         (["--db", "{edge}"], 2, "Missing option '--format'"),
     ],
 )
@@ -403,6 +485,7 @@ def test_cli_refuses_what_it_cannot_do(edge_db, tmp_path, args, code, message):
     result = run_cli(*[a.format(**fill) for a in args])
     assert result.exit_code == code and message.format(**fill) in result.output
     assert not (tmp_path / "none.db").exists() and not (tmp_path / "x.warc.gz").exists()
+    assert not (tmp_path / "x.cdxj").exists()
 
 
 def test_govnews_export_as_a_real_process(demo_copy, tmp_path):
