@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint setup setup-test chromium fonts redis browse clean
+.PHONY: demo test test-fast lint setup setup-test chromium fonts redis pywb browse clean
 
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium fonts redis lint  ## set up, lint and type-check, then run the whole test suite
+test: setup-test chromium fonts redis pywb lint  ## set up, lint and type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup-test redis lint  ## the pure stages, the archive and the queue's parts (no crawl, no browser): about a minute
@@ -47,8 +47,17 @@ redis:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq redis-server; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq redis-server; fi; }
 
+# pywb pins old dependencies: its own virtualenv, for the replay test of the WARC export
+# (tests/test_export.py starts `wayback` on 127.0.0.1 with a collection made from the export).
+PYWB_VENV ?= .venv-pywb
+pywb: $(PYWB_VENV)/bin/wayback
+$(PYWB_VENV)/bin/wayback:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install --quiet pywb
+
 browse:
 	$(BIN)/govnews browse --db archive.db
 
 clean:
-	rm -rf $(VENV) *.egg-info archive.db archive.db-wal archive.db-shm
+	rm -rf $(VENV) $(PYWB_VENV) *.egg-info archive.db archive.db-wal archive.db-shm

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import json
 import os
+import re
 import shutil
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from datetime import datetime
+from email.utils import format_datetime
 
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from conftest import BIN, REPO
+from conftest import BIN, REPO, scrapy_crawl
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.export import export_jsonl, export_warc, payload_digest, response_headers, warc_date
@@ -569,3 +578,224 @@ def test_response_headers_split_only_at_newlines():
     value = "x\x85y\u2028z\rw\x0bv"
     headers = response_headers(200, {"X-Odd": value, "Set-Cookie": "a=1\nb=2"}, 0)
     assert headers.headers == [("X-Odd", value), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("Content-Length", "0")]
+
+
+# --- replay in pywb ---------------------------------------------------------------------
+PYWB = REPO / ".venv-pywb" / "bin"  # `make pywb`: pywb pins old dependencies, so its own virtualenv
+
+
+def pywb_tool(*args, cwd) -> subprocess.CompletedProcess:
+    assert (PYWB / "wayback").exists(), f"pywb is not installed in {PYWB.parent}: run `make pywb`"
+    result = subprocess.run([str(PYWB / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@contextlib.contextmanager
+def wayback(root):
+    """pywb's `wayback` serving the collections under ``root`` on a free 127.0.0.1 port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(root / "wayback.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(PYWB / "wayback"), "-b", "127.0.0.1", "-p", str(port)], cwd=root, stdout=log, stderr=subprocess.STDOUT
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, (root / "wayback.log").read_text()
+                try:
+                    urllib.request.urlopen(base + "/", timeout=5).read()
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "wayback did not start"
+                    time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def replay(base: str, collection: str, at: str, url: str) -> tuple[int, dict, bytes]:
+    """GET COLL/<timestamp>id_/<url>: the archived answer, bytes as they were (the id_ modifier)."""
+    timestamp = re.sub(r"\D", "", at)[:14]
+    try:
+        with urllib.request.urlopen(f"{base}/{collection}/{timestamp}id_/{url}", timeout=30) as answer:
+            return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+    except urllib.error.HTTPError as error:  # a 304 or an archived 404 is an answer too
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def stored_header(headers: dict, name: str) -> str | None:
+    values = [v for k, v in headers.items() if k.lower() == name]
+    return str(values[-1]).split("\n")[-1] if values else None
+
+
+def test_pywb_replays_every_capture_attachment_and_recheck_of_the_demo(demo_archive, demo_copy, tmp_path):
+    # Crawl two demo sites again: one conditionally (its articles answer 304), one in full (the
+    # same bytes again: identical-payload revisits).
+    server = demo_archive["server"]
+    checked, refetched = list(server.sites.values())[:2]
+    scrapy_crawl("-a", f"url={checked.list_url}", "-s", "GOVNEWS_RECHECK_DAYS=100000", db=demo_copy)
+    scrapy_crawl("-a", f"url={refetched.list_url}", "-s", "GOVNEWS_INCREMENTAL=False", db=demo_copy)
+
+    root = tmp_path / "pywb"
+    root.mkdir()
+    warc, cdxj, wacz = root / "demo.warc.gz", root / "demo.cdxj", root / "demo.wacz"
+    export = [str(BIN / "govnews"), "export", "--db", str(demo_copy)]
+    for args in (["--format", "warc", "-o", str(warc), "--cdxj", str(cdxj)], ["--format", "wacz", "-o", str(wacz)]):
+        result = subprocess.run([*export, *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+    data = warc.read_bytes()
+    seen = check_warc_against_archive(data, demo_copy)
+    records = seen["records"]
+    revisits = [r for r in records if r["type"] == "revisit"]
+    rechecks = [r for r in revisits if r["profile"] == NOT_MODIFIED]
+    runs = list(sqlite_utils.Database(demo_copy)["crawl_runs"].rows_where(order_by="id"))
+    assert len(rechecks) == runs[-2]["not_modified"] > 0  # every 304 of the conditional crawl
+    again = [c for c in seen["captures"] if c["crawl_run_id"] == runs[-1]["id"]]
+    assert len(revisits) - len(rechecks) == len(again) > 0  # every capture of the full one
+    check = warcio_tool("check", "-v", str(warc)).stdout  # exits 0: no digest fails
+    assert check.count("digest pass") == len(records) - len(revisits)  # a revisit's payload is elsewhere:
+    assert check.count("digest present but not checked (revisit)") == len(revisits)  # warcio says so
+    assert (
+        "Validation succeeded"
+        in subprocess.run(
+            [str(BIN / "wacz"), "validate", "-f", str(wacz)], capture_output=True, text=True, timeout=120, check=True
+        ).stdout
+    )
+    with zipfile.ZipFile(wacz) as zipped:
+        pages = [json.loads(line) for line in zipped.read("pages/pages.jsonl").decode().splitlines()]
+    archive = Archive(demo_copy)
+    assert pages[0]["format"] == "json-pages-1.0"
+    assert sorted(p["url"] for p in pages[1:]) == sorted(r["url"] for r in archive.db["pages"].rows)
+
+    # Two pywb collections: the WARC with the export's own CDXJ, and the WACZ as pywb adds it.
+    pywb_tool("wb-manager", "init", "warc", cwd=root)
+    shutil.copy(warc, root / "collections" / "warc" / "archive" / warc.name)
+    shutil.copy(cdxj, root / "collections" / "warc" / "indexes" / "index.cdxj")
+    pywb_tool("wb-manager", "init", "wacz", cwd=root)
+    pywb_tool("wb-manager", "add", "--unpack-wacz", "wacz", str(wacz), cwd=root)
+
+    expected = []  # (time, url, status, content type, bytes)
+    for capture in seen["captures"]:
+        headers = capture["headers"] or {}
+        body = archive.snapshot_body(capture["id"])
+        expected.append(
+            (capture["fetched_at"], capture["url"], capture["status"], stored_header(headers, "content-type"), body)
+        )
+    downloads = {(a["url"], a["fetched_at"], a["sha256"]): a for a in archive.db["attachments"].rows if a["sha256"]}
+    assert len(downloads) == 5
+    for a in downloads.values():
+        expected.append((a["fetched_at"], a["url"], a["status"], a["content_type"], archive.body(a["sha256"])))
+    archive.close()
+    with wayback(root) as base:
+        for collection in ("warc", "wacz"):
+            for at, url, status, content_type, body in expected:
+                got_status, got_headers, got_body = replay(base, collection, at, url)
+                assert (got_status, got_headers.get("content-type"), got_body) == (status, content_type, body), (
+                    collection,
+                    url,
+                )
+                assert got_headers["memento-datetime"] == format_datetime(datetime.fromisoformat(at), usegmt=True)
+            # A 304 recheck replays as what the server said then: 304, nothing more; the page
+            # itself is the capture it refers to, which replays at its own time (above).
+            for recheck in rechecks:
+                got_status, got_headers, got_body = replay(base, collection, recheck["date"], recheck["uri"])
+                assert (got_status, got_body) == (304, b""), (collection, recheck["uri"])
+                assert got_headers["memento-datetime"] == format_datetime(
+                    datetime.fromisoformat(recheck["date"].replace("Z", "+00:00")), usegmt=True
+                )
+            # The metadata is replayable under its own URI, never under the page's.
+            status, headers, body = replay(base, collection, expected[0][0], "urn:govnews:capture:1")
+            assert status == 200 and json.loads(body)["url"] == expected[0][1]
+
+
+def test_rechecks_attachments_and_rendered_pages_in_the_warc(tmp_path):
+    path = tmp_path / "more.db"
+    archive = Archive(path)
+    run = archive.start_run("site", "more", [f"{BASE}/news/"])
+    page = f"{BASE}/news/2.html"
+    validators = {"Content-Type": "text/html", "ETag": '"v1"', "Last-Modified": "Fri, 01 Mar 2024 02:00:00 GMT"}
+    first = archive.add_snapshot(
+        url=page, status=200, headers=validators, body=UTF8_HTML, fetched_at="2024-03-01T10:00:00+08:00", site="more"
+    )
+    archive.add_record(
+        Record(url=page, title=TITLE, text=TEXT), fetched_at="2024-03-01T10:00:00+08:00", site="more", snapshot_id=first
+    )
+    archive.mark_checked(page, fetched_at="2024-03-05T10:00:00+08:00")  # a 304: no snapshot
+    pdf = b"%PDF-1.4\n%\xe9\x99\x84\xe4\xbb\xb6\n%%EOF\n"
+    for linked_from in (page, f"{BASE}/news/3.html"):  # one download, linked from two articles
+        archive.add_attachment(
+            url=f"{BASE}/files/a.pdf",
+            page_url=linked_from,
+            body=pdf,
+            snapshot_id=first,
+            filename="附件.pdf",
+            content_type="application/pdf",
+            status=200,
+            fetched_at="2024-03-01T10:00:05+08:00",
+            crawl_run_id=run,
+        )
+    archive.add_attachment(url=f"{BASE}/files/b.pdf", page_url=page, snapshot_id=first, status=0, error="too large")
+    server = archive.add_snapshot(
+        url=f"{BASE}/js/1.html", status=200, headers={"Content-Type": "text/html"}, body=b"<script>", site="more"
+    )
+    archive.add_snapshot(
+        url=f"{BASE}/js/1.html",
+        status=200,
+        headers={"Content-Type": "text/html"},
+        body=b"<html><p>rendered</p></html>",
+        site="more",
+        render="browser",
+        server_snapshot_id=server,
+    )
+    archive.finish_run(run, "finished")
+    archive.close()
+
+    data, counts = export_to_bytes(path)
+    check_warc_against_archive(data, path)
+    assert (counts.captures, counts.responses, counts.attachments, counts.not_modified, counts.rendered) == (
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
+    records = read_warc(data)
+    by_id = {r["id"]: r for r in records}
+    # The 304: a server-not-modified revisit of the capture whose validators the recheck sent.
+    recheck = next(r for r in records if r["profile"] == NOT_MODIFIED)
+    original = by_id[recheck["refers_to"]]
+    assert recheck["uri"] == page and recheck["date"] == "2024-03-05T02:00:00Z"
+    assert (
+        (original["uri"], original["date"])
+        == (page, "2024-03-01T02:00:00Z")
+        == (
+            recheck["refers_to_uri"],
+            recheck["refers_to_date"],
+        )
+    )
+    assert recheck["http"].get_statuscode() == "304" and recheck["http"].headers == []  # none are kept
+    asked = next(r for r in records if r["type"] == "request" and r["concurrent_to"] == recheck["id"])
+    assert asked["http"].get_header("If-None-Match") == '"v1"'
+    assert asked["http"].get_header("If-Modified-Since") == "Fri, 01 Mar 2024 02:00:00 GMT"
+    # The attachment: its bytes and type, requested with the article as Referer; both links in its metadata.
+    (download,) = [r for r in records if r["type"] == "response" and r["uri"] == f"{BASE}/files/a.pdf"]
+    assert download["payload"] == pdf and download["http"].get_header("Content-Type") == "application/pdf"
+    assert download["payload_digest"] == payload_digest(pdf)
+    request = next(r for r in records if r["type"] == "request" and r["concurrent_to"] == download["id"])
+    assert request["http"].get_header("Referer") == page
+    facts = next(json.loads(r["payload"]) for r in records if r["uri"] == "urn:govnews:attachment:1")
+    assert [link["page_url"] for link in facts["linked_from"]] == [page, f"{BASE}/news/3.html"]
+    assert facts["linked_from"][0]["filename"] == "附件.pdf"
+    assert f"{BASE}/files/b.pdf" not in {r["uri"] for r in records}  # no bytes kept: nothing to replay
+    # The rendered DOM: a conversion of the server's response, which replay tools do not index.
+    (conversion,) = [r for r in records if r["type"] == "conversion"]
+    assert conversion["payload"] == b"<html><p>rendered</p></html>"
+    assert by_id[conversion["refers_to"]]["payload"] == b"<script>"
+    warc = tmp_path / "more.warc.gz"
+    warc.write_bytes(data)
+    warcio_tool("check", str(warc))
