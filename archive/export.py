@@ -161,7 +161,7 @@ def export_warc(archive, out: BinaryIO, gzip: bool = True, filename: str | None 
     user_agents = _user_agents(archive)
     attachments = _attachment_downloads(archive)
     written: dict[str, _Written] = {}  # body sha256 → its first response record
-    responses: dict[int, _Written] = {}  # snapshot id → the record that holds its payload
+    responses: dict[int, _Written] = {}  # snapshot id → its response or revisit record
     for capture in archive.captures():
         counts.captures += 1
         facts = _facts(capture, made_from)
@@ -184,7 +184,8 @@ def export_warc(archive, out: BinaryIO, gzip: bool = True, filename: str | None 
             writer, capture["url"], date, http, body, capture["body_sha256"], written
         )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
-        responses[capture["id"]] = holder
+        # what a later 304 of this page refers to: this capture's own record, with its payload's digest
+        responses[capture["id"]] = _Written(capture["url"], date, response_id, holder.digest)
         user_agent = user_agents.get(capture["crawl_run_id"]) or DEFAULT_USER_AGENT
         write(
             response,

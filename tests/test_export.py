@@ -186,6 +186,7 @@ def check_warc_against_archive(data: bytes, db) -> dict:
     ]
     assert [m["snapshot_id"] for m in metadata] == [c["id"] for c in captures]
     assert records[0]["type"] == "warcinfo"
+    assert all(r["block_digest"].startswith("sha1:") for r in records)  # every record, as warcio computes it
     for capture, facts in zip(captures, metadata):
         meta = facts["_record"]
         assert meta["uri"] == f"urn:govnews:capture:{capture['id']}" and meta["content_type"] == "application/json"
