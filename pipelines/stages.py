@@ -5,6 +5,8 @@ capture (100) → extract (200) → normalize (300) → enrich (400) → index (
 attachments (800) are fetched for a record before it is archived.
 A stage that fails marks the item; later stages pass it through, and the
 archive pipeline writes a `failures` row beside the snapshot already kept.
+The archive pipeline is the last: what it returns is the exported item, the record's fields
+(`PageItem.exported()`); a page without a record (304, gone, failed) is dropped, with its reason.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 import time
 
 from scrapy import signals
+from scrapy.exceptions import DropItem
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
@@ -315,17 +318,20 @@ class ArchivePipeline(_Stage):
         super().__init__(crawler)
         self.run = ArchiveRun.of(crawler)
 
-    async def process_item(self, item: PageItem) -> PageItem:
+    async def process_item(self, item: PageItem) -> dict:
         archive = self.run.archive
         where = {"fetched_at": item.fetched_at, "snapshot_id": item.snapshot_id, "crawl_run_id": item.crawl_run_id}
+        version_id = None
         if item.request_url and archive.note_redirect(item.request_url, item.url, **where):
             self.crawler.stats.inc_value("govnews/moved")
         if item.status == NOT_MODIFIED:
             archive.mark_checked(item.url, fetched_at=item.fetched_at)
             self.crawler.stats.inc_value("govnews/not_modified")
+            drop = DropItem(f"not modified (304) since the archived version: {item.url}", log_level="DEBUG")
         elif item.status in GONE_STATUSES and archive.mark_gone(item.url, status=item.status, **where):
             # A page the archive has answers 404/410: an event of its timeline, not a failure.
             self.crawler.stats.inc_value("govnews/gone")
+            drop = DropItem(f"gone (HTTP {item.status}), marked in the archive: {item.url}", log_level="INFO")
         elif item.failure is not None:
             archive.add_failure(
                 url=item.url,
@@ -335,6 +341,10 @@ class ArchivePipeline(_Stage):
                 crawl_run_id=item.crawl_run_id,
             )
             self.crawler.stats.inc_value(f"govnews/failed/{item.failure['stage']}")
+            drop = DropItem(
+                f"no record: {item.failure['stage']} failed ({item.failure['error']}), a failures row: {item.url}",
+                log_level="WARNING",
+            )
         else:
             version_id = archive.add_record(
                 item.record,
@@ -345,6 +355,10 @@ class ArchivePipeline(_Stage):
                 index_terms=item.index_terms,
             )
             self.crawler.stats.inc_value("govnews/new_versions" if version_id else "govnews/unchanged")
+            drop = None
         item.body = b""  # the capture is in the archive; don't hold it in memory
         await self.run.settle()
-        return item
+        if drop is not None:  # a page without a record: archived as it is, nothing to export
+            raise drop
+        # What leaves the pipelines (feed exports, item_scraped): the record's fields, JSON only.
+        return item.exported(version_id)
