@@ -144,7 +144,8 @@ TABLES = {
             "start_urls": "The list pages it started from (JSON)",
             "started_at": "Start (UTC)",
             "finished_at": "End (UTC)",
-            "status": "Scrapy's finish reason (finished, shutdown, …) or running",
+            "status": "Scrapy's finish reason (finished, closespider_…), running, or interrupted "
+            "(stopped by SIGINT/SIGTERM: detail says which; or its process died: no finished_at)",
             "pages_fetched": "Article pages fetched and kept as snapshots",
             "articles": "Distinct article URLs fetched with a success status",
             "new_versions": "Versions this crawl added",
@@ -152,6 +153,7 @@ TABLES = {
             "extractor_version": "The govnews version that ran it",
             "pid": "The crawl's process id (null for a crawl run by a queue worker)",
             "job": "The queue job of a crawl run by a worker (docs/scaling.md)",
+            "detail": "Why the crawl stopped early: stopped by SIGINT or SIGTERM, a site refusing us, …",
         },
     ),
     "failures": (
@@ -165,6 +167,8 @@ TABLES = {
             "at": "When (UTC)",
             "snapshot_id": "The kept raw capture, when there was one",
             "crawl_run_id": "The crawl",
+            "resolved_at": "When the page was archived after all (a later fetch gave its record); "
+            "null while it is still not archived",
         },
     ),
     "ingested": (
@@ -279,7 +283,7 @@ TABLE_OPTIONS = {
     },
     "failures": {
         "sort_desc": "id",
-        "sortable_columns": ["id", "url", "stage", "at", "crawl_run_id"],
+        "sortable_columns": ["id", "url", "stage", "at", "crawl_run_id", "resolved_at"],
         "facets": ["stage"],
     },
 }

@@ -209,6 +209,9 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
                 "at": str,
                 "snapshot_id": int,
                 "crawl_run_id": int,
+                # When the page was archived after all (a later fetch gave its record, or a 304):
+                # the row stays, as history; null while the page is still not archived.
+                "resolved_at": str,
             },
             "id",
             [("snapshot_id", "snapshots", "id"), ("crawl_run_id", "crawl_runs", "id")],

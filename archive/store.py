@@ -329,7 +329,13 @@ class Archive:
             cursor = self.db.execute(
                 "update pages set last_fetched = ?, last_checked = ? where url = ?", [fetched_at, fetched_at, url]
             )
+            if cursor.rowcount > 0:
+                self._resolve_failures(url, fetched_at)
         return cursor.rowcount > 0
+
+    def _resolve_failures(self, url: str, at: str) -> None:
+        """The page is archived: its earlier failures are resolved (kept, as history)."""
+        self.db.execute("update failures set resolved_at = ? where url = ? and resolved_at is null", [at, url])
 
     def note_redirect(
         self,
@@ -380,6 +386,7 @@ class Archive:
             record.content_hash = compute_content_hash(record)
         fetched = reason == "crawl"
         with write_transaction(self.db):
+            self._resolve_failures(record.url, fetched_at)
             current = next(self.db.query("select * from pages where url = ?", [record.url]), None)
             if current and fetched and current["status"] in ("gone", "moved"):
                 update(self.db, "pages", "url", record.url, {"status": "live", "gone_at": None, "moved_to": None})

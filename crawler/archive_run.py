@@ -11,6 +11,12 @@ counts back for the closing log.
 With GOVNEWS_QUEUE set (a crawl on a queue worker) the archive is a `StreamArchive`
 (crawler/stream.py): the same calls, sent to the one writer through Redis instead of
 written here, and `settle()` is where the crawl waits for the writer to have room.
+
+A run's `status` is Scrapy's finish reason (`finished`, `closespider_…`, `challenge_refused` …),
+except for a crawl stopped by SIGINT or SIGTERM: `interrupted`, with `detail` `stopped by SIGINT`
+and its `finished_at` (a run whose process died is also `interrupted`, with no `finished_at`,
+marked so by the next crawl: archive/store.py). Scrapy's `shutdown` remains for a crawl stopped
+without a signal (`CrawlerProcess.stop()`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 from scrapy import signals
 
 from archive.store import Archive
+from crawler.stop import received_signal, signal_name
 
 # Crawler stats a crawl_runs row keeps, besides the counts the archive computes itself.
 RUN_COUNTERS = ("list_pages", "skipped_known", "not_modified", "browser_pages", "attachments")
@@ -78,9 +85,16 @@ class ArchiveRun:
             return
         stats = self.crawler.stats
         counters = {key: stats.get_value(f"govnews/{key}", 0) for key in RUN_COUNTERS}
+        status = reason
+        signum = received_signal()
+        if reason == "shutdown" and signum is not None:
+            # Stopped by SIGINT/SIGTERM (crawler/stop.py): like a run whose process died, it did
+            # not crawl the site to the end; `finished_at` and the detail say it stopped cleanly.
+            status = "interrupted"
+            self.detail = f"stopped by {signal_name(signum)}" + (f"; {self.detail}" if self.detail else "")
         if self.detail:
             counters["detail"] = self.detail
-        self.counts = {**self.archive.finish_run(self.run_id, reason, counters), "finish_reason": reason}
+        self.counts = {**self.archive.finish_run(self.run_id, status, counters), "finish_reason": reason}
         for key, value in self.counts.items():
             stats.set_value(f"govnews/{key}", value)
         stats.set_value("govnews/crawl_run_id", self.run_id)  # for the closing log only

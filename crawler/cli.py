@@ -178,6 +178,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
     from crawler.run import run_crawls
     from crawler.sites import SiteConfigError, find_site
     from crawler.sites import all_sites as list_sites
+    from crawler.stop import exit_status
 
     if due and (sites or urls or all_sites):
         raise click.UsageError("--due picks the sites itself: give it without --site, --url or --all")
@@ -221,6 +222,8 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
             f"{run.get('new_versions', 0)} new versions, {run.get('failures', 0)} failures"
             f" ({run.get('finish_reason')})"
         )
+    if status := exit_status():  # stopped by SIGINT/SIGTERM: 130/143, as a shell reports it
+        sys.exit(status)
 
 
 def _enqueue(queue_url, db, names, urls, sites_dirs) -> None:

@@ -5,8 +5,8 @@ or systemd timer runs `govnews crawl --due` every few minutes; this module decid
 run crawls.  A site is **due** when
 
 - it has never been crawled to the end, or
-- its last completed crawl (a run with a `finished_at` whose status is not `shutdown`, a crawl
-  stopped by a signal, nor `interrupted`, one whose process died) *started* more than
+- its last completed crawl (a run with a `finished_at` whose status is not `interrupted`, a
+  crawl stopped by a signal or whose process died, nor `shutdown`) *started* more than
   `interval` ago,
 
 and no crawl of it is still running.  A `crawl_runs` row still marked `running` counts as a
@@ -33,8 +33,9 @@ DEFAULT_INTERVAL = "1d"
 # A run still marked `running` stops blocking its site after 2 × interval, and never sooner
 # than this: a 30-minute site's crawl may well take an hour.
 STALE_FLOOR = timedelta(hours=6)
-# Statuses of ended runs that did not crawl the site to the end (Scrapy's "shutdown": stopped
-# by SIGINT/SIGTERM; "interrupted": a run whose process died, closed by a later crawl).
+# Statuses of ended runs that did not crawl the site to the end ("interrupted": stopped by
+# SIGINT/SIGTERM, or a run whose process died, closed by a later crawl; Scrapy's "shutdown": a
+# crawl stopped without a signal, and signal-stopped runs of releases before 0.4).
 INCOMPLETE_STATUSES = frozenset({"running", "shutdown", "interrupted"})
 
 UNITS = {

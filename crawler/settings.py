@@ -39,7 +39,14 @@ GOVNEWS_QUEUE_DEAD_AFTER = 60
 GOVNEWS_INGEST_BATCH = 100
 
 # Run bookkeeping: the archive connection and the crawl_runs row (crawler/archive_run.py).
-EXTENSIONS = {"crawler.archive_run.ArchiveRun": 0, "crawler.limits.ResponseLimits": 0}
+# SIGINT/SIGTERM end a crawl cleanly: its run `interrupted`, exit status 130/143 (crawler/stop.py).
+EXTENSIONS = {
+    "crawler.archive_run.ArchiveRun": 0,
+    "crawler.limits.ResponseLimits": 0,
+    "crawler.stop.GracefulStop": 0,
+}
+# The project's `scrapy crawl` (crawler/commands/crawl.py): Scrapy's, with those exit statuses.
+COMMANDS_MODULE = "crawler.commands"
 # What a server may send before the body (crawler/limits.py): header lines, and their bytes.
 GOVNEWS_MAX_RESPONSE_HEADERS = 500
 GOVNEWS_MAX_RESPONSE_HEADER_BYTES = 256 * 1024

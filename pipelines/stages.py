@@ -19,6 +19,7 @@ import functools
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 
@@ -32,6 +33,7 @@ from archive.search import page_terms
 from crawler.archive_run import ArchiveRun
 from crawler.items import PageItem
 from crawler.record import Record
+from crawler.stop import STOP_SIGNALS
 from pipelines.enrich import enrich, load_tables
 from pipelines.errors import ExtractionError
 from pipelines.extract import extract
@@ -189,15 +191,30 @@ class StageWorkers:
             initargs=(os.getpid(),),
         )
         # The pool starts its workers at the first task: start them now, so that they import and
-        # load the dictionaries while the crawl starts, not while the first articles wait.
-        for _ in range(self.processes):
-            pool.submit(int)
+        # load the dictionaries while the crawl starts, not while the first articles wait (with
+        # SIGINT/SIGTERM blocked, as in run(), until start_worker ignores them).
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            for _ in range(self.processes):
+                pool.submit(int)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
         return pool
 
     async def run(self, function, *args, **kwargs):
         pool = self.pool
+        call = functools.partial(function, *args, **kwargs)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(function, *args, **kwargs))
+            if pool is None:
+                return await asyncio.get_running_loop().run_in_executor(None, call)
+            # A submit may start a worker: it begins with SIGINT/SIGTERM blocked, until
+            # start_worker ignores them (a signal meanwhile reaches the crawl's other threads).
+            old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+            try:
+                future = pool.submit(call)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+            return await asyncio.wrap_future(future)
         except concurrent.futures.process.BrokenProcessPool:
             # A worker died (killed, out of memory on a huge page): the pages it held fail with
             # this reason, and the next ones go to a new pool rather than failing too.
@@ -210,7 +227,14 @@ class StageWorkers:
 
 def start_worker(crawl_pid: int) -> None:
     """A stage worker loads the dictionaries, and leaves when its crawl is gone: a crawl killed
-    with SIGKILL cannot stop its workers, and they would wait for work forever."""
+    with SIGKILL cannot stop its workers, and they would wait for work forever.
+
+    It ignores SIGINT and SIGTERM: Ctrl-C reaches the whole process group (and systemd's stop
+    the whole unit), and a worker that died of it would fail the pages it holds. The crawl stops
+    gracefully and shuts its workers down itself (crawler/stop.py)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def watch() -> None:
         while os.getppid() == crawl_pid:

@@ -116,6 +116,32 @@ def test_snapshot_keeps_the_raw_bytes_and_a_failure_sits_beside_it(tmp_path):
     assert archive.db["failures"].get(1)["snapshot_id"] == snap
 
 
+def test_failures_of_a_page_archived_later_are_resolved_and_kept(tmp_path):
+    archive = Archive(tmp_path / "a.db")
+    record = make_record()
+    other = "http://example.gov.cn/t20200430_2.html"
+    for url, stage in ((record.url, "fetch"), (record.url, "extract"), (other, "fetch")):
+        archive.add_failure(url=url, stage=stage, error="BrokenProcessPool")
+    archive.add_record(record, fetched_at="2020-05-01T00:00:00+00:00")
+    rows = {(r["url"], r["stage"]): r["resolved_at"] for r in archive.db["failures"].rows}
+    assert rows == {
+        (record.url, "fetch"): "2020-05-01T00:00:00+00:00",
+        (record.url, "extract"): "2020-05-01T00:00:00+00:00",
+        (other, "fetch"): None,  # not archived: still open
+    }
+    # A later failure of the archived page is open again; archiving the page unchanged resolves
+    # it, and the resolved rows keep their time. A 304 for an archived page resolves too.
+    archive.add_failure(url=record.url, stage="fetch", error="HTTP 500")
+    archive.add_record(record, fetched_at="2020-05-02T00:00:00+00:00")  # unchanged: no version
+    times = [r["resolved_at"] for r in archive.db["failures"].rows_where("url = ?", [record.url], order_by="id")]
+    assert times == ["2020-05-01T00:00:00+00:00"] * 2 + ["2020-05-02T00:00:00+00:00"]
+    archive.add_failure(url=record.url, stage="fetch", error="HTTP 503")
+    assert archive.mark_checked(record.url, fetched_at="2020-05-03T00:00:00+00:00")
+    assert not archive.mark_checked(other, fetched_at="2020-05-03T00:00:00+00:00")  # not archived: stays open
+    open_rows = [(r["url"], r["error"]) for r in archive.db["failures"].rows_where("resolved_at is null")]
+    assert open_rows == [(other, "BrokenProcessPool")]
+
+
 def test_an_archive_missing_newer_columns_upgrades_in_place(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)

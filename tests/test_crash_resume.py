@@ -157,3 +157,6 @@ def test_a_stage_worker_killed_mid_crawl_loses_no_page(trs_site, tmp_path):
     finish(scrapy_crawl(*args, db=db_path, wait=False))
     assert db["pages"].count == ARTICLES
     assert db["crawl_runs"].get(2)["pages_fetched"] == len({f["url"] for f in failed})
+    # Those failures are resolved, not deleted: each keeps its row, with when its page was archived.
+    rows = list(db.query("select f.resolved_at, p.first_seen from failures f join pages p using (url)"))
+    assert len(rows) == len(failed) and all(r["resolved_at"] == r["first_seen"] for r in rows)
