@@ -175,6 +175,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
     knows of the site, and nothing is crawled here."""
     import sqlite3
 
+    from crawler.progress import Display
     from crawler.run import run_crawls
     from crawler.sites import SiteConfigError, find_site
     from crawler.sites import all_sites as list_sites
@@ -215,7 +216,11 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
         raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
     if queue_url:
         return _enqueue(queue_url, db, names, urls, sites_dirs)
-    runs = run_crawls(jobs, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs))
+    display = Display(sys.stdout)  # a redrawn line on a terminal, plain lines otherwise
+    runs = run_crawls(
+        jobs, progress=display.update, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
+    )
+    display.close()
     for job, run in zip(jobs, runs):
         click.echo(
             f"{job.get('site') or job.get('url')}: {run.get('pages_fetched', 0)} pages, "

@@ -124,6 +124,7 @@ class SiteSpider(scrapy.Spider):
         site_days = spider.site.recheck_days  # a site config's own window wins
         spider.recheck_days = site_days if site_days is not None else config.recheck_days
         spider.list_urls = set(spider.site.start_urls)
+        spider.article_links = set()  # articles asked for: the `govnews/article_links` stat (progress)
         return spider
 
     @property
@@ -187,6 +188,7 @@ class SiteSpider(scrapy.Spider):
         if self.config.incremental:
             for url in self.state.failed_last_time():
                 self.crawler.stats.inc_value("govnews/retried_failures")
+                self._known_article(url)
                 yield self._request(url, self.parse_article)
 
     def parse_list(self, response: Response):
@@ -228,6 +230,7 @@ class SiteSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("govnews/skipped_known")
                 continue
             new += decision == "new"
+            self._known_article(url)
             yield request
         # After a crawl that got to the end, page one list page at a time (the first one not yet
         # read), and stop at a page whose every article is archived: nothing older is new.
@@ -250,6 +253,12 @@ class SiteSpider(scrapy.Spider):
                     continue
                 self.list_urls.add(key)
                 yield request
+
+    def _known_article(self, url: str) -> None:
+        """An article link to fetch, counted once however many list pages link it (crawler/progress.py)."""
+        if url not in self.article_links:
+            self.article_links.add(url)
+            self.crawler.stats.inc_value("govnews/article_links")
 
     def _bad_link(self, page_url: str, href: str, reason: str) -> None:
         """A link on a list page that is no URL: a failures row (stage "link") naming the page
