@@ -27,7 +27,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from archive.schema import SCHEMA_VERSION, VERSION_COLUMNS
+from archive.schema import VERSION_COLUMNS
 from crawler.record import FIELD_DESCRIPTIONS
 
 TABLES = {
@@ -418,30 +418,31 @@ def datasette_args(
 ) -> tuple[list[str], list[str]]:
     """The `datasette serve` command line for an archive, and notes for the person starting it.
 
-    The archive is opened as every govnews command opens it (schema upgraded, search index
-    rebuilt if another segmenter built it); served immutable, its WAL is checkpointed first,
-    since an immutable open reads the main file only.  ``public`` adds `PUBLIC_SETTINGS`.
+    The archive is opened read-only (`Archive(path, read_only=True)`): nothing is created or
+    upgraded, so a file that is not a govnews archive, or not SQLite, is refused with one line,
+    and an older schema is served as it is.  Served immutable, its WAL is checkpointed first,
+    since an immutable open reads the main file only; an archive on a read-only filesystem
+    whose WAL still holds transactions cannot be checkpointed, and is served live instead
+    (Datasette's read-only ``mode=ro``, which reads the WAL).  ``public`` adds `PUBLIC_SETTINGS`.
 
     The metadata is written to a new private folder (:func:`tempfile.mkdtemp`: mode 0700,
     created by this call, never an existing path another user could have planted or linked).
     `govnews browse` then *execs* Datasette, so nothing is left to remove the folder when
     Datasette stops: instead each run removes this user's folders of earlier runs older than
     a day (`remove_stale_folders`)."""
-    from archive.store import Archive
+    from archive.store import Archive, ArchiveError, can_write
 
-    if not path.is_file():
-        raise BrowseError(f"no archive at {path}: run `govnews demo` or `govnews crawl` first")
     try:
-        with closing(sqlite3.connect(path, timeout=10)) as conn:
-            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
-            version = conn.execute("pragma user_version").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise BrowseError(f"{path} is not a readable SQLite archive: {exc}") from exc
-    if "pages" not in tables:
-        raise BrowseError(f"{path} is not a govnews archive (it has no pages table)")
-    notes = [f"Upgrading {path} from schema {version} to {SCHEMA_VERSION} first …"] if version < SCHEMA_VERSION else []
-    Archive(path).close()
-    if not live:
+        archive = Archive(path, read_only=True)
+    except ArchiveError as exc:
+        raise BrowseError(str(exc)) from exc
+    notes, read_only_file = archive.reading_notes(), not can_write(path)
+    archive.close()
+    wal = Path(f"{path}-wal")
+    if not live and read_only_file and wal.is_file() and wal.stat().st_size:
+        live = True
+        notes.append(f"{path} cannot be written and its WAL holds transactions: serving it live (read-only)")
+    elif not live and not read_only_file:
         with closing(sqlite3.connect(path, timeout=10)) as conn:
             busy, wal_pages, moved = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         if busy or (wal_pages != -1 and moved < wal_pages):

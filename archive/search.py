@@ -6,8 +6,15 @@ such as 书记), so both sides are segmented with jieba before FTS5 sees them. T
 the shorter words inside long ones (区委书记 → 区委 书记 区委书记). A query is cut
 into words the same way, and a page must contain all of them.
 
+Pages are indexed as the normalize stage left them: Simplified script, half-width digits and
+Latin letters, no pinyin annotations.  A query is normalized by the same function first
+(`pipelines.normalize.clean_text`), so what a person types in Traditional script, or with
+full-width digits, finds the same pages:
+
     >>> fts_query("张书杰 书记")
     '"张书杰" AND "书记"'
+    >>> fts_query("張書杰 書記") == fts_query("张书杰 书记")
+    True
 
 The index is contentless (the text already lives in ``pages``) and its rowid is
 ``pages.page_id``, which is what Datasette's search box joins on.  A contentless FTS5 row
@@ -26,6 +33,7 @@ import sqlite_utils
 from sqlite_utils.db import Table
 
 from archive.rows import write_transaction
+from pipelines.normalize import clean_text
 from pipelines.segment import segment, segment_for_index, segmenter_fingerprint
 
 FTS_TABLE = "pages_fts"
@@ -39,8 +47,17 @@ def index_terms(text: str | None) -> str:
     return " ".join(segment_for_index(text or ""))
 
 
+def normalize_query(query: str) -> str:
+    """What a person typed, normalized as the pages' text was (`clean_text`: Traditional →
+    Simplified with OpenCC, pinyin annotations removed, width and spacing): each part between
+    the spaces typed on its own, so those spaces stay where words are cut (the normalize
+    stage removes a space between two Han characters)."""
+    return " ".join(filter(None, (clean_text(part).replace("\n", " ") for part in query.split())))
+
+
 def fts_query(query: str) -> str:
-    """The FTS5 query for what a person typed: every word required.
+    """The FTS5 query for what a person typed, normalized as pages are (`normalize_query`):
+    every word required.
 
     A long word may be cut otherwise in the page's context (项目建设 inside 重点项目建设 is
     indexed as 重点 项目 重点项目 建设), so it also matches as its own pieces standing close
@@ -48,7 +65,7 @@ def fts_query(query: str) -> str:
     alone that jieba breaks into single characters (初心 → 初 心, while 不忘初心 holds 初心)
     matches as one word or as those characters side by side: ``("初心" OR "初 心")``."""
     terms = []
-    for word in _typed_words(query.strip()):
+    for word in _typed_words(normalize_query(query)):
         if isinstance(word, tuple):  # single characters side by side
             terms.append(f"({_quote(''.join(word))} OR {_quote(' '.join(word))})")
         elif len(pieces := _cover(word)) >= 2:
@@ -99,6 +116,14 @@ def _quote(word: str) -> str:
 def mark_stale(db: sqlite_utils.Database) -> None:
     """Forget who built the index: the next `ensure_index` rebuilds it (bulk loads skip upkeep)."""
     db.execute("delete from archive_meta where key = ?", [SEGMENTER_KEY])
+
+
+def index_is_current(db: sqlite_utils.Database) -> bool:
+    """Whether the index exists and the current segmenter built it (read only)."""
+    if FTS_TABLE not in db.table_names() or "archive_meta" not in db.table_names():
+        return False
+    built_by = next(db.query("select value from archive_meta where key = ?", [SEGMENTER_KEY]), {}).get("value")
+    return built_by == segmenter_fingerprint()
 
 
 def ensure_index(db: sqlite_utils.Database) -> None:

@@ -18,6 +18,12 @@ Tables (names later work relies on; the README's "Schema" section has every colu
 - ``pages_fts``   FTS5 index of each page's jieba-segmented title and text (archive/search.py).
 - ``simhash_keys`` each page's SimHash under 36 block-pair keys, to find near-duplicates
   (syndicated copies) without comparing every page (archive/near_duplicates.py).
+
+``Archive(path)`` is the writer's open: it creates the file, upgrades an older schema and
+rebuilds a stale search index.  ``Archive(path, read_only=True)`` is the reader's (stats,
+search, export, browse): SQLite's ``mode=ro``, or ``immutable=1`` where the file or its folder
+cannot be written (a read-only mount), no table created, no migration run; a path that is not
+a govnews archive raises `ArchiveError` with the one line that says so.
 """
 
 from __future__ import annotations
@@ -49,17 +55,132 @@ from archive.rows import (
     update,
     write_transaction,
 )
+from archive.schema import SCHEMA_VERSION, schema_version
 from crawler.common import parse_time, pid_alive, utcnow
 from crawler.record import Record, compute_content_hash
 
 DUPLICATE_DISTANCE = near_duplicates.DISTANCE
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+# The oldest schema the current code reads as it is: 0.1's (schema 0) must be upgraded first.
+OLDEST_READABLE_SCHEMA = 2
+
+
+class ArchiveError(ValueError):
+    """A path that cannot be read as a govnews archive: the message is one line saying why."""
+
+
+def can_write(path: str | Path) -> bool:
+    """Whether this process may write the file at `path` and its folder (False on a read-only
+    mount, for root too)."""
+    path = Path(path)
+    return os.access(path, os.W_OK) and os.access(path.resolve().parent, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> tuple[str, bool]:
+    """The URI a reader opens `path` with, and whether it is immutable.
+
+    ``mode=ro`` sees what a writer is committing (through the WAL and its index, the -shm
+    file); where the file or its folder cannot be written (a read-only mount) SQLite could not
+    use the -shm file, so the file is opened ``immutable=1``, unless a WAL and its index are
+    there to read: then ``mode=ro`` reads them as they are (SQLite 3.22 and later)."""
+    uri = path.resolve().as_uri() + "?mode=ro"
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if can_write(path) or (wal.is_file() and wal.stat().st_size and shm.is_file()):
+        return uri, False
+    return uri + "&immutable=1", True
+
+
+def open_read_only(path: str | Path) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection to the govnews archive at `path`, and whether it is immutable;
+    ArchiveError, with the one line that says why, when `path` is missing, not SQLite, or an
+    SQLite file without a pages table."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArchiveError(f"no archive at {path}: run `govnews demo` or `govnews crawl` first")
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise ArchiveError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if header and header != SQLITE_HEADER:
+        raise ArchiveError(f"{path} is not an SQLite file")
+    uri, immutable = _read_only_uri(path)
+    wal = Path(f"{path}-wal")
+    if not immutable and not (wal.is_file() and wal.stat().st_size):
+        # Looked at immutable first: SQLite then creates no WAL index beside the file, so a file
+        # that is no archive (a WAL-mode one too) is left exactly as it was, and nothing beside it.
+        probe = _connect(path.resolve().as_uri() + "?mode=ro&immutable=1", path)
+        try:
+            _archive_schema(probe, path)
+        finally:
+            probe.close()
+    conn = _connect(uri, path)
+    try:
+        _archive_schema(conn, path)
+    except ArchiveError:
+        conn.close()
+        raise
+    return conn, immutable
+
+
+def _connect(uri: str, path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=30)
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot read {path} as SQLite: {exc}") from exc
+    try:
+        conn.execute("select count(*) from sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise ArchiveError(f"cannot read {path} as SQLite: {exc}") from exc
+    return conn
+
+
+def archive_schema(path: str | Path) -> int:
+    """The schema version of the govnews archive at `path`, read without changing it;
+    ArchiveError when `path` is no govnews archive (missing, not SQLite, no pages table)."""
+    conn, _ = open_read_only(path)
+    try:
+        return _archive_schema(conn, Path(path))
+    finally:
+        conn.close()
+
+
+def _archive_schema(conn: sqlite3.Connection, path: Path) -> int:
+    try:
+        pages = conn.execute("select 1 from sqlite_master where type = 'table' and name = 'pages'").fetchone()
+        version = conn.execute("pragma user_version").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise ArchiveError(f"cannot read {path} as SQLite: {exc}") from exc
+    if not pages:
+        raise ArchiveError(f"{path} is not a govnews archive (no pages table)")
+    return version
+
+
+def upgrade_note(path: str | Path) -> str | None:
+    """The line a command that writes the archive says before it upgrades it; None when it
+    will not (a current archive, or no archive yet)."""
+    try:
+        version = archive_schema(path)
+    except ArchiveError:
+        return None
+    if version >= SCHEMA_VERSION:
+        return None
+    return f"Upgrading {path} from schema {version} to {SCHEMA_VERSION} (in place, once)"
 
 
 class Archive:
     _index_paused = False
+    read_only = False
+    immutable = False
+    # Schema 4's per-site dictionaries (bodies.dictionary_id): an older archive read as it is has none.
+    _body_dictionary: str | None = "dictionary_id"
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, read_only: bool = False):
         self.path = Path(path)
+        if read_only:
+            self._open_read_only()
+            return
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
@@ -83,6 +204,44 @@ class Archive:
                     raise
                 time.sleep(0.1 * (attempt + 1))
         self._dictionaries = SiteDictionaries(self.db)
+        self.schema_version = schema_version(self.db)
+
+    def _open_read_only(self) -> None:
+        """Open for reading only: nothing created, nothing upgraded, nothing rebuilt."""
+        path = self.path
+        conn, self.immutable = open_read_only(path)
+        try:
+            self.schema_version = _archive_schema(conn, path)
+        except ArchiveError:
+            conn.close()
+            raise
+        self.read_only = True
+        self.db = sqlite_utils.Database(conn)
+        if self.schema_version < OLDEST_READABLE_SCHEMA:
+            self.close()
+            raise ArchiveError(
+                f"{path} is an archive of schema {self.schema_version} (govnews 0.1): "
+                f"upgrade it with a command that writes it (`govnews reprocess --db {path}`)"
+            )
+        if "dictionary_id" not in self.db["bodies"].columns_dict:
+            self._body_dictionary = None
+        self._dictionaries = SiteDictionaries(self.db)
+
+    def reading_notes(self) -> list[str]:
+        """What a reader should know of an archive opened read-only as it is: an older schema,
+        a search index another segmenter built (one line each)."""
+        notes = []
+        if self.schema_version < SCHEMA_VERSION:
+            notes.append(
+                f"{self.path} is of schema {self.schema_version}, read as it is "
+                f"(a command that writes it, such as `govnews reprocess`, upgrades it to {SCHEMA_VERSION})"
+            )
+        if not search_index.index_is_current(self.db):
+            notes.append(
+                f"the search index of {self.path} was built by another segmenter (or not finished): "
+                f"searches may miss pages until a command that writes the archive rebuilds it"
+            )
+        return notes
 
     def close(self) -> None:
         self.db.close()
@@ -258,7 +417,7 @@ class Archive:
             return snapshot_id
 
     def body(self, digest: str) -> bytes:
-        return read_blob(self.db, "bodies", "sha256", "data", "base_sha256", digest, dictionary="dictionary_id")
+        return read_blob(self.db, "bodies", "sha256", "data", "base_sha256", digest, dictionary=self._body_dictionary)
 
     def snapshot_body(self, snapshot_id: int) -> bytes:
         row = self.db.execute("select body_sha256 from snapshots where id = ?", [snapshot_id]).fetchone()

@@ -47,6 +47,7 @@ def demo(db, log_level):
     from crawler.demo.server import DemoServer
     from crawler.run import run_crawls
 
+    _say_if_upgrading(db)
     with DemoServer(port_base=DEMO_PORT_BASE) as server, tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
         click.echo(f"Serving {len(server.sites)} demo sites on 127.0.0.1:")
         for site in server.sites.values():
@@ -214,6 +215,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
     jobs = [{"site": name} for name in names] + [{"url": url} for url in urls]
     if not jobs:
         raise click.UsageError("nothing to crawl: give --site NAME, --url URL, --all or --due")
+    _say_if_upgrading(db)
     if queue_url:
         return _enqueue(queue_url, db, names, urls, sites_dirs)
     display = Display(sys.stdout)  # a redrawn line on a terminal, plain lines otherwise
@@ -324,6 +326,7 @@ def ingest(queue_url, db, burst, pairs):
     settings = _settings(pairs)
     client = _queue_client(queue_url)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    _say_if_upgrading(db)
     try:
         archive = Archive(db)
     except sqlite3.Error as exc:
@@ -397,8 +400,17 @@ def browse(db, port, host, live, public):
     "--rank", is_flag=True, help="Best matches first (BM25) instead of the most recently archived pages first."
 )
 def search(db, query, limit, rank):
-    """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记)."""
-    rows = _open_existing(db).search(query, limit, "relevance" if rank else "newest")
+    """Find archived pages by Chinese words, typed as people type them (张书杰 项目建设, 书记).
+    Traditional script (書記) finds the Simplified the archive holds."""
+    import sqlite3
+
+    archive = _open_existing(db)
+    try:
+        rows = archive.search(query, limit, "relevance" if rank else "newest")
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot search {db}: {exc}") from exc
+    finally:
+        archive.close()
     for row in rows:
         click.echo(f"{row['published_at'] or '-':<25} {row['title']}  {row['url']}")
     if not rows:
@@ -445,6 +457,8 @@ def export(db, fmt, what, output, no_gzip, cdxj):
         raise click.UsageError("--format wacz needs -o FILE (a zip file, not stdout)")
     if cdxj and output == "-":
         raise click.UsageError("--cdxj needs the WARC in a file (-o FILE): the index points into it")
+    import sqlite3
+
     archive = _open_existing(db)
     output = output or "-"
     where = "stdout" if output == "-" else output
@@ -464,6 +478,8 @@ def export(db, fmt, what, output, no_gzip, cdxj):
             if cdxj:
                 with open_output(cdxj) as out:
                     summary += f"; {write_cdxj(output, out)} index lines to {cdxj}"
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot read {db}: {exc}") from exc
     finally:
         archive.close()
     click.echo(summary, err=True)
@@ -484,7 +500,7 @@ def reprocess(db, site, sites_dirs):
     from archive.reprocess import reprocess as run
     from crawler.sites import all_sites
 
-    archive = _open_existing(db)
+    archive = _open_existing(db, write=True)
     configs = {s.name: s.to_dict() for s in all_sites(sites_dirs)}
     report = run(archive, site=site, site_configs=configs)
     for url, error in report.errors.items():
@@ -497,18 +513,46 @@ def reprocess(db, site, sites_dirs):
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 def stats(db, as_json):
     """What the archive holds, and its size per version."""
+    import sqlite3
+
     from archive.stats import archive_stats, format_stats
 
-    numbers = archive_stats(_open_existing(db))
+    archive = _open_existing(db)
+    try:
+        numbers = archive_stats(archive)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot read {db}: {exc}") from exc
+    finally:
+        archive.close()
     click.echo(json.dumps(numbers, indent=2) if as_json else format_stats(numbers))
 
 
-def _open_existing(db: str):
-    from archive.store import Archive
+def _open_existing(db: str, *, write: bool = False):
+    """The archive at DB, read-only (nothing created, nothing upgraded), saying what a reader
+    should know of it; with `write`, opened to write, upgraded if it is older (saying so).
+    A path that is no govnews archive is one line and exit 1."""
+    from archive.store import Archive, ArchiveError, archive_schema
 
-    if not Path(db).exists():
-        raise click.ClickException(f"no archive at {db}: run `govnews demo` or `govnews crawl` first")
-    return Archive(db)
+    try:
+        if write:
+            archive_schema(db)  # is an archive: a command that writes never makes one of another file
+            _say_if_upgrading(db)
+            return Archive(db)
+        archive = Archive(db, read_only=True)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in archive.reading_notes():
+        click.echo(note, err=True)
+    return archive
+
+
+def _say_if_upgrading(db: str) -> None:
+    """A command that writes the archive says, in one line, when it is about to upgrade it."""
+    from archive.store import upgrade_note
+
+    note = upgrade_note(db)
+    if note:
+        click.echo(note, err=True)
 
 
 if __name__ == "__main__":

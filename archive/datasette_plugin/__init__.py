@@ -100,8 +100,9 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def startup(datasette):
     async def warm_segmenter():
-        # jieba's dictionary takes a moment to load: do it before the first search, not during.
-        await asyncio.get_running_loop().run_in_executor(None, fts_match, "书记")
+        # jieba's dictionary, OpenCC's tables and pypinyin's readings (a query is normalized as
+        # pages are) take a moment to load: do it before the first search, not during.
+        await asyncio.get_running_loop().run_in_executor(None, fts_match, "區(qū)委書記")
 
     return warm_segmenter
 

@@ -1,6 +1,11 @@
 """Chinese search for the govnews Datasette plugin: the SQL functions that segment what a
 person types, and the rewrite of ``?_search_COLUMN=`` for tables whose index is joined on
-``fts_pk`` (see the package docstring)."""
+``fts_pk`` (see the package docstring).
+
+What is typed goes through `archive.search.fts_query`, which normalizes it exactly as the
+normalize stage did the pages (Traditional → Simplified, width, pinyin annotations) before
+segmenting it: 書記 in the search box finds the pages that say 书记.  In ``escape_fts`` each
+whitespace-separated chunk is normalized on its own, after its ``COLUMN:`` prefix is taken off."""
 
 from __future__ import annotations
 
