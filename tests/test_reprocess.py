@@ -118,12 +118,12 @@ def test_an_interrupted_reprocess_resumes_to_the_same_archive(old_archive, tmp_p
 
 
 def test_stats_reports_counts_and_bytes_per_version(old_archive):
+    db = Archive(old_archive).db  # a command that writes upgrades the 0.1 archive: stats only reads
     result = subprocess.run(
         [*GOVNEWS, "stats", "--db", str(old_archive), "--json"], cwd=REPO, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    db = Archive(old_archive).db
     assert (stats["pages"], stats["versions"], stats["snapshots"]) == (20, 21, 40)
     assert stats["distinct_bodies"] == db["bodies"].count < stats["snapshots"]
     assert stats["raw_bytes_stored"] < stats["raw_bytes_distinct"] <= stats["raw_bytes_fetched"]
