@@ -443,6 +443,8 @@ def search(db, query, limit, rank):
 )
 def export(db, fmt, what, output, no_gzip, cdxj):
     """Export the archive as JSON Lines (pages or versions), as WARC (every capture) or as WACZ."""
+    import sqlite3
+
     from archive.export import export_jsonl, export_wacz, export_warc, open_output, write_cdxj
 
     if fmt != "jsonl" and what:
@@ -457,8 +459,6 @@ def export(db, fmt, what, output, no_gzip, cdxj):
         raise click.UsageError("--format wacz needs -o FILE (a zip file, not stdout)")
     if cdxj and output == "-":
         raise click.UsageError("--cdxj needs the WARC in a file (-o FILE): the index points into it")
-    import sqlite3
-
     archive = _open_existing(db)
     output = output or "-"
     where = "stdout" if output == "-" else output
