@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from crawler import __version__
+from crawler.demo.server import DEMO_PORT_BASE  # the same URLs every run: a second demo run adds no versions
 
 ARCHIVE_DB_ENV = "GOVNEWS_DB"
 
@@ -35,31 +36,47 @@ def cli():
     """Crawl Chinese local-government news into a versioned, searchable archive."""
 
 
-DEMO_PORT_BASE = 38701  # the same URLs on every run, so a second demo run adds no versions
-
-
 @cli.command()
 @db_option
 @click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
-def demo(db, log_level):
-    """Serve the bundled demo sites on 127.0.0.1 and crawl them into DB."""
+@click.option("--serve", is_flag=True, help="Only serve the demo sites, printing their list URLs, until Ctrl-C.")
+@click.option(
+    "--port-base",
+    type=click.IntRange(1, 65530),
+    default=DEMO_PORT_BASE,
+    show_default=True,
+    help="Site N listens on PORT_BASE + N (the bundled configs in crawler/sites/ name the default ports); "
+    "a port in use is an error.",
+)
+def demo(db, log_level, serve, port_base):
+    """Serve the bundled demo sites on 127.0.0.1 and crawl them into DB (--serve: only serve them)."""
     from archive.store import Archive
-    from crawler.demo.server import DemoServer
+    from crawler.demo.server import DemoPortError, DemoServer, write_site_configs
     from crawler.run import run_crawls
 
     _say_if_upgrading(db)
-    with DemoServer(port_base=DEMO_PORT_BASE) as server, tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
+    server = DemoServer(port_base=port_base)
+    try:
+        server.start()
+    except DemoPortError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
         click.echo(f"Serving {len(server.sites)} demo sites on 127.0.0.1:")
         for site in server.sites.values():
             click.echo(f"  {site.name:<9} {site.list_url}")
-            config = {"name": site.name, "start_urls": [site.list_url], "region": site.manifest.get("region")}
-            Path(configs, f"{site.name}.yaml").write_text(json.dumps(config, ensure_ascii=False), encoding="utf-8")
-        runs = run_crawls(
-            [{"site": name} for name in server.sites],
-            ARCHIVE_DB=db,
-            LOG_LEVEL=log_level,
-            GOVNEWS_SITES_DIRS=[configs],
-        )
+        if serve:
+            return _serve_until_stopped(port_base)
+        with tempfile.TemporaryDirectory(prefix="govnews-demo-") as configs:
+            # The bundled configs name the default ports; other ports get their copies.
+            sites_dirs = [] if port_base == DEMO_PORT_BASE else [str(write_site_configs(Path(configs), port_base))]
+            runs = run_crawls(
+                [{"site": name} for name in server.sites],
+                ARCHIVE_DB=db,
+                LOG_LEVEL=log_level,
+                GOVNEWS_SITES_DIRS=sites_dirs,
+            )
+    finally:
+        server.stop()
     run_ids = [run["crawl_run_id"] for run in runs]
     archive = Archive(db)
     rows = [archive.db["crawl_runs"].get(run_id) for run_id in run_ids if run_id]
@@ -80,6 +97,24 @@ def demo(db, log_level):
     click.echo(f"Archive: {Path(db).resolve()}")
     click.echo(f"Browse it:  govnews browse --db {db}")
     archive.close()
+
+
+def _serve_until_stopped(port_base: int) -> None:
+    """Block until SIGINT (Ctrl-C) or SIGTERM; either is a normal end (exit status 0)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    if port_base == DEMO_PORT_BASE:
+        click.echo("Crawl them with `govnews crawl --all` or `scrapy crawl site -a site=NAME` (crawler/sites/).")
+    else:
+        click.echo(f"Crawl them with `govnews crawl --url LIST_URL` (crawler/sites/ names ports {DEMO_PORT_BASE}+).")
+    click.echo("Ctrl-C stops.")
+    while not stop.wait(0.5):
+        pass
+    click.echo("Stopped.")
 
 
 @cli.command()
@@ -178,7 +213,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
 
     from crawler.progress import Display
     from crawler.run import run_crawls
-    from crawler.sites import SiteConfigError, find_site
+    from crawler.sites import SiteConfigError, check_dirs, find_site, site_for
     from crawler.sites import all_sites as list_sites
     from crawler.stop import exit_status
 
@@ -187,13 +222,17 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
     if dry_run and not due:
         raise click.UsageError("--dry-run goes with --due")
     try:
+        check_dirs(sites_dirs)  # a mistyped --sites-dir is an error, not nothing (or the demo) to crawl
+        for url in urls:
+            site_for(url=url)
+        # --due and --all: the sites of the --sites-dir folders; without one, the bundled (demo) configs
+        configured = list_sites(sites_dirs, bundled=not sites_dirs) if due or all_sites else []
         if due:
             from crawler.schedule import due_plan
 
-            configs = list_sites(sites_dirs)
+            configs = configured
             if not configs:
-                click.echo("no site configs found: nothing to crawl (give --sites-dir DIR)")
-                return
+                raise click.ClickException("no site configs found: nothing to crawl (give --sites-dir DIR)")
             try:
                 lines, names = due_plan(configs, db)
             except sqlite3.DatabaseError as exc:
@@ -207,7 +246,7 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
             if dry_run:
                 return
         else:
-            names = [s.name for s in list_sites(sites_dirs)] if all_sites else list(sites)
+            names = [s.name for s in configured] if all_sites else list(sites)
         for name in names:
             find_site(name, sites_dirs)  # fail early, with the config's own message
     except SiteConfigError as exc:

@@ -6,6 +6,9 @@ Override any of them per run with `-s NAME=VALUE` (e.g. `-s ARCHIVE_DB=/data/gov
 BOT_NAME = "govnews"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` checks the site spider's arguments first, and exits 130/143 after SIGINT/SIGTERM
+# (crawler/commands/crawl.py).
+COMMANDS_MODULE = "crawler.commands"
 
 # Where the archive lives (SQLite file, created on first use).
 ARCHIVE_DB = "archive.db"
@@ -49,8 +52,6 @@ EXTENSIONS = {
 # Seconds between progress lines in the log (`site X: 120 of ~450 articles, 38/min, ETA 9 min`,
 # crawler/progress.py); 0: none.
 GOVNEWS_PROGRESS_INTERVAL = 60
-# The project's `scrapy crawl` (crawler/commands/crawl.py): Scrapy's, with those exit statuses.
-COMMANDS_MODULE = "crawler.commands"
 # What a server may send before the body (crawler/limits.py): header lines, and their bytes.
 GOVNEWS_MAX_RESPONSE_HEADERS = 500
 GOVNEWS_MAX_RESPONSE_HEADER_BYTES = 256 * 1024

@@ -127,6 +127,41 @@ def site_dirs(extra_dirs: list[str] | tuple[str, ...] = ()) -> list[Path]:
     return [Path(d) for d in extra_dirs] + [BUNDLED_SITES_DIR]
 
 
+def config_files(folder: str | Path) -> list[Path]:
+    """The site configs of a folder (its *.yaml and *.yml files)."""
+    return sorted(Path(folder).glob("*.y*ml"))
+
+
+def check_dirs(extra_dirs: list[str] | tuple[str, ...]) -> None:
+    """Each folder given for site configs exists and holds some: a mistyped path in a cron job
+    would otherwise crawl nothing, or only the bundled configs, without a word."""
+    for folder in extra_dirs:
+        if not Path(folder).is_dir():
+            raise SiteConfigError(f"{folder}: no such folder of site configs")
+        if not config_files(folder):
+            raise SiteConfigError(f"{folder}: no site configs (NAME.yaml) in this folder")
+
+
+def site_for(
+    url: str | None = None, site: str | None = None, extra_dirs: list[str] | tuple[str, ...] = ()
+) -> SiteConfig:
+    """The config of a crawl: `site` by name, or the implicit one of `url` (several list pages of
+    one site separated by commas or spaces, the first naming it); SiteConfigError says why not."""
+    if bool(url) == bool(site):
+        raise SiteConfigError("give exactly one of -a url=START_URL or -a site=NAME")
+    if site:
+        return find_site(site, extra_dirs)
+    urls = [u for u in re.split(r"[\s,]+", url or "") if u]
+    if not urls:
+        raise SiteConfigError(f"not an http(s) URL: {url!r}")
+    config = SiteConfig.from_url(urls[0])
+    for other in urls[1:]:
+        SiteConfig.from_url(other)  # each one an http(s) URL
+    config.start_urls = urls
+    config.__post_init__()
+    return config
+
+
 def find_site(name: str, extra_dirs: list[str] | tuple[str, ...] = ()) -> SiteConfig:
     for folder in site_dirs(extra_dirs):
         for suffix in (".yaml", ".yml"):
@@ -137,10 +172,12 @@ def find_site(name: str, extra_dirs: list[str] | tuple[str, ...] = ()) -> SiteCo
     raise SiteConfigError(f"no site config named {name!r} (looked in {searched})")
 
 
-def all_sites(extra_dirs: list[str] | tuple[str, ...] = ()) -> list[SiteConfig]:
+def all_sites(extra_dirs: list[str] | tuple[str, ...] = (), bundled: bool = True) -> list[SiteConfig]:
+    """Every config of these folders, then (with `bundled`) of `crawler/sites/`; a name's first wins."""
     seen: dict[str, SiteConfig] = {}
-    for folder in site_dirs(extra_dirs):
-        for path in sorted(folder.glob("*.y*ml")):
+    folders = site_dirs(extra_dirs) if bundled else [Path(d) for d in extra_dirs]
+    for folder in folders:
+        for path in config_files(folder):
             config = SiteConfig.from_file(path)
             seen.setdefault(config.name, config)
     return list(seen.values())

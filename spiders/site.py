@@ -12,7 +12,6 @@ is a script-filled shell is fetched again through the browser (crawler/browser.p
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from crawler.browser import browser_meta, looks_like_shell
 from crawler.common import utcnow
 from crawler.incremental import CrawlState
 from crawler.items import PageItem
-from crawler.sites import SiteConfig, find_site
+from crawler.sites import SiteConfig, site_for
 from spiders.links import find_links
 
 
@@ -113,13 +112,7 @@ class SiteSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.config = config = CrawlConfig.from_settings(crawler.settings)
-        if spider._site_name:
-            spider.site = find_site(spider._site_name, config.sites_dirs)
-        else:
-            urls = [u for u in re.split(r"[\s,]+", spider._url) if u]
-            spider.site = SiteConfig.from_url(urls[0])
-            spider.site.start_urls = urls
-            spider.site.__post_init__()
+        spider.site = site_for(spider._url, spider._site_name, config.sites_dirs)
         spider.allowed_domains = spider.site.allowed_domains
         site_days = spider.site.recheck_days  # a site config's own window wins
         spider.recheck_days = site_days if site_days is not None else config.recheck_days

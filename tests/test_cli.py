@@ -13,7 +13,7 @@ import sqlite_utils
 from conftest import BIN, REPO, expected_records, manifest
 
 from archive.datasette import metadata_for
-from crawler.demo.server import free_port
+from crawler.demo.server import free_port, free_port_base
 
 pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
 
@@ -47,7 +47,9 @@ def test_extract_url_option_needs_a_single_page(tmp_path):
 
 def test_demo_serves_crawls_and_summarises(tmp_path):
     db_path = tmp_path / "demo.db"
-    result = govnews("demo", "--db", str(db_path), cwd=tmp_path)
+    # Ports of its own (a free base): other runs may be serving the default ones.
+    ports = ["--port-base", str(free_port_base(len(manifest())))]
+    result = govnews("demo", "--db", str(db_path), *ports, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     articles = sum(len(s["articles"]) for s in manifest())
     assert (
@@ -64,7 +66,7 @@ def test_demo_serves_crawls_and_summarises(tmp_path):
     assert json.loads(weidu["region"])["code"] == "411002"
 
     # A second demo run over the same archive fetches no archived article again and adds no version.
-    again = govnews("demo", "--db", str(db_path), cwd=tmp_path)
+    again = govnews("demo", "--db", str(db_path), *ports, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "0 pages fetched, 0 articles, 0 new versions, 0 failures." in again.stdout
     assert re.search(r"\n\d+ articles already archived were not fetched again", again.stdout)

@@ -1,1 +1,1 @@
-"""The project's Scrapy commands (COMMANDS_MODULE): `crawl` with graceful-stop exit statuses."""
+"""Scrapy commands of the project (`COMMANDS_MODULE` in crawler/settings.py)."""

@@ -11,6 +11,7 @@ sites here and the test sites (tests/support/) are all served by it.
 from __future__ import annotations
 
 import functools
+import random
 import shutil
 import socket
 import threading
@@ -23,6 +24,14 @@ import yaml
 DEMO_DIR = Path(__file__).parent
 SITES_DIR = DEMO_DIR / "sites"
 MANIFEST = DEMO_DIR / "demo.yaml"
+# Site N of the manifest listens on DEMO_PORT_BASE + N: the same URLs on every run, so a second
+# demo run adds no versions; the bundled site configs (crawler/sites/NAME.yaml) name these URLs.
+DEMO_PORT_BASE = 38701
+BUNDLED_HOST = "127.0.0.1"
+
+
+class DemoPortError(OSError):
+    """A port of the demo sites is taken; the message names it and what to do."""
 
 
 def load_manifest() -> list[dict]:
@@ -34,6 +43,26 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def free_port_base(count: int, host: str = "127.0.0.1") -> int:
+    """A port N such that N … N+count-1 are all free on `host` right now (for `govnews demo
+    --port-base N` in tests that run beside other demos), below the ephemeral range."""
+    for _ in range(200):
+        base = random.randrange(20000, 32000 - count)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind((host, port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise OSError(f"no {count} consecutive free ports found on {host}")
 
 
 class LoopbackServer:
@@ -177,8 +206,9 @@ class DemoServer:
     def __init__(self, root: Path | None = None, host: str = "127.0.0.1", port_base: int | None = None):
         self.root = Path(root) if root else SITES_DIR
         self.host = host
-        # With a port base, site N listens on port_base + N when that port is free, so that
-        # repeated demo runs give the same URLs (and the archive the same pages); else any free port.
+        # With a port base, site N listens on port_base + N, or the start fails (DemoPortError):
+        # other ports would give the same pages other URLs, archived a second time. Without one,
+        # any free ports (tests).
         self.port_base = port_base
         self.sites: dict[str, DemoSite] = {}
 
@@ -190,23 +220,56 @@ class DemoServer:
         self.stop()
 
     def start(self) -> None:
-        for number, entry in enumerate(load_manifest()):
-            site_root = self.root / entry["name"]
-            handler = type(f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")})
-            server = self._listen(functools.partial(handler, directory=str(site_root)), number)
-            self.sites[entry["name"]] = DemoSite(entry["name"], site_root, entry["list_path"], server, entry)
+        try:
+            for number, entry in enumerate(load_manifest()):
+                site_root = self.root / entry["name"]
+                handler = type(f"{entry['name']}Handler", (_SiteHandler,), {"charset": entry.get("charset")})
+                server = self._listen(functools.partial(handler, directory=str(site_root)), number, entry["name"])
+                self.sites[entry["name"]] = DemoSite(entry["name"], site_root, entry["list_path"], server, entry)
+        except BaseException:
+            self.stop()
+            raise
 
-    def _listen(self, handler, number: int) -> LoopbackServer:
-        if self.port_base:
-            try:
-                return LoopbackServer(handler, self.host, self.port_base + number).start()
-            except OSError:  # taken: any free port will do
-                pass
-        return LoopbackServer(handler, self.host, 0).start()
+    def _listen(self, handler, number: int, name: str) -> LoopbackServer:
+        if self.port_base is None:
+            return LoopbackServer(handler, self.host, 0).start()
+        port = self.port_base + number
+        try:
+            return LoopbackServer(handler, self.host, port).start()
+        except OSError as exc:
+            raise DemoPortError(
+                f"port {port} on {self.host} (demo site {name}) is in use ({exc.strerror}): "
+                "another `govnews demo` running? Stop it, or give --port-base N for other ports"
+            ) from exc
 
     def stop(self) -> None:
         for site in self.sites.values():
             site.server.stop()
+
+
+def site_configs(port_base: int = DEMO_PORT_BASE) -> dict[str, dict]:
+    """The bundled configs of the demo sites (crawler/sites/NAME.yaml), as mappings, with their
+    URLs moved from the ports of DEMO_PORT_BASE to those of `port_base`."""
+    from crawler.sites import BUNDLED_SITES_DIR
+
+    configs = {}
+    for number, entry in enumerate(load_manifest()):
+        name = entry["name"]
+        config = yaml.safe_load((BUNDLED_SITES_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+        bundled, moved = f"//{BUNDLED_HOST}:{DEMO_PORT_BASE + number}/", f"//{BUNDLED_HOST}:{port_base + number}/"
+        config["start_urls"] = [url.replace(bundled, moved, 1) for url in config["start_urls"]]
+        configs[name] = config
+    return configs
+
+
+def write_site_configs(folder: Path, port_base: int = DEMO_PORT_BASE) -> Path:
+    """The demo sites' configs for `port_base`, written to `folder` (a GOVNEWS_SITES_DIRS folder)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, config in site_configs(port_base).items():
+        text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
 
 
 def copy_sites(destination: Path) -> Path:
