@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint setup setup-test chromium fonts redis pywb browse clean
+.PHONY: demo test test-fast lint setup setup-test chromium fonts redis pywb sqlite3 browse clean
 
 demo: setup                ## set up, then crawl the bundled offline demo into archive.db
 	$(BIN)/govnews demo --db archive.db
 
-test: setup-test chromium fonts redis pywb lint  ## set up, lint and type-check, then run the whole test suite
+test: setup-test chromium fonts redis pywb sqlite3 lint  ## set up, lint and type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup-test redis lint  ## the pure stages, the archive and the queue's parts (no crawl, no browser): about a minute
@@ -55,6 +55,12 @@ $(PYWB_VENV)/bin/wayback:
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(PYWB_VENV)/bin/python -m pip install --quiet pywb
+
+# tests/test_docs.py runs the docs' `sqlite3 archive.db "select …"` examples: Debian's sqlite3.
+sqlite3:
+	@command -v sqlite3 >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq sqlite3; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq sqlite3; fi; }
 
 browse:
 	$(BIN)/govnews browse --db archive.db
