@@ -540,7 +540,8 @@ def reprocess(db, site, sites_dirs):
     from crawler.sites import all_sites
 
     archive = _open_existing(db, write=True)
-    configs = {s.name: s.to_dict() for s in all_sites(sites_dirs)}
+    # only the folders given: without one, a region a config gave is kept (the bundled demo configs too)
+    configs = {s.name: s.to_dict() for s in all_sites(sites_dirs, bundled=False)}
     report = run(archive, site=site, site_configs=configs)
     for url, error in report.errors.items():
         click.echo(f"failed: {url}: {error}", err=True)
