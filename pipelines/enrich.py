@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from crawler.record import Record
 from pipelines.region import division_names, find_region
-from pipelines.segment import segment, segmenter
+from pipelines.segment import jieba_dir, segment, segmenter
 
 # importlib.resources: the files are also read from a zipped egg (Scrapyd runs the project from one).
 DATA = importlib.resources.files("pipelines") / "data"
@@ -81,7 +81,7 @@ def _idf() -> tuple[dict[str, float], float]:
     """jieba's IDF table and its median (what jieba.analyse.TFIDF loads), read from jieba's file:
     the jieba objects that would load it also build a prefix dictionary we never use (~200 MB)."""
     idf = {}
-    with (importlib.resources.files("jieba") / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
+    with (jieba_dir() / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
         for line in lines:
             word, _, value = line.strip().partition(" ")
             if value:
@@ -164,7 +164,7 @@ NUMBER = re.compile(r"[\d.%,]+")
 def _word_tags() -> dict[str, str]:
     """jieba's dictionary tags (what jieba.posseg tags words with), with our government terms' over them."""
     tags = {}
-    with (importlib.resources.files("jieba") / "dict.txt").open(encoding="utf-8") as lines:
+    with (jieba_dir() / "dict.txt").open(encoding="utf-8") as lines:
         for line in lines:
             parts = line.split()
             if len(parts) >= 3:

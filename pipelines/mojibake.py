@@ -50,11 +50,11 @@ non-breaking space the page's GBK encoder could not write; it becomes a space.
 from __future__ import annotations
 
 import math
-import os
 import re
 from functools import lru_cache
 
 from pipelines.chinese import to_simplified
+from pipelines.segment import jieba_dir  # jieba's dictionary file, without importing jieba
 
 # ---------------------------------------------------------------------------
 # lexicon (jieba's dictionary), loaded once per process, lazily
@@ -69,9 +69,7 @@ _PUNCT_FREQ = 2_000_000  # prior for punctuation, which jieba's dictionary lacks
 def _lexicon() -> dict:
     global _LEX
     if _LEX is None:
-        import jieba
-
-        path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+        path = str(jieba_dir() / "dict.txt")
         chars: dict[str, int] = {}
         words: dict[str, int] = {}
         total = 0

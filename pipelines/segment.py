@@ -7,9 +7,20 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.resources
+import importlib.util
 from functools import lru_cache
+from pathlib import Path
 
 DATA = importlib.resources.files("pipelines") / "data"
+
+
+def jieba_dir() -> Path:
+    """jieba's package folder, for its data files, found without importing jieba: its import
+    pulls in setuptools' deprecated pkg_resources, which warns on every process's stderr."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("jieba is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 @lru_cache(maxsize=1)

@@ -185,5 +185,5 @@ def test_egg_deployed_to_scrapyd_crawls_demo_sites_into_the_archive(scrapyd, dem
     }
     assert json.loads(runs["jiyang"]["start_urls"]) == [jiyang.list_url]
     # A crawl that Scrapyd ran counts for `govnews crawl --due`: jiyang is not due for 6 hours.
-    (decision,) = due_sites(all_sites([str(sites)]), load_runs(db))
+    (decision,) = due_sites(all_sites([str(sites)], bundled=False), load_runs(db))  # as --due --sites-dir reads
     assert decision.site == "jiyang" and not decision.due and "every 6h" in decision.reason
