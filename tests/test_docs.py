@@ -92,6 +92,16 @@ SUBSTITUTIONS: list[tuple[str, str, str]] = [
         "govnews ingest --burst --queue ",
         "the writer runs until stopped: until all is written",
     ),
+    (
+        "re:scrapy crawl site -a site=(?!\\S+ -s GOVNEWS_SITES_DIRS)",
+        "scrapy crawl site -s GOVNEWS_SITES_DIRS={sites} -a site=",
+        "a bundled config (crawler/sites/) names the demo's fixed ports, which other runs may hold: the test's copy",
+    ),
+    (
+        "re:^govnews crawl (?!.*--sites-dir)(?=.*--site )",
+        "govnews crawl --sites-dir {sites} ",
+        "a bundled config (crawler/sites/) names the demo's fixed ports, which other runs may hold: the test's copy",
+    ),
 ]
 
 # Commands that stay running, and how the test knows they work: (pattern, URL to answer 200).
