@@ -173,7 +173,7 @@ def test_a_0_3_1_archive_is_read_as_it_is(tmp_path):
     warc = tmp_path / "out.warc.gz"
     exported = govnews("export", "--format", "warc", "--db", str(db), "-o", str(warc))
     assert exported.returncode == 0, exported.stderr
-    assert exported.stderr.splitlines() == [note, f"Wrote 25 WARC records for 8 captures to {warc}"]
+    assert exported.stderr.splitlines() == [note, f"Wrote 34 WARC records for 8 captures to {warc} (3 attachments)"]
     after = {k: v for k, v in digests(tmp_path).items() if k != "out.warc.gz" and not k.endswith(("-wal", "-shm"))}
     assert after == before
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
