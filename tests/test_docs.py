@@ -120,7 +120,10 @@ NOT_RUN: list[tuple[str, str]] = [
     (r"^\.venv/bin/pip install ", "installs from PyPI (`make setup-test` installs both)"),
     (r"^\.venv/bin/scrapyd-deploy", "needs a Scrapyd running as its units set it up (tests/test_scrapyd.py deploys)"),
     (r"^curl .*127\.0\.0\.1:6800", "needs that Scrapyd on port 6800 (tests/test_scrapyd.py schedules and lists jobs)"),
-    (r"^python3 -m venv \.venv-pywb", "installs pywb from PyPI into its own venv (`make pywb`, which `make test` runs)"),
+    (
+        r"^python3 -m venv \.venv-pywb",
+        "installs pywb from PyPI into its own venv (`make pywb`, which `make test` runs)",
+    ),
     (
         r"^(\.venv-pywb/bin/|cp archive\.warc\.gz collections/|curl http://127\.0\.0\.1:8080/)",
         "a pywb collection and its server until stopped: tests/test_export.py does this on a free port and "
