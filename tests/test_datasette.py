@@ -9,7 +9,6 @@ import os
 import shutil
 import sqlite3
 import stat
-import subprocess
 import tempfile
 import time
 import urllib.error
@@ -19,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import BIN, expected_records, scrapy_crawl
+from conftest import expected_records, scrapy_crawl
 
 from archive.datasette_plugin import bar_chart, render_diff
 from archive.search import fts_query
-from crawler.demo.server import free_port
+from tests.support.browse import browse as browse_db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]  # real servers on 127.0.0.1 and a real Chromium
 
@@ -86,28 +85,8 @@ def archive(demo_archive, tmp_path_factory):
 @contextmanager
 def browse(archive, *options):
     """`govnews browse` of the archive on a free port, until the block ends."""
-    port = free_port()
-    command = [str(BIN / "govnews"), "browse", "--db", str(archive["db"]), "--port", str(port), "--host", "127.0.0.1"]
-    # The log goes to a file, not a pipe: nobody reads it while the server runs, so a pipe could fill.
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen([*command, *options], stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        log.seek(0)
-                        pytest.fail(f"govnews browse did not start:\n{log.read().decode(errors='replace')}")
-                    time.sleep(0.1)
-            yield {**archive, "base": base, "db_url": f"{base}/{archive['name']}"}
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with browse_db(archive["db"], *options) as server:
+        yield {**archive, "base": server.base, "db_url": f"{server.base}/{archive['name']}"}
 
 
 @pytest.fixture(scope="module")

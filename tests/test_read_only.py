@@ -14,8 +14,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -26,6 +24,7 @@ from conftest import BIN, REPO
 
 from archive.schema import SCHEMA_VERSION
 from crawler.demo.server import free_port
+from tests.support.browse import browse as browse_db
 
 pytestmark = pytest.mark.e2e  # real `govnews` processes, a real read-only mount, a real Datasette
 
@@ -244,30 +243,8 @@ def read_only_mount(folder: Path, files: list[Path]):
 
 @contextmanager
 def browse(db: Path, *options: str):
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [str(BIN / "govnews"), "browse", "--db", str(db), "--port", str(port), *options],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        log.seek(0)
-                        pytest.fail(f"govnews browse did not start:\n{log.read().decode(errors='replace')}")
-                    time.sleep(0.1)
-            yield f"{base}/{db.stem}", log
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with browse_db(db, *options) as server:
+        yield server.db_url, server.log
 
 
 def get_json(address: str, **params):

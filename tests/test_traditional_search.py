@@ -11,8 +11,6 @@ import json
 import shutil
 import sqlite3
 import subprocess
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -21,7 +19,7 @@ import pytest
 from conftest import BIN
 
 from archive.search import fts_query, normalize_query
-from crawler.demo.server import free_port
+from tests.support.browse import browse as browse_db
 
 TRADITIONAL_SITES = ("daguan", "fanwen")
 # (typed in Traditional, the Simplified the pages are indexed in)
@@ -86,28 +84,8 @@ def test_both_traditional_demo_sites_are_found_by_a_traditional_query(demo_archi
 # --- Datasette's search box -------------------------------------------------------------------
 @contextmanager
 def browse(db):
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        process = subprocess.Popen(
-            [str(BIN / "govnews"), "browse", "--db", str(db), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        process.kill()
-                        log.seek(0)
-                        pytest.fail(f"govnews browse did not start:\n{log.read().decode(errors='replace')}")
-                    time.sleep(0.1)
-            yield f"{base}/{db.stem}"
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    with browse_db(db) as server:
+        yield server.db_url
 
 
 @pytest.fixture(scope="module")
