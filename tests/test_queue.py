@@ -110,6 +110,12 @@ def archived(db: Path) -> dict:
     }
 
 
+# A writer that commits every few captures, so that what it has written tracks where the worker
+# is: with the default batch a loaded machine lets the worker run ahead and the writer then
+# commits the whole site at once, and "killed mid-job" would not be mid-job.
+FOLLOWING = ("GOVNEWS_INGEST_BATCH=2",)
+
+
 def written(db: Path) -> int:
     if not db.exists():
         return 0
@@ -166,7 +172,7 @@ def test_a_killed_worker_s_job_runs_again_and_the_archive_loses_and_doubles_noth
         one_process(tmp_path / "one.db", [server.list_url])
         queued = tmp_path / "queued.db"
         enqueue(redis_server.url, queued, [server.list_url])
-        writer = procs.ingest(redis_server.url, queued)
+        writer = procs.ingest(redis_server.url, queued, *FOLLOWING)
         first = procs.worker(redis_server.url, "DOWNLOAD_DELAY=0.15", burst=False)
         wait_until(lambda: written(queued) >= 8)
         first.send_signal(signal.SIGKILL)
@@ -223,7 +229,7 @@ def test_redis_restarted_mid_crawl_the_crawl_completes(tmp_path, redis_server, p
         one_process(tmp_path / "one.db", [server.list_url])
         queued = tmp_path / "queued.db"
         enqueue(redis_server.url, queued, [server.list_url])
-        writer = procs.ingest(redis_server.url, queued)
+        writer = procs.ingest(redis_server.url, queued, *FOLLOWING)
         crawler = procs.worker(redis_server.url, "DOWNLOAD_DELAY=0.15")
         wait_until(lambda: written(queued) >= 5)
         redis_server.restart(down_for=1.5)
