@@ -618,6 +618,15 @@ def reprocess(db, site, sites_dirs):
 
 
 @cli.command()
+@click.option("--exported", is_flag=True, help="The schema of a crawl's exported items (-O), not of the record.")
+def schema(exported):
+    """Print the record's JSON Schema, generated from crawler/record.py."""
+    from crawler.record_schema import exported_schema, record_schema
+
+    click.echo(json.dumps(exported_schema() if exported else record_schema(), indent=2, ensure_ascii=False))
+
+
+@cli.command()
 @db_option
 @click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
 def stats(db, as_json):

@@ -88,7 +88,8 @@ class SiteLabels:
     text without control characters; a name past the limit is `other`."""
 
     def __init__(self, limit: int):
-        self.limit, self.seen, self.lock = limit, set(), threading.Lock()
+        self.limit, self.lock = limit, threading.Lock()
+        self.seen: set[str] = set()
 
     def __call__(self, name) -> str:
         label = re.sub(r"[\x00-\x1f\x7f]", "_", str(name or "?"))[:MAX_LABEL_CHARS]
@@ -109,33 +110,39 @@ class Families:
     def __init__(self, registry: CollectorRegistry, max_sites: int):
         self.registry = registry
         self.site = SiteLabels(max_sites)
-        on = {"registry": registry}
         self.pages_fetched = Counter(
-            "govnews_pages_fetched", "HTTP responses a crawl received (list pages, articles, files)", ["site"], **on
+            "govnews_pages_fetched",
+            "HTTP responses a crawl received (list pages, articles, files)",
+            ["site"],
+            registry=registry,
         )
-        self.articles = Counter("govnews_articles", "Articles that gave a record (new or unchanged)", ["site"], **on)
-        self.new_versions = Counter("govnews_new_versions", "Versions added to the archive", ["site"], **on)
+        self.articles = Counter(
+            "govnews_articles", "Articles that gave a record (new or unchanged)", ["site"], registry=registry
+        )
+        self.new_versions = Counter(
+            "govnews_new_versions", "Versions added to the archive", ["site"], registry=registry
+        )
         self.weak_records = Counter(
             "govnews_weak_records",
             "New versions whose warnings include no_title, no_date, empty_body or short_body",
             ["site"],
-            **on,
+            registry=registry,
         )
-        self.failures = Counter("govnews_failures", "Failures recorded, by kind", ["site", "kind"], **on)
-        self.runs = Counter("govnews_runs", "Crawls ended, by finish reason", ["site", "status"], **on)
+        self.failures = Counter("govnews_failures", "Failures recorded, by kind", ["site", "kind"], registry=registry)
+        self.runs = Counter("govnews_runs", "Crawls ended, by finish reason", ["site", "status"], registry=registry)
         self.run_duration = Gauge(
             "govnews_run_duration_seconds",
             "Seconds the site's latest crawl has run (still counting while it runs)",
             ["site"],
             multiprocess_mode="mostrecent",
-            **on,
+            registry=registry,
         )
         self.last_success = Gauge(
             "govnews_last_success_timestamp_seconds",
             "When the site's latest crawl that finished normally ended (Unix time)",
             ["site"],
             multiprocess_mode="max",
-            **on,
+            registry=registry,
         )
         self._ingest: IngestFamilies | None = None
 
@@ -150,15 +157,14 @@ class IngestFamilies:
     """The writer's (`govnews ingest`) own."""
 
     def __init__(self, registry: CollectorRegistry):
-        on = {"registry": registry}
         self.messages = Counter(
-            "govnews_ingest_messages", "Stream messages the writer read, by outcome", ["outcome"], **on
+            "govnews_ingest_messages", "Stream messages the writer read, by outcome", ["outcome"], registry=registry
         )
-        self.batches = Counter("govnews_ingest_batches", "Transactions the writer committed", **on)
+        self.batches = Counter("govnews_ingest_batches", "Transactions the writer committed", registry=registry)
         self.captures = Counter(
-            "govnews_ingest_captures", "Captures (raw pages) written to the archive", ["site"], **on
+            "govnews_ingest_captures", "Captures (raw pages) written to the archive", ["site"], registry=registry
         )
-        self.lag = Gauge("govnews_ingest_lag_messages", "Messages in the stream not yet written", **on)
+        self.lag = Gauge("govnews_ingest_lag_messages", "Messages in the stream not yet written", registry=registry)
         for outcome in ("written", "duplicate", "rejected"):
             self.messages.labels(outcome)
 
