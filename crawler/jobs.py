@@ -35,7 +35,7 @@ from rq.worker import SimpleWorker, WorkerStatus
 
 from archive.crawl_state import crawl_state
 from crawler.host_lock import HostLocks, site_hosts
-from crawler.metrics import MetricsError, crawls_registry, textfile
+from crawler.metrics import MetricsError, compact, crawls_registry, textfile
 from crawler.redis_client import CONNECTION_ERRORS, JOBS, QUEUE_NAME, connect, site_key, state_key
 
 logger = logging.getLogger(__name__)
@@ -170,8 +170,11 @@ def crawl_job(spec: dict) -> dict:
 
 
 def _write_metrics(config: WorkerConfig) -> None:
-    """After a job: the textfile of every crawl this worker ran (crawler/metrics.py)."""
-    if not (config.metrics_folder and config.metrics_textfile):
+    """After a job: the counts of every crawl this worker ran, compacted, and their textfile."""
+    if not config.metrics_folder:
+        return
+    compact(config.metrics_folder)  # the crawl is over: its counts join those of the crawls before
+    if not config.metrics_textfile:
         return
     try:
         textfile(config.metrics_textfile).write(crawls_registry(config.metrics_folder))

@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -215,11 +216,58 @@ def crawls_registry(folder: str) -> CollectorRegistry:
     """A registry of what the crawl processes counting into `folder` count (prometheus_client's
     multiprocess mode: a worker's crawls run with PROMETHEUS_MULTIPROC_DIR=folder), summed over
     every crawl the worker has run, the one running included."""
+    registry = CollectorRegistry()
+    registry.register(_CrawlsCollector(folder))
+    return registry
+
+
+_compacting = threading.Lock()  # a scrape never sees the folder half compacted
+
+
+class _CrawlsCollector:
+    def __init__(self, folder: str):
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        self.collector = MultiProcessCollector(None, path=folder)
+
+    def collect(self):
+        with _compacting:
+            return list(self.collector.collect())
+
+
+def compact(folder: str) -> None:
+    """Fold the files of the crawls that counted into `folder` (one set a crawl process) into one
+    set, so that a worker that has run thousands of crawls reads a few files at each scrape, not
+    three a crawl. Only between crawls: no process may be counting into the folder."""
+    from prometheus_client.mmap_dict import MmapedDict, mmap_key
     from prometheus_client.multiprocess import MultiProcessCollector
 
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=folder)
-    return registry
+    now = time.time()  # the compacted gauges' time: any later crawl's value is more recent
+    with _compacting:
+        files = sorted(str(path) for path in Path(folder).glob("*.db"))
+        if not any(not path.endswith(COMPACTED) for path in files):
+            return
+        written: dict[str, MmapedDict] = {}
+        for family in MultiProcessCollector.merge(files, accumulate=False):
+            mode = getattr(family, "_multiprocess_mode", "")
+            name = f"{family.type}_{mode}" if family.type == "gauge" else family.type
+            target = written.get(name)
+            if target is None:
+                target = written[name] = MmapedDict(str(Path(folder, name + COMPACTED + ".tmp")))
+            for sample in family.samples:
+                key = mmap_key(
+                    family.name, sample.name, list(sample.labels), list(sample.labels.values()), family.documentation
+                )
+                target.write_value(key, sample.value, now)
+        for target in written.values():
+            target.close()
+        for path in files:
+            os.unlink(path)
+        for name in written:
+            os.replace(Path(folder, name + COMPACTED + ".tmp"), Path(folder, name + COMPACTED))
+
+
+COMPACTED = "_compacted.db"  # the file name's pid part: `counter_compacted.db`, `gauge_max_compacted.db`
 
 
 # --- the textfile ----------------------------------------------------------------------

@@ -9,17 +9,27 @@ import os
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import BIN, REPO, finish, scrapy_crawl
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from crawler.demo.server import DemoServer, copy_sites, free_port
-from crawler.metrics import Families, MetricsConfig, MetricsError, SiteLabels, Textfile, failure_kind
+from crawler.metrics import (
+    Families,
+    MetricsConfig,
+    MetricsError,
+    SiteLabels,
+    Textfile,
+    compact,
+    crawls_registry,
+    failure_kind,
+)
 from tests.support.cms import CmsServer, build_trs_site
 from tests.support.redis_server import RedisServer
 
@@ -147,6 +157,32 @@ def test_the_textfile_adds_to_the_counters_it_held_and_keeps_the_other_sites(tmp
     path.write_text("not { the text format\n")
     Textfile(str(path)).write(later.registry)  # a file that is not one: its counts start again
     assert value(samples(path.read_text()), "govnews_articles_total", site="a") == 4
+
+
+COUNTING = """
+from crawler.metrics import process_families
+families = process_families()
+families.articles.labels("a").inc({articles})
+families.last_success.labels("a").set({success})
+families.run_duration.labels("a").set({duration})
+"""
+
+
+def test_a_worker_s_crawls_add_up_and_their_files_are_compacted_between_crawls(tmp_path):
+    folder = tmp_path / "multiproc"
+    folder.mkdir()
+    registry = crawls_registry(str(folder))
+    crawls = [(5, 300, 7.5), (2, 100, 9.0), (4, 200, 3.0)]  # articles, last success, duration
+    for articles, success, duration in crawls:  # one process a crawl, as a worker runs them
+        program = COUNTING.format(articles=articles, success=success, duration=duration)
+        env = {**ENV, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+        subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60)
+        compact(str(folder))
+        assert len(list(folder.glob("*.db"))) == 3  # counter, gauge_max, gauge_mostrecent: whatever ran before
+    found = samples(generate_latest(registry).decode())
+    assert value(found, "govnews_articles_total", site="a") == 5 + 2 + 4
+    assert value(found, "govnews_last_success_timestamp_seconds", site="a") == 300  # the latest success
+    assert value(found, "govnews_run_duration_seconds", site="a") == 3.0  # the latest crawl's
 
 
 # --- real crawls -------------------------------------------------------------------------
