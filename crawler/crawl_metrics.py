@@ -97,7 +97,9 @@ class CrawlMetrics:
             self.families.failures.labels(self.site, failure_kind(failure["stage"], failure["error"])).inc()
 
     def spider_closed(self, spider, reason: str) -> None:
-        if self.task is not None and self.task.running:
+        if self.task is None:  # the spider never opened: no run to count
+            return
+        if self.task.running:
             self.task.stop()
         self.tick()
         self.families.runs.labels(self.site, reason).inc()
