@@ -128,8 +128,9 @@ def applied(archive, key: str) -> bool:
     return archive.db.execute("select 1 from ingested where key = ?", [key]).fetchone() is not None
 
 
-def apply(archive, key: str, ops: list[Operation]) -> bool:
-    """Apply one message's operations in one savepoint; False when it was applied before."""
+def apply(archive, key: str, ops: list[Operation], observe=None) -> bool:
+    """Apply one message's operations in one savepoint; False when it was applied before.
+    `observe(op, result)`, when given, is called with each operation applied and its answer."""
     db = archive.db
     with archive.batch():
         if applied(archive, key):
@@ -141,6 +142,8 @@ def apply(archive, key: str, ops: list[Operation]) -> bool:
                     kwargs[name] = resolve(archive, kwargs[name])
             args = [resolve(archive, a) if is_ref(a) else a for a in op.args]
             result = getattr(archive, op.method)(*args, **kwargs)
+            if observe is not None:
+                observe(op, result)
             if op.ref is not None:
                 db.execute("insert or replace into ingested (key, value) values (?, ?)", [op.ref, result])
         db.execute("insert into ingested (key, value) values (?, null)", [key])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -202,7 +203,19 @@ def eval_(gold_dir, extractors, worst, as_json):
     metavar="redis://HOST:PORT/DB",
     help="Queue one job per site for `govnews worker` instead of crawling here (docs/scaling.md).",
 )
-def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue_url):
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Serve Prometheus metrics at http://127.0.0.1:PORT/metrics while crawling (docs/monitoring.md).",
+)
+@click.option(
+    "--metrics-textfile",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the metrics to this node_exporter textfile (NAME.prom) as each site's crawl ends.",
+)
+def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue_url, metrics_port, metrics_textfile):
     """Crawl sites into the archive (same spider as `scrapy crawl site`).
 
     With --due, every configured site (its `interval`, default 1d) is checked against the
@@ -257,9 +270,17 @@ def crawl(db, sites, urls, all_sites, due, dry_run, sites_dirs, log_level, queue
     _say_if_upgrading(db)
     if queue_url:
         return _enqueue(queue_url, db, names, urls, sites_dirs)
+    metrics = {"GOVNEWS_METRICS_PORT": metrics_port, "GOVNEWS_METRICS_TEXTFILE": metrics_textfile}
+    metrics = {name: value for name, value in metrics.items() if value is not None}
+    _start_metrics(_settings(tuple(f"{name}={value}" for name, value in metrics.items())))
     display = Display(sys.stdout)  # a redrawn line on a terminal, plain lines otherwise
     runs = run_crawls(
-        jobs, progress=display.update, ARCHIVE_DB=db, LOG_LEVEL=log_level, GOVNEWS_SITES_DIRS=list(sites_dirs)
+        jobs,
+        progress=display.update,
+        ARCHIVE_DB=db,
+        LOG_LEVEL=log_level,
+        GOVNEWS_SITES_DIRS=list(sites_dirs),
+        **metrics,
     )
     display.close()
     for job, run in zip(jobs, runs):
@@ -316,6 +337,31 @@ def _settings(pairs: tuple[str, ...]):
     return govnews_settings(**overrides)
 
 
+def _metrics_config(settings):
+    """The GOVNEWS_METRICS_* settings (crawler/metrics.py); one that cannot work is one line, exit 1."""
+    from crawler.metrics import MetricsConfig, MetricsError
+
+    try:
+        return MetricsConfig.from_settings(settings)
+    except MetricsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _start_metrics(settings, registry=None):
+    """Serve the metrics now if a port is set (the process's own registry, or `registry`), and
+    check the textfile's folder; a setting that cannot work is one line, exit 1."""
+    from crawler.metrics import MetricsError, prepare, process_families
+
+    config = _metrics_config(settings)
+    try:
+        prepare(config, registry or process_families(config.max_sites).registry)
+    except MetricsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if config.port:
+        click.echo(f"metrics: http://{config.address}:{config.port}/metrics", err=True)
+    return config
+
+
 def queue_option(func):
     return click.option(
         "--queue", "queue_url", required=True, metavar="redis://HOST:PORT/DB", help="The Redis of the crawl queue."
@@ -340,13 +386,31 @@ def set_option(func):
 def worker(queue_url, burst, pairs):
     """Run queued crawl jobs, one at a time; start as many as you like, on any machine."""
     import logging
+    import shutil
 
     from crawler.jobs import WorkerConfig, run_worker
+    from crawler.metrics import SERVED_BY_COMMAND, crawls_registry
 
     settings = _settings(pairs)
     _queue_client(queue_url)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
-    run_worker(WorkerConfig.from_settings(settings, queue_url, pairs), burst=burst)
+    metrics, folder = _metrics_config(settings), None
+    if metrics.wanted:
+        # The crawls count into this folder (prometheus_client's multiprocess mode); the worker
+        # serves and writes their sum, so its crawls get no port nor textfile of their own.
+        folder = tempfile.mkdtemp(prefix="govnews-worker-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        pairs = tuple(pair for pair in pairs if pair.partition("=")[0].strip() not in SERVED_BY_COMMAND)
+    try:
+        if folder:
+            _start_metrics(settings, crawls_registry(folder))
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+        config = WorkerConfig.from_settings(settings, queue_url, pairs)
+        if folder:
+            config = dataclasses.replace(config, metrics_folder=folder, metrics_textfile=metrics.textfile)
+        run_worker(config, burst=burst)
+    finally:
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @cli.command()
@@ -361,9 +425,11 @@ def ingest(queue_url, db, burst, pairs):
 
     from archive.store import Archive
     from crawler.ingest import Writer
+    from crawler.metrics import process_families, textfile
 
     settings = _settings(pairs)
     client = _queue_client(queue_url)
+    metrics = _start_metrics(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     _say_if_upgrading(db)
     try:
@@ -375,6 +441,8 @@ def ingest(queue_url, db, burst, pairs):
         archive,
         batch=max(1, settings.getint("GOVNEWS_INGEST_BATCH")),
         dead_after=settings.getint("GOVNEWS_QUEUE_DEAD_AFTER"),
+        metrics=process_families(metrics.max_sites) if metrics.wanted else None,
+        textfile=textfile(metrics.textfile) if metrics.textfile else None,
     )
     try:
         writer.run(burst=burst)
@@ -384,6 +452,7 @@ def ingest(queue_url, db, burst, pairs):
         raise click.ClickException(f"cannot write the archive {db}: {exc} (the unwritten pages stay queued)") from exc
     finally:
         archive.close()
+        writer.write_textfile()
     click.echo(
         f"ingest: {writer.written} messages written, {writer.duplicates} already applied, "
         f"{writer.rejected} rejected (failures, stage ingest)",
@@ -546,6 +615,15 @@ def reprocess(db, site, sites_dirs):
     for url, error in report.errors.items():
         click.echo(f"failed: {url}: {error}", err=True)
     click.echo(report.summary())
+
+
+@cli.command()
+@click.option("--exported", is_flag=True, help="The schema of a crawl's exported items (-O), not of the record.")
+def schema(exported):
+    """Print the record's JSON Schema, generated from crawler/record.py."""
+    from crawler.record_schema import exported_schema, record_schema
+
+    click.echo(json.dumps(exported_schema() if exported else record_schema(), indent=2, ensure_ascii=False))
 
 
 @cli.command()

@@ -23,17 +23,28 @@ import time
 from archive import oplog
 from crawler.common import utcnow
 from crawler.jobs import clean_registries, unfinished_jobs
+from crawler.metrics import WEAK_WARNINGS, MetricsError
 from crawler.redis_client import CONNECTION_ERRORS, STREAM, WRITER_CONSUMER, WRITER_GROUP, WRITER_STATUS
 
 logger = logging.getLogger(__name__)
 
 
+TEXTFILE_EVERY = 10.0  # seconds between writes of the metrics textfile while the writer runs
+
+
 class Writer:
-    def __init__(self, client, archive, *, batch: int, dead_after: int, block_ms: int = 1000):
+    def __init__(
+        self, client, archive, *, batch: int, dead_after: int, block_ms: int = 1000, metrics=None, textfile=None
+    ):
         self.client, self.archive, self.batch = client, archive, batch
         self.block_ms, self.janitor_every = block_ms, max(1.0, dead_after / 3)
         self.written = self.duplicates = self.rejected = 0
         self._cleaned_at = 0.0
+        # crawler/metrics.py: the process's Families (or None), and the Textfile to write them to
+        self.metrics, self.textfile = metrics, textfile
+        self._applied: list = []  # this batch's (operation, answer), counted once it is committed
+        self._outcomes: list[str] = []
+        self._textfile_at = 0.0
 
     def ensure_group(self) -> None:
         try:
@@ -54,13 +65,16 @@ class Writer:
         )
         entries = reply[0][1] if reply else []
         if not entries:
+            self._measure()
             return 0
+        self._applied, self._outcomes = [], []
         with self.archive.batch():
             for entry_id, fields in entries:
                 if fields:  # None: deleted from the stream while pending; nothing to apply
                     self._apply(entry_id.decode(), fields.get(b"m", b""))
         # Committed: now, and only now, the stream may forget them.
         self._acknowledge([entry_id for entry_id, _ in entries])
+        self._measure(committed=True)
         return len(entries)
 
     def _acknowledge(self, ids: list[bytes]) -> None:
@@ -74,18 +88,58 @@ class Writer:
     def _apply(self, entry_id: str, message: bytes) -> None:
         try:
             key, ops = oplog.decode(message)
-            if oplog.apply(self.archive, key, ops):
+            applied: list = []
+            if oplog.apply(self.archive, key, ops, observe=lambda op, result: applied.append((op, result))):
                 self.written += 1
+                self._applied += applied
+                self._outcomes.append("written")
             else:
                 self.duplicates += 1
+                self._outcomes.append("duplicate")
         except sqlite3.Error:
             raise  # the archive's own trouble (disk full, locked): stop, the messages stay pending
         except Exception as exc:  # a bad message is recorded, and never holds the others back
             self.rejected += 1
+            self._outcomes.append("rejected")
             logger.error("stream message %s not applied: %s: %s", entry_id, type(exc).__name__, exc)
             self.archive.add_failure(
                 url=f"redis-stream:{STREAM}/{entry_id}", stage="ingest", error=f"{type(exc).__name__}: {exc}"
             )
+
+    def _measure(self, *, committed: bool = False) -> None:
+        """After a step: count what its batch committed, the stream's length, and now and then
+        write the textfile."""
+        if self.metrics is None:
+            return
+        families, ingest = self.metrics, self.metrics.ingest
+        if committed:
+            ingest.batches.inc()
+            for outcome in self._outcomes:
+                ingest.messages.labels(outcome).inc()
+            for op, result in self._applied:
+                site = families.site(op.kwargs.get("site"))
+                if op.method == "add_snapshot":
+                    ingest.captures.labels(site).inc()
+                elif op.method == "add_record":
+                    families.new_versions.labels(site)  # the site's series, at 0 until it has one
+                    families.weak_records.labels(site)
+                    if result:
+                        families.new_versions.labels(site).inc()
+                        if WEAK_WARNINGS.intersection(getattr(op.kwargs.get("record"), "warnings", None) or ()):
+                            families.weak_records.labels(site).inc()
+            self._applied, self._outcomes = [], []
+        ingest.lag.set(self.client.xlen(STREAM))
+        if self.textfile is not None and time.monotonic() - self._textfile_at >= TEXTFILE_EVERY:
+            self.write_textfile()
+
+    def write_textfile(self) -> None:
+        if self.textfile is None or self.metrics is None:
+            return
+        self._textfile_at = time.monotonic()
+        try:
+            self.textfile.write(self.metrics.registry)
+        except MetricsError as exc:
+            logger.error("metrics: %s", exc)
 
     def janitor(self) -> None:
         if time.monotonic() - self._cleaned_at >= self.janitor_every:

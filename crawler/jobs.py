@@ -35,6 +35,7 @@ from rq.worker import SimpleWorker, WorkerStatus
 
 from archive.crawl_state import crawl_state
 from crawler.host_lock import HostLocks, site_hosts
+from crawler.metrics import MetricsError, compact, crawls_registry, textfile
 from crawler.redis_client import CONNECTION_ERRORS, JOBS, QUEUE_NAME, connect, site_key, state_key
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,10 @@ class WorkerConfig:
     queue_url: str
     dead_after: int  # GOVNEWS_QUEUE_DEAD_AFTER
     settings: tuple[str, ...]  # NAME=VALUE pairs every crawl of this worker gets (`-s`)
+    # With metrics: the folder its crawls count into (PROMETHEUS_MULTIPROC_DIR), and the
+    # textfile their sum is written to after each job ("": none).
+    metrics_folder: str = ""
+    metrics_textfile: str = ""
 
     @classmethod
     def from_settings(cls, settings, queue_url: str, overrides: tuple[str, ...] = ()) -> WorkerConfig:
@@ -157,10 +162,24 @@ def crawl_job(spec: dict) -> dict:
         logger.info("job %s: crawling %s", job_id, job.name)
         bound = [sys.executable, "-c", BOUND_TO_PARENT, str(os.getpid()), *command]
         returncode = subprocess.call(bound, cwd=workdir, env=env)
+    _write_metrics(_config)
     if returncode != 0:
         raise CrawlFailed(f"scrapy crawl of {job.name} exited with status {returncode}")
     client.delete(state_key(job_id))
     return {"site": job.name, "job": job_id}
+
+
+def _write_metrics(config: WorkerConfig) -> None:
+    """After a job: the counts of every crawl this worker ran, compacted, and their textfile."""
+    if not config.metrics_folder:
+        return
+    compact(config.metrics_folder)  # the crawl is over: its counts join those of the crawls before
+    if not config.metrics_textfile:
+        return
+    try:
+        textfile(config.metrics_textfile).write(crawls_registry(config.metrics_folder))
+    except MetricsError as exc:
+        logger.error("metrics: %s", exc)
 
 
 class CrawlWorker(SimpleWorker):

@@ -48,10 +48,20 @@ EXTENSIONS = {
     "crawler.limits.ResponseLimits": 0,
     "crawler.stop.GracefulStop": 0,
     "crawler.progress.Progress": 0,
+    "crawler.crawl_metrics.CrawlMetrics": 0,
 }
 # Seconds between progress lines in the log (`site X: 120 of ~450 articles, 38/min, ETA 9 min`,
 # crawler/progress.py); 0: none.
 GOVNEWS_PROGRESS_INTERVAL = 60
+# Prometheus metrics per site (crawler/crawl_metrics.py, docs/monitoring.md): served at
+# http://GOVNEWS_METRICS_ADDRESS:GOVNEWS_METRICS_PORT/metrics while the process runs (0: not
+# served), and written as a node_exporter textfile (a path ending in .prom; "": none) whenever a
+# crawl ends. `govnews worker` and `govnews ingest` take the same settings for their own.
+GOVNEWS_METRICS_PORT = 0
+GOVNEWS_METRICS_ADDRESS = "127.0.0.1"
+GOVNEWS_METRICS_TEXTFILE = ""
+# Distinct `site` label values one process keeps; later ones are counted as site="other".
+GOVNEWS_METRICS_MAX_SITES = 500
 # What a server may send before the body (crawler/limits.py): header lines, and their bytes.
 GOVNEWS_MAX_RESPONSE_HEADERS = 500
 GOVNEWS_MAX_RESPONSE_HEADER_BYTES = 256 * 1024
