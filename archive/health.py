@@ -256,41 +256,61 @@ def _links(latest: RunFacts, history: list[RunFacts], config) -> list[tuple[str,
     ]
 
 
+def _recent(latest: RunFacts, history: list[RunFacts], min_new: int, count) -> tuple[list[RunFacts], list[RunFacts]]:
+    """The latest crawl, with as many crawls before it as make `min_new` new articles (`count`
+    of a run), and the crawls before those: a quiet crawl neither hides nor clears a template
+    change, which shows in the articles the site last published."""
+    runs = [*history, latest]
+    cut = len(runs) - 1
+    while cut > 0 and sum(count(run) for run in runs[cut:]) < min_new:
+        cut -= 1
+    return runs[cut:], runs[:cut]
+
+
+def _crawls(recent: list[RunFacts]) -> str:
+    return "" if len(recent) == 1 else f" of the last {len(recent)} crawls"
+
+
 def _weak_records(latest: RunFacts, history: list[RunFacts], config: HealthConfig) -> list[tuple[str, str]]:
-    share = latest.weak_share
-    new_before = sum(run.new_articles or 0 for run in history if run.weak_records is not None)
-    if share is None or (latest.new_articles or 0) < config.min_new or new_before < config.min_new:
+    if latest.weak_records is None:
         return []
-    before = sum(run.weak_records or 0 for run in history if run.weak_records is not None) / new_before
+    counted = [run for run in history if run.weak_records is not None]
+    recent, earlier = _recent(latest, counted, config.min_new, lambda run: run.new_articles or 0)
+    new, weak = sum(run.new_articles or 0 for run in recent), sum(run.weak_records or 0 for run in recent)
+    new_before = sum(run.new_articles or 0 for run in earlier)
+    if new < config.min_new or new_before < config.min_new:
+        return []
+    share, before = weak / new, sum(run.weak_records or 0 for run in earlier) / new_before
     if share < before + config.weak_rise:
         return []
-    kinds = ", ".join(f"{name} {latest.warnings[name]}" for name in WEAK_WARNINGS if latest.warnings.get(name))
+    warnings: Counter = Counter()
+    for run in recent:
+        warnings.update(run.warnings)
+    kinds = ", ".join(f"{name} {warnings[name]}" for name in WEAK_WARNINGS if warnings.get(name))
     return [
         (
             WARNING,
-            f"Extraction degraded: {latest.weak_records} of the {latest.new_articles} new articles ({share:.0%}) "
-            f"have weak records ({kinds}), against {before:.0%} in earlier crawls: the article template "
-            "probably changed.",
+            f"Extraction degraded: {weak} of the {new} new articles{_crawls(recent)} ({share:.0%}) have weak "
+            f"records ({kinds}), against {before:.0%} in earlier crawls: the article template probably changed.",
         )
     ]
 
 
 def _missing_fields(latest: RunFacts, history: list[RunFacts], config: HealthConfig) -> list[tuple[str, str]]:
-    new = latest.first_versions
-    new_before = sum(run.first_versions for run in history)
+    recent, earlier = _recent(latest, history, config.min_new, lambda run: run.first_versions)
+    new, new_before = sum(run.first_versions for run in recent), sum(run.first_versions for run in earlier)
     if new < config.min_new or new_before < config.min_new:
         return []
     reasons = []
     for name, label in CHECKED_FIELDS.items():
-        given_before = sum(run.given.get(name, 0) for run in history) / new_before
-        given_now = latest.given.get(name, 0) / new
-        if given_before >= config.field_usual and given_now < given_before - config.weak_rise:
-            missing = new - latest.given.get(name, 0)
+        given = sum(run.given.get(name, 0) for run in recent)
+        given_before = sum(run.given.get(name, 0) for run in earlier) / new_before
+        if given_before >= config.field_usual and given / new < given_before - config.weak_rise:
             reasons.append(
                 (
                     WARNING,
-                    f"Extraction degraded: {label} is missing from {missing} of the {new} new articles, "
-                    f"where earlier crawls found it in {given_before:.0%} of theirs.",
+                    f"Extraction degraded: {label} is missing from {new - given} of the {new} new articles"
+                    f"{_crawls(recent)}, where earlier crawls found it in {given_before:.0%} of theirs.",
                 )
             )
     return reasons

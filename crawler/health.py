@@ -19,7 +19,7 @@ import asyncio
 import logging
 
 from archive.health import OK, HealthConfig, site_health
-from crawler.alerts import AlertError, payload, post
+from crawler.alerts import FORMATS, AlertError, payload, post
 from crawler.archive_run import ArchiveRun, run_finished
 
 logger = logging.getLogger(__name__)
@@ -47,6 +47,12 @@ class HealthCheck:
         self.webhook = settings.get("GOVNEWS_ALERT_WEBHOOK")
         self.format = settings.get("GOVNEWS_ALERT_FORMAT")
         self.timeout = settings.getfloat("GOVNEWS_ALERT_TIMEOUT")
+        if self.webhook and self.format not in FORMATS:  # said at the start, not only at the first alert
+            logger.error(
+                "GOVNEWS_ALERT_FORMAT %r is unknown (give one of %s): no alert can be sent",
+                self.format,
+                ", ".join(FORMATS),
+            )
 
     @classmethod
     def from_crawler(cls, crawler) -> HealthCheck:

@@ -100,6 +100,9 @@ def test_two_broken_sites_are_flagged_and_alerted_once_each(three_sites, tmp_pat
         second = govnews_health(db, "--json", "--sites-dir", str(sites_dir))
         table = govnews_health(db, "--sites-dir", str(sites_dir))
         alerts = list(webhook.bodies)
+        crawl_all(names, db, sites_dir, webhook)  # nothing changed since: no status changed, no alert
+        third = {h["site"]: h["status"] for h in json.loads(govnews_health(db, "--json").stdout)}
+        assert webhook.bodies == alerts
 
     assert second.returncode == 2, second.stderr  # a failing site: exit status 2
     healths = {h["site"]: h for h in json.loads(second.stdout)}
@@ -128,6 +131,8 @@ def test_two_broken_sites_are_flagged_and_alerted_once_each(three_sites, tmp_pat
     assert contents[0].startswith("govnews: site maintenance is failing (was ok)\n- The list pages yielded no")
     assert contents[1].startswith("govnews: site redesign is warning (was ok)\n- Extraction degraded")
 
+    assert third == {"maintenance": "failing", "redesign": "warning", "steady": "ok"}
+
     # The table for people says the same.
     assert table.returncode == 2
     lines = table.stdout.splitlines()
@@ -138,7 +143,7 @@ def test_two_broken_sites_are_flagged_and_alerted_once_each(three_sites, tmp_pat
     # Each crawl stored its verdict and what the webhook said of its alert.
     with sqlite3.connect(db) as conn:
         rows = conn.execute("select site, health, health_alert from crawl_runs order by id").fetchall()
-    assert sorted(rows[3:]) == [
+    assert sorted(rows[3:6]) == [
         ("maintenance", "failing", "sent (dingtalk, HTTP 200)"),
         ("redesign", "warning", "sent (dingtalk, HTTP 200)"),
         ("steady", "ok", None),

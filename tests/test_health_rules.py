@@ -139,6 +139,19 @@ def test_weak_records_well_above_the_history_degrade_extraction(archive):
     assert any("the publication date is missing from 4 of the 4" in r for r in result.reasons)
 
 
+def test_a_quiet_crawl_neither_hides_nor_clears_a_template_change(archive):
+    site = Site(archive)
+    site.crawl(new=6)
+    site.crawl(new=3, weak=3)
+    site.crawl(new=0, list_links=9)  # nothing new since the redesign: its articles still say so
+    result = health(archive)
+    assert result.status == WARNING
+    assert result.reasons[0].startswith("Extraction degraded: 3 of the 3 new articles of the last 2 crawls (100%)")
+    assert result.since == result.trend[1]["started_at"]
+    site.crawl(new=4)  # fixed: the next articles are whole again
+    assert health(archive).status == OK
+
+
 def test_a_site_always_weak_is_judged_against_itself(archive):
     """A site whose pages never state a date: weak records are its normal, no alarm."""
     site = Site(archive)
