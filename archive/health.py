@@ -219,17 +219,18 @@ def _stopped_early(latest: RunFacts, history, config) -> list[tuple[str, str]]:
 
 
 def _robots(latest: RunFacts, history: list[RunFacts], config) -> list[tuple[str, str]]:
-    if not latest.robots_lists:
+    """List pages robots.txt refused: failing for as long as it refuses them (a site blocked for
+    months is still not archived); "now" when it began with this crawl, "still" after."""
+    refused = sorted(set(latest.robots_lists))
+    if not refused:
         return []
     before = set().union(*(run.robots_lists for run in history)) if history else set()
-    new = sorted(set(latest.robots_lists) - before)
-    if history and not new:
-        return []  # disallowed before too: not news, and the links check says what it costs
-    urls = ", ".join((new or latest.robots_lists)[:3])
+    when = "still" if before >= set(refused) else "now"
+    urls = ", ".join(refused[:3]) + (", …" if len(refused) > 3 else "")
     return [
         (
             FAILING,
-            f"robots.txt now disallows {len(new or latest.robots_lists)} of the site's list pages ({urls}): "
+            f"robots.txt {when} disallows {len(refused)} of the site's list pages ({urls}): "
             "govnews obeys it, so their articles are no longer crawled.",
         )
     ]

@@ -171,3 +171,33 @@ def test_a_dead_webhook_never_fails_the_crawl(tmp_path):
         ).fetchone()
     assert (status, health) == ("finished", "failing")
     assert alert.startswith("failed: the webhook could not be reached")
+
+
+def test_a_first_crawl_that_is_not_ok_alerts_once_in_json(tmp_path):
+    """robots.txt disallows the list page from the start: the first crawl is failing, and says so."""
+    spec = build_trs_site(tmp_path / "site", 4)
+    (spec.root / "robots.txt").write_text("User-agent: *\nDisallow: /zwxx/\n", encoding="utf-8")
+    db = tmp_path / "archive.db"
+    with CmsServer(spec) as server, WebhookServer() as webhook:
+        site = urlsplit(server.list_url).netloc
+        for _ in range(2):
+            scrapy_crawl("-a", f"url={server.list_url}", "-s", f"GOVNEWS_ALERT_WEBHOOK={webhook.hook_url}", db=db)
+        bodies = list(webhook.bodies)
+    reason = (
+        f"robots.txt now disallows 1 of the site's list pages ({server.list_url}): "
+        "govnews obeys it, so their articles are no longer crawled."
+    )
+    assert len(bodies) == 1  # the second crawl is as failing as the first: no second alert
+    assert bodies[0] == {
+        "site": site,
+        "status": "failing",
+        "previous": None,
+        "reasons": [reason],
+        "run": 1,
+        "text": f"govnews: site {site} is failing (first check)\n- {reason}",
+    }
+    result = govnews_health(db, "--json")
+    assert result.returncode == 2
+    [health] = json.loads(result.stdout)
+    still = reason.replace("now disallows", "still disallows")
+    assert (health["status"], health["reasons"], health["failures"]) == ("failing", [still], {"robots": 1})

@@ -217,6 +217,8 @@ def test_robots_now_disallowing_the_list_pages(archive):
         "govnews obeys it, so their articles are no longer crawled."
     ]
     assert result.failures == {"robots": 1}
+    site.crawl(new=0, list_pages=0, list_links=0, list_failures=["http://weidu.gov.cn/list.html"])
+    assert health(archive).reasons[0].startswith("robots.txt still disallows 1 of the site's list pages")
 
 
 def test_a_crawl_refused_by_challenges(archive):
