@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 from archive.health import OK, HealthConfig, site_health
 from crawler.alerts import FORMATS, AlertError, payload, post
@@ -66,8 +67,12 @@ class HealthCheck:
         if self.queue or site is None or run.run_id is None:
             return  # a worker's archive is a stream: the writer's archive is judged by `govnews health`
         archive = run.archive
-        health = site_health(archive.db, site, self.config)
-        previous = archive.previous_health(site, run.run_id)
+        try:
+            health = site_health(archive.db, site, self.config)
+            previous = archive.previous_health(site, run.run_id)
+        except sqlite3.Error as exc:  # the archive's own trouble: the run is kept, unjudged
+            logger.warning("health of site %s not judged: %s", site, exc)
+            return
         if health.status != OK:
             logger.warning("site %s is %s: %s", site, health.status, " ".join(health.reasons))
         alert = None
