@@ -379,10 +379,14 @@ def site_health(
     known = db.execute("select count(*) from pages where site = ?", [site]).fetchone()[0]
     verdicts = [judge(run, runs[max(0, i - config.history_runs) : i], config) for i, run in enumerate(runs)]
     status, reasons = verdicts[-1] if verdicts else (OK, [])
+    since = _since(runs, verdicts, status)
     if interval is not None:
         last_completed = runs[-1].started_at if runs else None
         stale = stale_reason(last_completed, interval, now or datetime.now(timezone.utc), config.stale_factor)
         if stale:
+            if status == OK:  # overdue is the news: since it became overdue
+                started = parse_time(last_completed) if last_completed else None
+                since = (started + interval * config.stale_factor).isoformat(timespec="seconds") if started else None
             status, reasons = (status if SEVERITY[status] > SEVERITY[WARNING] else WARNING), [*reasons, stale]
     latest = runs[-1] if runs else None
     history = runs[-1 - config.history_runs : -1] if runs else []
@@ -393,7 +397,7 @@ def site_health(
         reasons=reasons,
         last_crawl=last[0] if last else None,
         last_run_status=last[1] if last else None,
-        since=_since(runs, verdicts, status),
+        since=since,
         articles_new=(latest.new_articles or 0) if latest else 0,
         articles_known=known,
         failures=dict(latest.failures) if latest else {},

@@ -241,6 +241,8 @@ INDEXES = (
     ("snapshots", ["site"]),
     ("dictionaries", ["site", "kind"]),
     ("failures", ["url"]),
+    ("failures", ["crawl_run_id"]),  # a run's failures (site health reads them per run)
+    ("crawl_runs", ["site"]),  # a site's runs (the schedule, site health)
     ("attachments", ["page_url"]),
     ("attachments", ["url"]),
     ("attachments", ["sha256"]),

@@ -239,6 +239,8 @@ def test_not_crawled_within_twice_its_interval(archive):
     late = health(archive, interval=timedelta(hours=6), now=now + timedelta(hours=13))
     assert late.status == WARNING
     assert late.reasons[0].startswith("Not crawled for 13.0 hours, more than 2 times its interval of 6.0 hours")
+    started = datetime.fromisoformat(late.trend[-1]["started_at"])
+    assert datetime.fromisoformat(late.since) == started + timedelta(hours=12)  # overdue since then
 
 
 def test_interrupted_crawls_are_not_judged(archive):
