@@ -35,7 +35,11 @@ SEVERITY = {OK: 0, WARNING: 1, FAILING: 2}
 # Runs that did not crawl the site to the end tell nothing about it (crawler/schedule.py has the same).
 INCOMPLETE_STATUSES = frozenset({"running", "shutdown", "interrupted"})
 # Fields of `versions` a site's new records are expected to keep giving, with their names in a reason.
-CHECKED_FIELDS = {"title": "the title", "published_at": "the publication date", "source": "the source (来源)"}
+CHECKED_FIELDS = {
+    "title": "the title",
+    "published_at": "the publication date (a date only in the URL does not count)",
+    "source": "the source (来源)",
+}
 # Failure kinds that are a fetch that did not work (a bad link, a 404 or an extraction is not).
 FETCH_KINDS = frozenset({"5xx", "timeout", "403", "challenge", "connection", "other_http", "other"})
 ROBOTS = "Forbidden by robots.txt"
@@ -174,8 +178,11 @@ def load_runs(db, site: str, limit: int) -> list[RunFacts]:
         "group by crawl_run_id",
         list(runs),
     ):
-        runs[run_id].given = dict(zip(CHECKED_FIELDS, given))
-        runs[run_id].first_versions = first_versions
+        run = runs[run_id]
+        run.given = dict(zip(CHECKED_FIELDS, given))
+        # A date read from the URL alone (warning date_from_url) is not one the page gave.
+        run.given["published_at"] = max(0, run.given["published_at"] - run.warnings.get("date_from_url", 0))
+        run.first_versions = first_versions
     return sorted(runs.values(), key=lambda run: run.id)
 
 

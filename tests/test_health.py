@@ -112,6 +112,7 @@ def test_two_broken_sites_are_flagged_and_alerted_once_each(three_sites, tmp_pat
     assert any(
         "Extraction degraded: 3 of the 3 new articles (100%) have weak records" in r for r in redesign["reasons"]
     )
+    assert any(r.startswith("Extraction degraded: the publication date") for r in redesign["reasons"])  # URL's only
     assert redesign["articles_new"] == 3 and redesign["weak_share"] == 1.0 and redesign["weak_share_before"] == 0.0
 
     assert maintenance["status"] == "failing"

@@ -35,6 +35,7 @@ class Site:
         list_pages: int = 1,
         fetched_ok: int | None = None,
         without: tuple[str, ...] = (),
+        url_dates: bool = False,
     ) -> int:
         archive = self.archive
         run = archive.start_run("site", self.name, [f"http://{self.name}.gov.cn/list.html"])
@@ -55,6 +56,8 @@ class Site:
             )
             if is_weak:
                 record.warnings = ["no_date", "short_body"]
+            elif url_dates:  # as the extractor leaves a page without a date line: the URL's date
+                record.warnings = ["date_from_url"]
             archive.add_record(record, site=self.name, snapshot_id=snapshot, crawl_run_id=run)
         for _ in range(fetched_ok or 0):
             archive.add_snapshot(
@@ -136,7 +139,10 @@ def test_weak_records_well_above_the_history_degrade_extraction(archive):
     assert weak and weak[0].startswith("Extraction degraded: 4 of the 4 new articles (100%)")
     assert "no_date 4" in weak[0] and "short_body 4" in weak[0] and "against 9% in earlier crawls" in weak[0]
     # the date those crawls always had is missing too: its own reason
-    assert any("the publication date is missing from 4 of the 4" in r for r in result.reasons)
+    assert any(
+        "the publication date (a date only in the URL does not count) is missing from 4 of the 4" in r
+        for r in result.reasons
+    )
 
 
 def test_a_quiet_crawl_neither_hides_nor_clears_a_template_change(archive):
@@ -165,6 +171,15 @@ def test_a_few_new_articles_are_no_trend(archive):
     site.crawl(new=6)
     site.crawl(new=2, weak=2)  # fewer than GOVNEWS_HEALTH_MIN_NEW (3)
     assert health(archive).status == OK
+
+
+def test_a_date_only_in_the_url_is_a_missing_date(archive):
+    site = Site(archive)
+    site.crawl(new=5)
+    site.crawl(new=4, url_dates=True)
+    [reason] = health(archive).reasons
+    assert reason.startswith("Extraction degraded: the publication date (a date only in the URL does not count)")
+    assert "missing from 4 of the 4 new articles" in reason
 
 
 def test_a_field_the_site_always_gave_now_missing(archive):
