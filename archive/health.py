@@ -419,6 +419,17 @@ def site_health(
     )
 
 
+def judge_finished_run(archive, site: str, run_id: int, config: HealthConfig) -> tuple[SiteHealth, str | None]:
+    """The site's health as its just finished run `run_id` leaves it, and the health stored with
+    its run before (None: never judged), for the check at the end of a crawl."""
+    return site_health(archive.db, site, config), archive.previous_health(site, run_id)
+
+
+def alert_due(status: str, previous: str | None) -> bool:
+    """A change of status is news; a site's first verdict only when it is not ok."""
+    return status != (previous or OK)
+
+
 def _since(runs: list[RunFacts], verdicts: list[tuple[str, list[str]]], status: str) -> str | None:
     """When the current status began: the start of the first crawl of its latest streak."""
     since = None

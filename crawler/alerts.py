@@ -16,11 +16,39 @@ The POST is plain urllib with a short timeout, run by the caller off the reactor
 from __future__ import annotations
 
 import json
+import logging
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 
 FORMATS = ("json", "slack", "dingtalk", "wecom")
 WECOM_MAX_BYTES = 2048
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Where alerts go (settings GOVNEWS_ALERT_WEBHOOK, _FORMAT, _TIMEOUT)."""
+
+    webhook: str
+    format: str
+    timeout: float
+
+    @classmethod
+    def from_settings(cls, settings) -> AlertConfig:
+        config = cls(
+            settings.get("GOVNEWS_ALERT_WEBHOOK"),
+            settings.get("GOVNEWS_ALERT_FORMAT"),
+            settings.getfloat("GOVNEWS_ALERT_TIMEOUT"),
+        )
+        if config.webhook and config.format not in FORMATS:  # said at the start, not only at the first alert
+            logger.error(
+                "GOVNEWS_ALERT_FORMAT %r is unknown (give one of %s): no alert can be sent",
+                config.format,
+                ", ".join(FORMATS),
+            )
+        return config
 
 
 class AlertError(ValueError):
@@ -75,3 +103,18 @@ def post(url: str, body: dict, timeout: float) -> str:
             f"the webhook answered HTTP {status} with errcode {errcode}: {answer[:200].decode('utf-8', 'replace')}"
         )
     return f"HTTP {status}"
+
+
+def deliver(config: AlertConfig, *, site: str, status: str, previous: str | None, reasons: list[str], run: int) -> str:
+    """Send one alert (blocking, at most `config.timeout`); what the run's `health_alert` says of
+    it. Never raises: a webhook that fails is a warning in the log."""
+    if not config.webhook:
+        return "no webhook set"
+    try:
+        body = payload(config.format, site=site, status=status, previous=previous, reasons=reasons, run=run)
+        answer = post(config.webhook, body, config.timeout)
+    except AlertError as exc:
+        logger.warning("health alert for site %s not sent: %s", site, exc)
+        return f"failed: {exc}"
+    logger.info("health alert for site %s sent (%s)", site, answer)
+    return f"sent ({config.format}, {answer})"

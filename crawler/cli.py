@@ -360,6 +360,8 @@ def ingest(queue_url, db, burst, pairs):
     import sqlite3
 
     from archive.store import Archive
+    from crawler.alerts import AlertConfig
+    from crawler.health import health_config
     from crawler.ingest import Writer
 
     settings = _settings(pairs)
@@ -375,6 +377,8 @@ def ingest(queue_url, db, burst, pairs):
         archive,
         batch=max(1, settings.getint("GOVNEWS_INGEST_BATCH")),
         dead_after=settings.getint("GOVNEWS_QUEUE_DEAD_AFTER"),
+        health=health_config(settings),
+        alerts=AlertConfig.from_settings(settings),
     )
     try:
         writer.run(burst=burst)

@@ -10,17 +10,18 @@ GOVNEWS_ALERT_TIMEOUT seconds at most; what the webhook answered, or why it fail
 `health_alert`. A failing webhook is a warning in the log, never a failed crawl.
 
 A queued crawl (GOVNEWS_QUEUE) writes to a stream, not to an archive it could read: its worker
-skips the check, and `govnews health` on the writer's archive judges the site.
+leaves the check to the writer, which makes it when it applies the run's finish (crawler/ingest.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import sqlite3
 
-from archive.health import OK, HealthConfig, site_health
-from crawler.alerts import FORMATS, AlertError, payload, post
+from archive.health import OK, HealthConfig, alert_due, judge_finished_run
+from crawler.alerts import AlertConfig, deliver
 from crawler.archive_run import ArchiveRun, run_finished
 
 logger = logging.getLogger(__name__)
@@ -41,19 +42,10 @@ def health_config(settings) -> HealthConfig:
 
 class HealthCheck:
     def __init__(self, crawler):
-        settings = crawler.settings
         self.crawler = crawler
-        self.config = health_config(settings)
-        self.queue = settings.get("GOVNEWS_QUEUE")
-        self.webhook = settings.get("GOVNEWS_ALERT_WEBHOOK")
-        self.format = settings.get("GOVNEWS_ALERT_FORMAT")
-        self.timeout = settings.getfloat("GOVNEWS_ALERT_TIMEOUT")
-        if self.webhook and self.format not in FORMATS:  # said at the start, not only at the first alert
-            logger.error(
-                "GOVNEWS_ALERT_FORMAT %r is unknown (give one of %s): no alert can be sent",
-                self.format,
-                ", ".join(FORMATS),
-            )
+        self.config = health_config(crawler.settings)
+        self.alerts = AlertConfig.from_settings(crawler.settings)
+        self.queue = crawler.settings.get("GOVNEWS_QUEUE")
 
     @classmethod
     def from_crawler(cls, crawler) -> HealthCheck:
@@ -62,33 +54,27 @@ class HealthCheck:
         return extension
 
     async def run_finished(self, run: ArchiveRun) -> None:
-        spider = self.crawler.spider
-        site = getattr(getattr(spider, "site", None), "name", None)
+        site = getattr(getattr(self.crawler.spider, "site", None), "name", None)
         if self.queue or site is None or run.run_id is None:
-            return  # a worker's archive is a stream: the writer's archive is judged by `govnews health`
+            return  # a worker's archive is a stream: the writer judges the run (crawler/ingest.py)
         archive = run.archive
         try:
-            health = site_health(archive.db, site, self.config)
-            previous = archive.previous_health(site, run.run_id)
+            health, previous = judge_finished_run(archive, site, run.run_id, self.config)
         except sqlite3.Error as exc:  # the archive's own trouble: the run is kept, unjudged
             logger.warning("health of site %s not judged: %s", site, exc)
             return
         if health.status != OK:
             logger.warning("site %s is %s: %s", site, health.status, " ".join(health.reasons))
         alert = None
-        if health.status != (previous or OK):
-            alert = await self._alert(site, health.status, previous, health.reasons, run.run_id)
+        if alert_due(health.status, previous):
+            send = functools.partial(
+                deliver,
+                self.alerts,
+                site=site,
+                status=health.status,
+                previous=previous,
+                reasons=health.reasons,
+                run=run.run_id,
+            )
+            alert = await asyncio.get_running_loop().run_in_executor(None, send)
         archive.set_run_health(run.run_id, health.status, health.reasons, alert)
-
-    async def _alert(self, site: str, status: str, previous: str | None, reasons: list[str], run_id: int) -> str:
-        """Send the alert (when a webhook is set); what the run's `health_alert` says of it."""
-        if not self.webhook:
-            return "no webhook set"
-        try:
-            body = payload(self.format, site=site, status=status, previous=previous, reasons=reasons, run=run_id)
-            answer = await asyncio.get_running_loop().run_in_executor(None, post, self.webhook, body, self.timeout)
-        except AlertError as exc:
-            logger.warning("health alert for site %s not sent: %s", site, exc)
-            return f"failed: {exc}"
-        logger.info("health alert for site %s sent (%s)", site, answer)
-        return f"sent ({self.format}, {answer})"
