@@ -154,6 +154,13 @@ TABLES = {
             "pid": "The crawl's process id (null for a crawl run by a queue worker)",
             "job": "The queue job of a crawl run by a worker (docs/scaling.md)",
             "detail": "Why the crawl stopped early: stopped by SIGINT or SIGTERM, a site refusing us, …",
+            "list_links": "Article links its list pages gave (0 where earlier crawls found some: a broken list)",
+            "new_articles": "Articles it archived for the first time",
+            "weak_records": "New articles with no_title, no_date, empty_body or short_body",
+            "warnings": "Each warning's count among its new articles (JSON)",
+            "health": "The site's health once it finished: ok, warning or failing (docs/monitoring.md)",
+            "health_reasons": "Why (JSON list of sentences)",
+            "health_alert": "What the alert webhook said of the change of health, if there was one",
         },
     ),
     "failures": (
@@ -338,6 +345,24 @@ QUERIES = {
         "sql": "select published_month as month, count(*) as articles from pages\n"
         "where published_month is not null group by month order by month",
     },
+    "site_health": {
+        "title": "Site health",
+        "description": "Each site as its latest crawl judged it (ok, warning, failing; docs/monitoring.md), "
+        "worst first: the reasons, and that crawl's new articles, weak records, failures and list links. "
+        "`govnews health` also says which sites are overdue.",
+        "sql": "select r.site, r.health, r.health_reasons as reasons, r.started_at as last_crawl,\n"
+        "  r.status, r.new_articles, r.weak_records, r.failures, r.list_links, r.health_alert\n"
+        "from crawl_runs r\n"
+        "where r.id = (select max(id) from crawl_runs where site = r.site and health is not null)\n"
+        "order by case r.health when 'failing' then 0 when 'warning' then 1 else 2 end, r.site",
+    },
+    "weak_records_per_run": {
+        "title": "Weak records per crawl",
+        "description": "New articles of each crawl whose record lacks a title, a date or a body "
+        "(no_title, no_date, empty_body, short_body): a rise is a changed template.",
+        "sql": "select site || ' #' || id as run, weak_records, new_articles, started_at, health\n"
+        "from crawl_runs where new_articles is not null order by id",
+    },
     "search": {
         "title": "Search",
         "description": "Pages containing every word of what you type (Chinese is segmented with jieba: "
@@ -351,6 +376,7 @@ QUERIES = {
 
 CHARTS = {
     "articles_per_month": {"x": "month", "y": "articles", "title": "Articles per month"},
+    "weak_records_per_run": {"x": "run", "y": "weak_records", "title": "Weak records per crawl"},
 }
 
 # What a table's HTML view opens with (the plugin's reading view; ?_col= still picks any columns,

@@ -72,6 +72,19 @@ def tables() -> dict[str, tuple[dict, str | tuple, list]]:
                 "pid": int,
                 "job": str,
                 "detail": str,
+                # Article links the list pages gave (crawl stat govnews/list_links): 0 where
+                # earlier runs found some is a list page that broke (archive/health.py).
+                "list_links": int,
+                # The run's first versions (new articles), those with a weak warning
+                # (crawler/record.py WEAK_WARNINGS), and every warning's count among them (JSON).
+                "new_articles": int,
+                "weak_records": int,
+                "warnings": str,
+                # The site's health once the run finished (crawler/health.py): ok, warning or
+                # failing, its reasons (JSON list of sentences), and what the alert webhook said.
+                "health": str,
+                "health_reasons": str,
+                "health_alert": str,
             },
             "id",
             [],
@@ -228,6 +241,8 @@ INDEXES = (
     ("snapshots", ["site"]),
     ("dictionaries", ["site", "kind"]),
     ("failures", ["url"]),
+    ("failures", ["crawl_run_id"]),  # a run's failures (site health reads them per run)
+    ("crawl_runs", ["site"]),  # a site's runs (the schedule, site health)
     ("attachments", ["page_url"]),
     ("attachments", ["url"]),
     ("attachments", ["sha256"]),

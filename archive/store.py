@@ -57,7 +57,7 @@ from archive.rows import (
 )
 from archive.schema import SCHEMA_VERSION, schema_version
 from crawler.common import parse_time, pid_alive, utcnow
-from crawler.record import Record, compute_content_hash
+from crawler.record import WEAK_WARNINGS, Record, compute_content_hash
 
 DUPLICATE_DISTANCE = near_duplicates.DISTANCE
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
@@ -375,7 +375,49 @@ class Archive:
             ),
             "new_versions": count("select count(*) from versions where crawl_run_id = ?"),
             "failures": count("select count(*) from failures where crawl_run_id = ?"),
+            **self._new_article_counts(run_id),
         }
+
+    def _new_article_counts(self, run_id: int) -> dict:
+        """The run's new articles (first versions), how many carry a weak warning, and each
+        warning's count among them (read from `pages`, which holds those versions' records
+        while the run finishes)."""
+        warnings: dict[str, int] = {}
+        new = weak = 0
+        for (text,) in self.db.execute(
+            "select p.warnings from versions v join pages p on p.url = v.url "
+            "where v.crawl_run_id = ? and v.version = 1",
+            [run_id],
+        ):
+            found = json.loads(text or "[]")
+            new += 1
+            weak += any(w in WEAK_WARNINGS for w in found)
+            for warning in found:
+                warnings[warning] = warnings.get(warning, 0) + 1
+        return {
+            "new_articles": new,
+            "weak_records": weak,
+            "warnings": json.dumps(dict(sorted(warnings.items())), ensure_ascii=False),
+        }
+
+    def set_run_health(self, run_id: int, health: str, reasons: list[str], alert: str | None = None) -> None:
+        """The site's health as judged when run `run_id` finished (crawler/health.py)."""
+        with write_transaction(self.db):
+            update(
+                self.db,
+                "crawl_runs",
+                "id",
+                run_id,
+                {"health": health, "health_reasons": json.dumps(reasons, ensure_ascii=False), "health_alert": alert},
+            )
+
+    def previous_health(self, site: str, run_id: int) -> str | None:
+        """The health stored with the site's latest run before `run_id` that has one."""
+        row = self.db.execute(
+            "select health from crawl_runs where site = ? and id < ? and health is not null order by id desc limit 1",
+            [site, run_id],
+        ).fetchone()
+        return row[0] if row else None
 
     # --- captures ----------------------------------------------------------
     def add_snapshot(

@@ -26,8 +26,12 @@ from scrapy import signals
 from archive.store import Archive
 from crawler.stop import received_signal, signal_name
 
+# Sent once a run's row is finished, before the archive closes (crawler/health.py reads it then):
+# handlers get `run`, this extension.
+run_finished = object()
+
 # Crawler stats a crawl_runs row keeps, besides the counts the archive computes itself.
-RUN_COUNTERS = ("list_pages", "skipped_known", "not_modified", "browser_pages", "attachments")
+RUN_COUNTERS = ("list_pages", "list_links", "skipped_known", "not_modified", "browser_pages", "attachments")
 
 
 class ArchiveRun:
@@ -98,6 +102,7 @@ class ArchiveRun:
         for key, value in self.counts.items():
             stats.set_value(f"govnews/{key}", value)
         stats.set_value("govnews/crawl_run_id", self.run_id)  # for the closing log only
+        await self.crawler.signals.send_catch_log_async(signal=run_finished, run=self)
         await self.settle()
         self.archive.close()
         self._archive = None

@@ -424,6 +424,8 @@ def ingest(queue_url, db, burst, pairs):
     import sqlite3
 
     from archive.store import Archive
+    from crawler.alerts import AlertConfig
+    from crawler.health import health_config
     from crawler.ingest import Writer
     from crawler.metrics import process_families, textfile
 
@@ -443,6 +445,8 @@ def ingest(queue_url, db, burst, pairs):
         dead_after=settings.getint("GOVNEWS_QUEUE_DEAD_AFTER"),
         metrics=process_families(metrics.max_sites) if metrics.wanted else None,
         textfile=textfile(metrics.textfile) if metrics.textfile else None,
+        health=health_config(settings),
+        alerts=AlertConfig.from_settings(settings),
     )
     try:
         writer.run(burst=burst)
@@ -643,6 +647,72 @@ def stats(db, as_json):
     finally:
         archive.close()
     click.echo(json.dumps(numbers, indent=2) if as_json else format_stats(numbers))
+
+
+@cli.command()
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, one object a site.")
+@click.option("--site", "sites", multiple=True, help="Only this site (repeatable).")
+@click.option(
+    "--sites-dir",
+    "sites_dirs",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="Extra folder of site configs (their `interval` says when a site is overdue).",
+)
+def health(db, as_json, sites, sites_dirs):
+    """Each site's health: ok, warning or failing, and why (docs/monitoring.md).
+
+    Exit status 0 when no site is failing, 2 when one is (1: the archive cannot be read)."""
+    import sqlite3
+
+    from scrapy.settings import Settings
+
+    from archive.health import FAILING, archive_health, format_table
+    from crawler.health import health_config
+    from crawler.sites import SiteConfigError, check_dirs
+
+    try:
+        check_dirs(sites_dirs)
+    except SiteConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    archive = _open_existing(db)
+    try:
+        names = list(sites) or None
+        intervals = _site_intervals(names or _archived_sites(archive), sites_dirs)
+        healths = archive_health(archive.db, health_config(settings), sites=names, intervals=intervals)
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(f"cannot read {db}: {exc}") from exc
+    finally:
+        archive.close()
+    if as_json:
+        click.echo(json.dumps([h.to_dict() for h in healths], ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_table(healths) if healths else f"no crawls in {db} yet")
+    if any(h.status == FAILING for h in healths):
+        sys.exit(2)
+
+
+def _archived_sites(archive) -> list[str]:
+    from archive.health import archived_sites
+
+    return archived_sites(archive.db)
+
+
+def _site_intervals(names: list[str], sites_dirs) -> dict:
+    """Each site's crawl interval, from its config (a site without one is never overdue)."""
+    from crawler.schedule import DEFAULT_INTERVAL, IntervalError, parse_interval
+    from crawler.sites import SiteConfigError, find_site
+
+    intervals = {}
+    for name in names:
+        try:
+            intervals[name] = parse_interval(find_site(name, sites_dirs).interval or DEFAULT_INTERVAL)
+        except (SiteConfigError, IntervalError):
+            continue
+    return intervals
 
 
 def _open_existing(db: str, *, write: bool = False):

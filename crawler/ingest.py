@@ -8,6 +8,10 @@ remembers each message's key, applies none of them twice. A message that cannot 
 a `failures` row (stage `ingest`) with its reason, and is acknowledged, so one bad message
 never holds the others back.
 
+Once a batch holding a run's finish is committed, the writer judges the run's site, as a crawl
+does at its end in one process (crawler/health.py): the verdict goes to the run's `health`
+columns, and a change of status to the alert webhook of the writer's own settings.
+
 The writer is also the queue's janitor: every few seconds it puts the jobs of dead workers back
 on the queue (crawler/jobs.py), so a job is retried even when every other worker is busy.
 """
@@ -21,6 +25,8 @@ import sqlite3
 import time
 
 from archive import oplog
+from archive.health import OK, HealthConfig, alert_due, judge_finished_run
+from crawler.alerts import AlertConfig, deliver
 from crawler.common import utcnow
 from crawler.jobs import clean_registries, unfinished_jobs
 from crawler.metrics import WEAK_WARNINGS, MetricsError
@@ -34,10 +40,21 @@ TEXTFILE_EVERY = 10.0  # seconds between writes of the metrics textfile while th
 
 class Writer:
     def __init__(
-        self, client, archive, *, batch: int, dead_after: int, block_ms: int = 1000, metrics=None, textfile=None
+        self,
+        client,
+        archive,
+        *,
+        batch: int,
+        dead_after: int,
+        block_ms: int = 1000,
+        health: HealthConfig | None = None,
+        alerts: AlertConfig | None = None,
+        metrics=None,
+        textfile=None,
     ):
         self.client, self.archive, self.batch = client, archive, batch
         self.block_ms, self.janitor_every = block_ms, max(1.0, dead_after / 3)
+        self.health, self.alerts = health, alerts or AlertConfig("", "json", 0)
         self.written = self.duplicates = self.rejected = 0
         self._cleaned_at = 0.0
         # crawler/metrics.py: the process's Families (or None), and the Textfile to write them to
@@ -45,6 +62,7 @@ class Writer:
         self._applied: list = []  # this batch's (operation, answer), counted once it is committed
         self._outcomes: list[str] = []
         self._textfile_at = 0.0
+        self._finished: list[str] = []  # refs of the runs whose finish the open batch applied
 
     def ensure_group(self) -> None:
         try:
@@ -75,7 +93,33 @@ class Writer:
         # Committed: now, and only now, the stream may forget them.
         self._acknowledge([entry_id for entry_id, _ in entries])
         self._measure(committed=True)
+        self._judge_finished()
         return len(entries)
+
+    def _judge_finished(self) -> None:
+        """The health of each run the batch finished (none when `health` is not given)."""
+        finished, self._finished = self._finished, []
+        if self.health is None:
+            return
+        for ref in finished:
+            run_id = oplog.resolve(self.archive, ref) if oplog.is_ref(ref) else ref
+            row = self.archive.db.execute("select site from crawl_runs where id = ?", [run_id]).fetchone()
+            if not row or not row[0]:
+                continue
+            site = row[0]
+            try:
+                health, previous = judge_finished_run(self.archive, site, run_id, self.health)
+            except sqlite3.Error as exc:
+                logger.warning("health of site %s not judged: %s", site, exc)
+                continue
+            if health.status != OK:
+                logger.warning("site %s is %s: %s", site, health.status, " ".join(health.reasons))
+            alert = None
+            if alert_due(health.status, previous):
+                alert = deliver(
+                    self.alerts, site=site, status=health.status, previous=previous, reasons=health.reasons, run=run_id
+                )
+            self.archive.set_run_health(run_id, health.status, health.reasons, alert)
 
     def _acknowledge(self, ids: list[bytes]) -> None:
         with self.client.pipeline(transaction=True) as pipe:
@@ -93,6 +137,7 @@ class Writer:
                 self.written += 1
                 self._applied += applied
                 self._outcomes.append("written")
+                self._finished += [op.kwargs.get("run_id") for op in ops if op.method == "finish_run"]
             else:
                 self.duplicates += 1
                 self._outcomes.append("duplicate")

@@ -28,6 +28,11 @@ CONTENT_FIELDS = (
 )
 
 
+# Warnings that mean the extraction missed what an article has: a site whose new records carry
+# them far more often than before has changed its template (archive/health.py).
+WEAK_WARNINGS = ("no_title", "no_date", "empty_body", "short_body")
+
+
 @dataclass
 class Record:
     url: str

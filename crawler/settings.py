@@ -49,6 +49,7 @@ EXTENSIONS = {
     "crawler.stop.GracefulStop": 0,
     "crawler.progress.Progress": 0,
     "crawler.crawl_metrics.CrawlMetrics": 0,
+    "crawler.health.HealthCheck": 0,
 }
 # Seconds between progress lines in the log (`site X: 120 of ~450 articles, 38/min, ETA 9 min`,
 # crawler/progress.py); 0: none.
@@ -62,6 +63,20 @@ GOVNEWS_METRICS_ADDRESS = "127.0.0.1"
 GOVNEWS_METRICS_TEXTFILE = ""
 # Distinct `site` label values one process keeps; later ones are counted as site="other".
 GOVNEWS_METRICS_MAX_SITES = 500
+# Site health (archive/health.py, docs/monitoring.md): a site's latest crawl against its own
+# earlier ones, judged by `govnews health` and at the end of every crawl (crawler/health.py).
+GOVNEWS_HEALTH_HISTORY_RUNS = 10  # earlier completed crawls a crawl is compared with
+GOVNEWS_HEALTH_MIN_NEW = 3  # new articles a crawl (and its history) needs before its weak share counts
+GOVNEWS_HEALTH_WEAK_RISE = 0.3  # extraction degraded: weak records this share above the history's
+GOVNEWS_HEALTH_FIELD_USUAL = 0.9  # a field "always given": in this share of the history's new records
+GOVNEWS_HEALTH_FAILURE_RISE = 0.2  # failure rate up: failed fetches this share above the history's
+GOVNEWS_HEALTH_MIN_FAILURES = 3  # failed fetches a crawl needs before its failure rate counts
+GOVNEWS_HEALTH_STALE_FACTOR = 2.0  # `govnews health`: not crawled within this many times its interval
+# Where a site's change of health is POSTed (empty: nowhere), in which format: json, slack,
+# dingtalk or wecom (crawler/alerts.py), and how long the POST may take (seconds).
+GOVNEWS_ALERT_WEBHOOK = ""
+GOVNEWS_ALERT_FORMAT = "json"
+GOVNEWS_ALERT_TIMEOUT = 10.0
 # What a server may send before the body (crawler/limits.py): header lines, and their bytes.
 GOVNEWS_MAX_RESPONSE_HEADERS = 500
 GOVNEWS_MAX_RESPONSE_HEADER_BYTES = 256 * 1024

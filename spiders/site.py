@@ -205,6 +205,7 @@ class SiteSpider(scrapy.Spider):
             self.logger.info("list %s is filled in by scripts: through the browser", response.url)
             yield self._through_browser(response)
             return
+        self.crawler.stats.inc_value("govnews/list_links", len(links.articles))
         self.logger.info(
             "list %s: %d articles, %d list pages",
             response.url,

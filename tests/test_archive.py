@@ -110,7 +110,15 @@ def test_snapshot_keeps_the_raw_bytes_and_a_failure_sits_beside_it(tmp_path):
     )
     assert archive.snapshot_body(snap) == body
     counts = archive.finish_run(run, "finished")
-    assert counts == {"pages_fetched": 1, "articles": 1, "new_versions": 0, "failures": 1}
+    assert counts == {
+        "pages_fetched": 1,
+        "articles": 1,
+        "new_versions": 0,
+        "failures": 1,
+        "new_articles": 0,
+        "weak_records": 0,
+        "warnings": "{}",
+    }
     row = archive.db["crawl_runs"].get(run)
     assert row["status"] == "finished" and row["finished_at"] >= row["started_at"]
     assert archive.db["failures"].get(1)["snapshot_id"] == snap

@@ -301,6 +301,28 @@ def test_articles_per_month_chart(server, page, tmp_path):
     assert shot.stat().st_size > 1000
 
 
+def test_site_health_and_weak_records_per_crawl(server, page):
+    """Each crawl stored its verdict (crawler/health.py): one row a site, and a bar a crawl."""
+
+    def one(sql: str) -> list[dict]:
+        return get_json(f"{server['db_url']}.json", _shape="array", sql=sql)
+
+    health = canned(server, "site_health")
+    sites = [r["site"] for r in one("select distinct site from crawl_runs order by site")]
+    assert len(sites) == 5 and sorted(r["site"] for r in health) == sites
+    assert {(r["health"], r["reasons"]) for r in health} == {("ok", "[]")}
+    # jincheng's second crawl (an edit, a deletion) is its latest: nothing new, still ok
+    assert sorted(r["new_articles"] for r in health)[0] == 0
+    runs = canned(server, "weak_records_per_run")
+    assert len(runs) == 6 and sum(r["new_articles"] for r in runs) == one("select count(*) as n from pages")[0]["n"]
+    page.goto(f"{server['db_url']}/weak_records_per_run")
+    chart = page.locator("figure.govnews-chart svg")
+    chart.wait_for(state="visible")
+    bars = chart.locator("rect")
+    assert [bars.nth(i).get_attribute("data-label") for i in range(bars.count())] == [r["run"] for r in runs]
+    assert "Weak records per crawl" in chart.inner_html()
+
+
 # --- the pieces, directly -------------------------------------------------------------------
 def test_render_diff_escapes_and_marks_every_kind_of_line():
     html = str(

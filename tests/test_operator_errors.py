@@ -55,6 +55,13 @@ def test_a_sites_dir_that_does_not_exist_is_an_error(tmp_path, mode):
     assert result.returncode == 1 and not db.exists()
 
 
+def test_health_with_a_sites_dir_that_does_not_exist_is_an_error(tmp_path):
+    db = tmp_path / "gov.db"
+    result = govnews("health", "--db", str(db), "--sites-dir", str(tmp_path / "sitse"))
+    assert one_error_line(result, str(tmp_path / "sitse"), "no such folder").startswith("Error: ")
+    assert result.returncode == 1 and not db.exists()
+
+
 @pytest.mark.parametrize("mode", [["--due"], ["--all"]])
 def test_a_sites_dir_without_configs_is_an_error(tmp_path, mode):
     (tmp_path / "sites").mkdir()

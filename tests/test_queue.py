@@ -4,6 +4,7 @@ the faults of issue 15, each checked against what a one-process crawl archives."
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -162,6 +163,15 @@ def test_three_workers_and_one_writer_archive_what_one_process_archives(tmp_path
     assert len(runs) == 10 and {r["status"] for r in runs} == {"finished"}
     assert sum(r["new_versions"] for r in runs) == articles and all(r["job"] and r["pid"] is None for r in runs)
     assert sum("Job OK" in log for log in logs) >= 2  # the jobs were shared out
+    # What site health reads is written through the stream too, and the writer judges each run as
+    # a one-process crawl judges itself at its end (the workers cannot read the archive).
+    one = sqlite_utils.Database(tmp_path / "one.db")
+    counted = "select site, list_links, new_articles, weak_records, health from crawl_runs order by site"
+    assert list(d.query(counted)) == list(one.query(counted))
+    assert all(r["list_links"] and r["new_articles"] == r["new_versions"] and r["health"] == "ok" for r in runs)
+    health = govnews("health", "--json", "--db", str(queued))
+    assert health.returncode == 0, health.stderr
+    assert [(h["status"], h["reasons"]) for h in json.loads(health.stdout)] == [("ok", [])] * 10
     status = govnews("queue", "--queue", redis_server.url)
     assert status.returncode == 0 and "0 queued, 0 running, 0 failed" in status.stdout, status.stdout
 

@@ -10,14 +10,17 @@ import pytest
 import redis
 
 from archive.crawl_state import CrawlStateView
+from archive.health import HealthConfig
 from archive.oplog import Operation, decode, encode
 from archive.store import Archive
+from crawler.alerts import AlertConfig
 from crawler.archive_run import ArchiveRun
 from crawler.host_lock import HostLocks, site_hosts
 from crawler.ingest import Writer
 from crawler.redis_client import STREAM, connect, display
 from crawler.stream import StreamArchive
 from tests.support.redis_server import RedisServer
+from tests.support.webhook import WebhookServer
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +140,28 @@ def test_the_writer_records_a_bad_message_and_goes_on(client, tmp_path):
     assert [r["url"] for r in rows[1:]] == ["http://a.example/x"]
     assert (writer.written, writer.duplicates, writer.rejected) == (1, 1, 1)
     assert client.xlen(STREAM) == 0 and client.xpending(STREAM, "writer")["pending"] == 0
+
+
+def test_the_writer_judges_each_finished_run_and_alerts_a_change_of_health(client, tmp_path):
+    """A queued crawl's health is the writer's to judge (its worker cannot read the archive)."""
+    archive = Archive(tmp_path / "a.db")
+    with WebhookServer() as hook:
+        alerts = AlertConfig(hook.hook_url, "slack", 5)
+        writer = Writer(client, archive, batch=10, dead_after=3, health=HealthConfig(), alerts=alerts)
+        for links in (6, 0, 0):  # the list page's links, then a maintenance notice twice
+            stream = StreamArchive(client, maxlen=100, state=CrawlStateView())
+            run = stream.start_run("site", "weidu", ["http://weidu.example/list.html"])
+            stream.finish_run(run, "finished", {"list_pages": 1, "list_links": links})
+            asyncio.run(stream.flush())
+            writer.run(burst=True)
+        bodies = list(hook.bodies)
+    rows = archive.db.execute("select list_links, health, health_alert from crawl_runs order by id").fetchall()
+    assert rows == [(6, "ok", None), (0, "failing", "sent (slack, HTTP 200)"), (0, "failing", None)]
+    [body] = bodies
+    assert body["text"].startswith(
+        "govnews: site weidu is failing (was ok)\n- The list pages yielded no article links in the last crawl"
+    )
+    archive.close()
 
 
 def test_a_crawl_without_a_queue_has_its_archive_file_as_before(tmp_path):

@@ -1,4 +1,4 @@
-"""Read-only commands read, and only read: `govnews stats`, `search`, `export` and `browse` open
+"""Read-only commands read, and only read: `govnews stats`, `health`, `search`, `export` and `browse` open
 the archive with SQLite's ``mode=ro`` (``immutable=1`` on a read-only mount), never create a
 table nor upgrade a schema; a file that is no govnews archive is one line and exit 1. Commands
 that write (`reprocess`, `crawl`) upgrade an older archive, and say so in one line.
@@ -45,6 +45,8 @@ def read_only_commands(db: Path, out: Path) -> dict[str, list[str]]:
     return {
         "stats": ["stats", "--db", str(db)],
         "stats --json": ["stats", "--json", "--db", str(db)],
+        "health": ["health", "--db", str(db)],
+        "health --json": ["health", "--json", "--db", str(db)],
         "search": ["search", "书记", "--db", str(db)],
         "export jsonl": ["export", "--format", "jsonl", "--db", str(db), "-o", str(out / "pages.jsonl")],
         "export warc": ["export", "--format", "warc", "--db", str(db), "-o", str(out / "archive.warc.gz")],
@@ -164,6 +166,15 @@ def test_a_0_3_1_archive_is_read_as_it_is(tmp_path):
     stats = govnews("stats", "--json", "--db", str(db))
     assert stats.returncode == 0 and stats.stderr.splitlines() == [note], stats.stderr
     assert json.loads(stats.stdout)["pages"] == 8 and "dictionaries" not in json.loads(stats.stdout)["table_bytes"]
+    health = govnews("health", "--json", "--db", str(db))  # its runs lack the columns of schema 4
+    assert health.returncode == 0 and health.stderr.splitlines() == [note], health.stderr
+    # Judged by its runs as they are; only the bundled configs' intervals say the crawls are old.
+    sites = json.loads(health.stdout)
+    assert [site["site"] for site in sites] == ["daguan", "weidu"]  # 30m: long overdue, worst first
+    assert sites[0]["status"] == "warning"
+    for site in sites:
+        assert site["status"] in ("ok", "warning") and site["last_crawl"], site
+        assert all(reason.startswith("Not crawled for ") for reason in site["reasons"]), site
     found = govnews("search", "书记", "--db", str(db))
     assert found.returncode == 0 and "我区召开全区领导干部会议" in found.stdout
     assert found.stderr.splitlines() == [note]
