@@ -42,6 +42,19 @@ def test_an_included_header_that_closes_the_document_does_not_lose_the_article()
     assert record.published_at == "2024-06-12T20:30:00+08:00"
 
 
+def test_trafilatura_gets_the_browsers_tree_too():
+    # No content container the rules know: the article after the early </html> reaches trafilatura.
+    paragraphs = [p + "各地区各部门认真贯彻落实，取得了积极成效，群众满意度持续提升。" for p in ARTICLE]
+    article = (
+        "<div class='wrap'><h1>国务院部署进一步做好稳就业工作</h1><div class='text'>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div></div>"
+    )
+    record = extract((HEADER_INCLUDE + article + "</body></html>").encode(), "https://www.gov.cn/a/1.htm")
+    assert record.provenance["text"] in ("trafilatura", "density")
+    assert record.text.split("\n") == paragraphs
+
+
 @pytest.mark.parametrize(
     "closing",
     [
