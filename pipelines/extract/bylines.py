@@ -31,7 +31,7 @@ BYLINE_ROLE = (
 BYLINE_BODY = (
     rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
     rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
-    rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s*{REPORTED_FROM})?"
+    rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM}|\s*发自[\u4e00-\u9fff]{{2,8}})?"
     rf"|{SLASH_ROLE}\s*{NAME}(?:\s+{NAME}){{0,3}})"
 )
 # In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
