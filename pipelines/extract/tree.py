@@ -209,7 +209,16 @@ def browser_serialization(html: str) -> str:
     which is what they amount to in a browser when content follows them: the body goes on."""
     if sum(1 for _ in zip(range(LEXBOR_MAX_TAGS + 1), _START_TAG.finditer(html))) > LEXBOR_MAX_TAGS:
         return _DOCUMENT_END.sub("", html)
-    return LexborHTMLParser(html).html or html
+    return LexborHTMLParser(_SELF_CLOSED.sub(r"<\1\2></\1>", html)).html or html
+
+
+# XHTML's self-closed elements (<a name="top"/>, <div class="clear"/>): libxml2 closes them, an HTML5
+# parser opens them, and an <a> left open would make the whole article link text. Both parsers are
+# given them closed, as their authors meant (XHTML quotes its attributes: <a href=/xw/> is an HTML link).
+_SELF_CLOSED = re.compile(
+    r"<(?!(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b)([A-Za-z][\w:-]*)"
+    r"""(\s[^<>]*?[\s"'])?/>"""
+)
 
 
 def _text(element) -> str:
