@@ -39,6 +39,7 @@ class Record:
     # --- extracted -----------------------------------------------------------
     title: str | None = None
     published_at: str | None = None  # ISO 8601: "YYYY-MM-DDTHH:MM(:SS)+08:00" or "YYYY-MM-DD"
+    meta_published_at: str | None = None  # the <meta> tags' date, kept when the page shows another day
     source: str | None = None  # 来源 / 信息来源
     author: str | None = None  # 撰稿 / 作者 / 记者
     editor: str | None = None  # 责任编辑
@@ -109,6 +110,7 @@ FIELD_DESCRIPTIONS = {
     "url": "The page's canonical address",
     "title": "Headline, Simplified (never the info bar or the site-name suffix)",
     "published_at": "Publication time as the page states it: ISO 8601, +08:00 when a time is given, YYYY-MM-DD when only a date; null when the page states none",
+    "meta_published_at": "The date the page's <meta> tags give (PubDate, article:published_time …), kept only when the page shows another day: published_at then holds the shown one; null otherwise",
     "source": "来源 / 信息来源: the publishing unit or outlet",
     "author": "撰稿 / 作者 / 记者",
     "editor": "责任编辑",

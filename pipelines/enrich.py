@@ -22,6 +22,7 @@ from functools import lru_cache
 from crawler.record import Record
 from pipelines.region import division_names, find_region
 from pipelines.segment import jieba_dir, segment, segmenter
+from pipelines.surnames import surnames as _surnames
 
 # importlib.resources: the files are also read from a zipped egg (Scrapyd runs the project from one).
 DATA = importlib.resources.files("pipelines") / "data"
@@ -174,17 +175,6 @@ def _word_tags() -> dict[str, str]:
         if len(parts) >= 3 and not line.startswith("#"):
             tags[parts[0]] = parts[2]
     return tags
-
-
-@lru_cache(maxsize=1)
-def _surnames() -> tuple[frozenset[str], frozenset[str]]:
-    words = [
-        w
-        for line in (DATA / "surnames.txt").read_text(encoding="utf-8").splitlines()
-        if not line.startswith("#")
-        for w in line.split()
-    ]
-    return frozenset(w for w in words if len(w) == 1), frozenset(w for w in words if len(w) == 2)
 
 
 def _name_at(text: str) -> str | None:

@@ -21,10 +21,10 @@ the rules below come first and trafilatura is the general fallback:
 ``provenance`` says which method found each field; ``warnings`` flags weak records.
 A page that cannot give a record raises :class:`ExtractionError` with the reason.
 
-The package's modules import one way: ``page`` (:func:`extract`) → ``body`` (container,
-trafilatura, line rules) → ``bylines`` → ``metadata`` (``<meta>`` tags, info-bar labels,
-headline, breadcrumb) → ``tree`` (parsing, the page as lines), and ``page`` → ``decode``
-(bytes → text). This module re-exports what callers import from ``pipelines.extract``.
+The package's modules import one way: ``page`` (:func:`extract`) → ``shown_date`` (the date the
+page shows against the meta's) → ``body`` (container, trafilatura, line rules) → ``bylines`` →
+``metadata`` (``<meta>`` tags, info-bar labels, headline, breadcrumb) → ``tree`` (parsing as a
+browser does, the page as lines), and ``page`` → ``decode`` (bytes → text). This module re-exports what callers import from ``pipelines.extract``.
 """
 
 from pipelines.extract.body import _squash

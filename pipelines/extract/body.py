@@ -24,6 +24,7 @@ from pipelines.extract.bylines import (
     LEAD_BYLINE,
     _clean_person,
     _take_byline,
+    take_closing_name,
 )
 from pipelines.extract.metadata import (
     LABEL_RE,
@@ -429,6 +430,9 @@ def clean_body(
             _take_byline(record, line_match.group(1))
             out.pop()
             continue
+        if take_closing_name(record, probe):
+            out.pop()
+            continue
         break
     # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…,
     # or a byline line among the first three: 【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead.
@@ -479,6 +483,8 @@ def _take_info_fields(record: Record, fields: dict, method: str) -> None:
                 record.provenance[name] = method
         else:
             value = value.strip()
+            if value.endswith(("）", ")")) and not re.search(r"[（(]", value):
+                value = value[:-1].rstrip()  # （来源：北屿日报）: the byline's bracket, not the value's
             if value and not getattr(record, name):
                 setattr(record, name, value)
                 record.provenance[name] = method

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from crawler.record import Record
-from pipelines.extract.metadata import LABEL_ONLY, LABEL_RE
+from pipelines.extract.metadata import LABEL_ONLY, LABEL_RE, is_account_or_portal
+from pipelines.surnames import looks_like_a_name
 
 NAME = r"[\u4e00-\u9fff·]{2,4}"
 # Whose reporter: 本报, 新华社, 光明日报, 总台, 新华网黑龙江频道 (reposted news names the newsroom).
@@ -19,8 +20,10 @@ RANK = r"(?:特约|见习|实习|首席)"
 # Words that follow 记者 in column names (记者调查, 记者手记 in a menu), never a reporter's name.
 NOT_A_NAME = r"(?!(?:调查|观察|手记|连线|视角|专栏|在线|走基层|节|证|站|之家)(?![\u4e00-\u9fff]))"
 ROLE_NO_COLON = rf"(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生"  # these take names without a colon
-# 北京报道, 山东冠县报道: where the report was filed, after the names.
-REPORTED_FROM = r"[\u4e00-\u9fff]{2,8}?报道"
+# 北京报道, 山东冠县报道, 发自北京: where the report was filed, after the names.
+REPORTED_FROM = r"(?:[\u4e00-\u9fff]{2,8}?报道|发自[\u4e00-\u9fff]{2,8})"
+# 文/张三, 文/图 张三, 图文 张三: the writer (and photographer) before a slash or alone.
+SLASH_ROLE = r"(?:(?:文\s*[/／]\s*图|图\s*[/／]\s*文|文图|图文)\s*[/／:：]?|(?:文|撰文|文字)\s*[/／])"
 BYLINE_ROLE = (
     rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|文|图|摄影|"
     r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源"
@@ -28,7 +31,8 @@ BYLINE_ROLE = (
 BYLINE_BODY = (
     rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
     rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
-    rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM})?)"
+    rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM}|\s*发自[\u4e00-\u9fff]{{2,8}})?"
+    rf"|{SLASH_ROLE}\s*{NAME}(?:\s+{NAME}){{0,3}})"
 )
 # In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
 BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY}|{NAME}(?:\s+{NAME}){{0,3}}\s+{REPORTED_FROM})\s*[)）]\s*$")
@@ -58,16 +62,22 @@ BYLINE_LABEL_FIELD = {
 BYLINE_PART = re.compile(
     rf"(?:(?:{NEWSROOM}\s*)?{RANK}?(?=记者))?({BYLINE_ROLE})\s*[:：]"
     rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
+    rf"|(?:^|(?<=[\s（(]))({SLASH_ROLE})"
 )
-BYLINE_LINE = re.compile(rf"[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
+# A byline alone on its line, maybe in brackets or after a bullet (□ 本报记者 葛灵丹).
+BYLINE_LINE = re.compile(rf"[□■●◆▲★☆◇○]?\s*[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
+# A name alone in parentheses, closing the article: （张巨峰）; an author only if it looks like a name.
+BARE_NAME_LINE = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]")
 ROLE_PREFIX = re.compile(rf"^(?:(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生|撰稿人?|作者)\s*[:：]?\s*")
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
 
 
-def _clean_person(value: str | None) -> str | None:
-    """``记者 黄一鸣`` → ``黄一鸣``; ``许诺 王可`` stays two names; stops at what is not a name."""
+def _clean_person(value: str | None, people: bool = True) -> str | None:
+    """``记者 黄一鸣`` → ``黄一鸣``; ``许诺 王可`` stays two names; stops at what is not a name.
+
+    With ``people`` (an author, an editor), CMS accounts (管理员, admin) and portals (网易) are left out."""
     if not value:
         return None
     value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
@@ -76,8 +86,12 @@ def _clean_person(value: str | None) -> str | None:
         token = ROLE_PREFIX.sub("", token).strip(" ：:，,。;；")
         if names and token.endswith("报道"):
             break  # 彭冲 山东冠县报道: the place the report came from
-        token = re.sub(r"(?:摄|报道|整理)$", "", token) if len(token) > 3 else token
-        if not token:
+        token = (
+            re.sub(r"(?:摄|报道|整理)$|(?<=[\u4e00-\u9fff]{2})发自[\u4e00-\u9fff]{2,8}$", "", token)
+            if len(token) > 3
+            else token
+        )
+        if not token or (people and is_account_or_portal(token)):
             continue
         if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token) or LABEL_ONLY.fullmatch(token):
             break  # not a name, or the next label of the info bar (作者：张三 阅读 12)
@@ -95,11 +109,22 @@ def _take_byline(record: Record, text: str) -> None:
         found["author"] = reporting.group(1).split()
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
-        field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2))
-        value = _clean_person(text[part.end() : end])
+        field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2)) if not part.group(3) else "author"
+        value = _clean_person(text[part.end() : end], people=field != "source")
         if field and not field.startswith("_") and value:
             found.setdefault(field, []).extend(n for n in value.split() if n not in found.get(field, []))
     for field, names in found.items():
         if not getattr(record, field):
             setattr(record, field, " ".join(names) if field != "source" else names[0])
             record.provenance[field] = "byline"
+
+
+def take_closing_name(record: Record, line: str) -> bool:
+    """（张巨峰） alone on the article's last line: the author, when it looks like a name (not
+    （上海）, （区委办）, （全文完））. Whether the line was such a byline."""
+    bare = BARE_NAME_LINE.fullmatch(line.strip())
+    if not bare or not looks_like_a_name(bare.group(1)):
+        return False
+    if not record.author:
+        record.author, record.provenance["author"] = bare.group(1), "byline"
+    return True

@@ -152,10 +152,31 @@ CMS_VENDOR = re.compile(r"大汉|拓尔思|trs|hanweb|开普云|网站群|dedecm
 NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|[/@\d]", re.I)
 
 
+# The accounts a CMS signs pages with (管理员, 超级管理员, admin, editor01): never a person.
+CMS_ACCOUNT = re.compile(
+    r"(?:超级|系统|网站|后台|信息)?管理员\d*|(?:super|sys|site|web)?admin(?:istrator)?[\d_]*|root|webmaster|"
+    r"editor[\d_]*|user[\d_]*|guest|test[\d_]*|system|sysop|匿名|佚名|未知",
+    re.I,
+)
+# Portals and news sites: a 来源 may name one, an author or an editor never does.
+PORTAL = re.compile(
+    r"(?:网易|新浪|搜狐|腾讯|凤凰|百度|今日头条|澎湃|网易号|搜狐号|企鹅号)(?:网|新闻|网站|客户端|号|资讯)?"
+    r"|[\u4e00-\u9fff]{2,10}(?:网|网站|客户端|频道)"
+)
+
+
+def is_account_or_portal(name: str) -> bool:
+    """A CMS account (管理员, admin) or a portal (网易, 人民网): not a person's name."""
+    return bool(CMS_ACCOUNT.fullmatch(name) or PORTAL.fullmatch(name))
+
+
 def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
-    """A meta author that names the page's writer, not a URL, an account id (L_104485) or the CMS."""
+    """A meta author that names the page's writer, not a URL, an account (L_104485, 管理员, a login
+    such as ``sysadmin``), a portal (网易) or the CMS."""
     if not value or NOT_A_PERSON.search(value) or CMS_VENDOR.search(value):
         return False
+    if is_account_or_portal(value.strip()) or re.fullmatch(r"[A-Za-z_.\-]+", value.strip()):
+        return False  # a login in a meta tag is the CMS account that published the page
     generator = metas.get("generator", "")
     return not (generator and value[:2] == generator[:2])  # 大汉网络 beside Generator 大汉版通
 

@@ -46,6 +46,7 @@ from pipelines.extract.metadata import (
     find_title,
     labelled_fields,
 )
+from pipelines.extract.shown_date import is_publication_label, prefer_shown_date, shown_date
 from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
@@ -101,6 +102,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     page_lines = block_lines(root.find("body") if root.find("body") is not None else root)
     body_text_lines = set(block_lines(container)) if container is not None else set()
     info_dates: list[tuple[int, str]] = []  # (page line, date): chosen once the body's place is known
+    publication_dates: list[tuple[int, str]] = []  # those of them under a publication label
     for index, line in enumerate(page_lines):
         compact = " ".join(line.split())
         if len(compact) > 200 or line in body_text_lines:
@@ -112,6 +114,8 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
             found = parse_date(fields.pop("published_at", None))
             if found:
                 info_dates.append((index, found))
+                if is_publication_label(probe):
+                    publication_dates.append((index, found))
             _take_info_fields(record, fields, "info_bar")
         elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
             _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
@@ -145,6 +149,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
     above_body = [d for i, d in info_dates if i < body_start]
     if not record.published_at and above_body:
         record.published_at, record.provenance["published_at"] = above_body[0], "info_bar"
+    prefer_shown_date(record, shown_date(page_lines, record.title, publication_dates, body_start))
     lines = clean_body(lines, record.title, record, images, base_url, method != "trafilatura", lifted)
     if not record.published_at and below_body:
         record.published_at, record.provenance["published_at"] = below_body[0], "info_bar_below"

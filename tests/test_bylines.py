@@ -1,0 +1,103 @@
+"""Authors are people: CMS accounts and portals are never an author or an editor, a named byline
+anywhere on the page beats a meta account, and the bylines that close an article go to their fields."""
+
+import pytest
+
+from pipelines.extract import extract
+from pipelines.surnames import looks_like_a_name
+
+LEAD = "近日，北屿区推进“15分钟便民生活圈”建设，新增便民菜市场9个、社区食堂16个，居民生活更加便利。"
+SECOND = "下一步，该区将继续完善社区嵌入式服务功能，推动更多优质服务资源向社区下沉。"
+
+
+def page(closing: str = "", *, head: str = "", info: str = "", container: str = "id='zoom'") -> bytes:
+    """A Hanweb-shaped article page: meta tags, headline, info bar, the #zoom container."""
+    return (
+        f"<html><head><meta charset='utf-8'><title>北屿区便民生活圈建设提速</title>{head}</head><body>"
+        "<div class='nav'><a href='/'>首页</a> <a href='/xwzx/'>新闻中心</a></div>"
+        f"<h1>北屿区便民生活圈建设提速</h1><div class='info'>发布时间：2023-02-14 09:30 {info}</div>"
+        f"<div {container}><p>{LEAD}</p><p>{SECOND}</p>{closing}</div>"
+        "<div class='footer'>主办单位：北屿区人民政府办公室 网站标识码：1101010001</div></body></html>"
+    ).encode()
+
+
+def extracted(*args, **kwargs):
+    return extract(page(*args, **kwargs), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+
+
+@pytest.mark.parametrize(
+    "account", ["管理员", "超级管理员", "系统管理员", "admin", "Administrator", "editor01", "sysadmin", "zhangwei"]
+)
+def test_a_cms_account_in_the_meta_is_never_the_author(account):
+    record = extracted(head=f"<meta name='Author' content='{account}'>")
+    assert record.author is None
+
+
+@pytest.mark.parametrize("account", ["管理员", "超级管理员", "admin", "editor01"])
+def test_a_named_byline_beats_a_meta_account(account):
+    head = f"<meta name='author' content='{account}'>"
+    assert extracted(head=head, info="作者：周文斌").author == "周文斌"  # in the info bar
+    record = extracted("<p>（作者：周文斌）</p>", head=head)  # at the end of the body
+    assert record.author == "周文斌" and record.provenance["author"] != "meta"
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_accounts_in_the_info_bar_are_not_people_either():
+    record = extracted(info="作者：管理员 编辑：admin 审核：系统管理员")
+    assert (record.author, record.editor, record.reviewer) == (None, None, None)
+    record = extracted("<p>责任编辑：超级管理员</p>", info="作者：admin")
+    assert (record.author, record.editor) == (None, None)
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+@pytest.mark.parametrize("portal", ["网易", "新浪", "搜狐", "腾讯", "凤凰网", "人民网", "网易新闻", "澎湃新闻"])
+def test_a_portal_is_a_source_but_never_an_author(portal):
+    assert extracted(head=f"<meta name='author' content='{portal}'>").author is None
+    record = extracted(info=f"来源：{portal} 作者：{portal}")
+    assert record.author is None and record.source == portal
+    record = extracted(f"<p>（来源：{portal}）</p>")
+    assert record.source == portal and record.text.split("\n") == [LEAD, SECOND]
+
+
+@pytest.mark.parametrize(
+    "closing, fields",
+    [
+        ("（作者：张三）", {"author": "张三"}),
+        ("（记者 张三 李四）", {"author": "张三 李四"}),
+        ("（本报记者 张三）", {"author": "张三"}),
+        ("（通讯员 王五）", {"author": "王五"}),
+        ("（张巨峰）", {"author": "张巨峰"}),
+        ("作者：张三 单位：北屿区融媒体中心", {"author": "张三"}),
+        ("文/张三", {"author": "张三"}),
+        ("文/图 张三", {"author": "张三"}),
+        ("图/文 欧阳明", {"author": "欧阳明"}),
+        ("□ 本报记者 葛云", {"author": "葛云"}),
+        ("本报记者罗科发自北京", {"author": "罗科"}),
+        ("责任编辑：李四", {"editor": "李四"}),
+        ("（编辑：李四）", {"editor": "李四"}),
+        ("[责任编辑:李四]", {"editor": "李四"}),
+        ("来源：北屿日报", {"source": "北屿日报"}),
+    ],
+)
+def test_bylines_that_close_the_article_go_to_their_fields_and_leave_the_body(closing, fields):
+    record = extracted(f"<p>{closing}</p>")
+    assert {name: getattr(record, name) for name in fields} == fields
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_several_closing_bylines_each_go_to_their_field():
+    record = extracted("<p>（张巨峰）</p><p>责任编辑：李四</p>")
+    assert (record.author, record.editor) == ("张巨峰", "李四")
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+@pytest.mark.parametrize("note", ["（上海）", "（武汉）", "（区委办）", "（全文完）", "（待续）", "（二〇二三年二月）"])
+def test_a_parenthesized_place_organization_or_note_is_not_an_author(note):
+    record = extracted(f"<p>{note}</p>")
+    assert record.author is None
+    assert record.text.split("\n")[-1] == note  # not a byline: it stays in the text
+
+
+def test_what_looks_like_a_name():
+    assert all(looks_like_a_name(n) for n in ("张巨峰", "王可", "欧阳明", "李清芬"))
+    assert not any(looks_like_a_name(n) for n in ("武汉", "江西", "区委办", "新华社", "全文完", "张", "张三丰李四"))
