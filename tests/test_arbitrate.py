@@ -115,3 +115,33 @@ def test_the_density_reading_is_one_linear_walk_even_on_deep_trees():
     block = densest_block(root, measure(root))
     assert block is not None and block.tag == "div"
     assert "高标准农田" in block.text_content()
+
+
+def test_without_a_container_a_list_of_headlines_that_trafilatura_keeps_is_left_out():
+    paragraphs = _article(5)
+    items = "".join(
+        f'<li><a href="/a/{3000 + i}.html">{TOWNS[i]}：{TOPICS[i]}项目现场观摩会在{TOWNS[(i + 1) % 8]}举行</a>'
+        f"<span>2023-04-{10 + i}</span></li>"
+        for i in range(8)
+    )
+    main = '<div class="text-main">' + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div>"
+    main += f'<div class="pic-news"><ul>{items}</ul></div>'
+    candidates: dict = {}
+    record = extract(_page(main).encode(), "http://www.example.gov.cn/a/3.html", candidates=candidates)
+    assert "观摩会" in candidates["trafilatura"]  # what trafilatura alone gives
+    assert record.text == "\n".join(paragraphs)
+    assert record.provenance["text"].startswith("density:div.text-main (within trafilatura, which adds ")
+
+
+def test_without_a_container_an_article_in_two_blocks_stays_whole():
+    paragraphs = _article(10)
+    main = (
+        '<div class="part-one">'
+        + "".join(f"<p>{p}</p>" for p in paragraphs[:5])
+        + '</div><div class="photo"><img src="/img/1.jpg"></div><div class="part-two">'
+        + "".join(f"<p>{p}</p>" for p in paragraphs[5:])
+        + "</div>"
+    )
+    record = extract(_page(main).encode(), "http://www.example.gov.cn/a/4.html")
+    assert body_f1(record.text, "\n".join(paragraphs)) > 0.98
+    assert record.provenance["text"] == "trafilatura"

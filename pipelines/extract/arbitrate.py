@@ -20,8 +20,10 @@ candidate is scored on the evidence:
 The highest score wins; within ``TIE`` of it, the order container, density, trafilatura decides
 (a structural candidate keeps tables and captions as the page had them). When no two candidates
 agree (no overlap reaches ``PAIR_MIN``), the container rule stands. A page without a container is
-read as before: trafilatura, or the density reading when trafilatura gives the whole page (chrome
-above ``CHROME_SHARE_LIMIT``) or nothing.
+read with trafilatura, or the density reading when trafilatura gives the whole page (chrome above
+``CHROME_SHARE_LIMIT``) or nothing, or when the density block lies within trafilatura's text and
+what trafilatura adds around it is not prose (lines with a fraction of the block's sentence
+punctuation: headline lists, menus; see :func:`_prose_within`).
 
 ``provenance["text"]`` says which candidate won and why, as ``winner[:mark] (reason)``::
 
@@ -29,7 +31,8 @@ above ``CHROME_SHARE_LIMIT``) or nothing.
     density:div.article (agrees with trafilatura 0.91; container:.TRS_Editor 0.11)
     container:.article-content (no agreement: trafilatura 0.12, density 0.30)
     trafilatura
-    density (trafilatura: chrome 0.62)
+    density:td (trafilatura: chrome 0.62)
+    density:div.main (within trafilatura, which adds 721 characters of non-prose: punctuation 0.11 of the block's)
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from pipelines.extract.body import (
     _trafilatura_lines,
     _unwrap_layout_tables,
 )
-from pipelines.extract.density import Density, densest_block, measure
+from pipelines.extract.density import SENTENCE_PUNCTUATION, Density, densest_block, measure
 from pipelines.extract.metadata import _probe
 from pipelines.extract.tree import CHROME_WORDS, CONTAINER_MARKS, HAN_RE, IMG_MARK, block_lines
 
@@ -59,6 +62,13 @@ HEADLINE_WEIGHT = 0.25
 # not trusted without a second opinion.
 CHROME_INSIDE_LIMIT = 0.3
 PREFERENCE = ("container", "density", "trafilatura")
+# Without a container: the density block beats trafilatura when it lies within trafilatura's text
+# (WITHIN of its bigrams) and trafilatura adds at least EXTRA_MIN characters whose sentence
+# punctuation is below EXTRA_PUNCTUATION of the block's, the block reading as prose.
+WITHIN = 0.9
+EXTRA_MIN = 200
+EXTRA_PUNCTUATION = 0.5
+PROSE_PUNCTUATION = 0.03
 
 
 @dataclass
@@ -245,9 +255,9 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
     found = {"trafilatura": tree_candidate}
     share = _chrome_share(root, tree_candidate.lines) if tree_candidate.lines else 1.0
     dense = None
-    if all_candidates or share > CHROME_SHARE_LIMIT:
-        # Below its length thresholds trafilatura falls back to the whole page (navigation,
-        # 打印/关闭, related links): short notices are better read from the densest block.
+    # The density reading is one more walk: read it when trafilatura failed, or when its text has
+    # enough lines without sentence punctuation (headline lists, menus) to be more than an article.
+    if all_candidates or share > CHROME_SHARE_LIMIT or _unpunctuated(tree_candidate.lines) >= EXTRA_MIN:
         dense_el = densest_block(root)
         if dense_el is not None:
             dense_images = list(tree_candidate.images)
@@ -260,5 +270,39 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
             )
     if share > CHROME_SHARE_LIMIT and dense is not None:
         why = "empty" if not tree_candidate.lines else f"chrome {share:.2f}"
-        return BodyChoice(dense, f"density (trafilatura: {why})", found)
+        return BodyChoice(dense, f"density:{dense.mark} (trafilatura: {why})", found)
+    if dense is not None and (why := _prose_within(dense, tree_candidate)):
+        return BodyChoice(dense, f"{_label(dense)} ({why})", found)
     return BodyChoice(tree_candidate, "trafilatura", found)
+
+
+def _punctuation(text: str) -> float:
+    return len(SENTENCE_PUNCTUATION.findall(text)) / len(text) if text else 0.0
+
+
+def _unpunctuated(lines: list[str]) -> int:
+    return sum(len(line) for line in lines if not SENTENCE_PUNCTUATION.search(line))
+
+
+def _prose_within(dense: Candidate, tree_candidate: Candidate) -> str:
+    """Why the density block is the article rather than trafilatura's text, or "" when it is not:
+    the block lies within trafilatura's text, and what trafilatura adds around it (at least
+    ``EXTRA_MIN`` characters) is not prose: its sentence punctuation is below ``EXTRA_PUNCTUATION``
+    of the block's, which reads as prose (``PROSE_PUNCTUATION``). Headline lists, menus and
+    captions of related items have no sentences."""
+    block = re.sub(r"[\s\W_]+", "", "".join(dense.lines))
+    block_grams, tree_grams = _bigrams(dense.lines), _bigrams(tree_candidate.lines)
+    if not block_grams or len(block_grams & tree_grams) < WITHIN * len(block_grams):
+        return ""
+    extra = "".join(
+        line for line in tree_candidate.lines if (bare := re.sub(r"[\s\W_]+", "", line)) and bare not in block
+    )
+    block_punctuation = _punctuation("".join(dense.lines))
+    if len(extra) < EXTRA_MIN or block_punctuation < PROSE_PUNCTUATION:
+        return ""
+    ratio = _punctuation(extra) / block_punctuation
+    if ratio >= EXTRA_PUNCTUATION:
+        return ""
+    return (
+        f"within trafilatura, which adds {len(extra)} characters of non-prose: punctuation {ratio:.2f} of the block's"
+    )
