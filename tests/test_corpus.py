@@ -125,11 +125,15 @@ def test_eval_command_prints_the_side_by_side_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("2 pages")
     header = result.output.splitlines()[1].split()
-    assert header == ["govnews", "trafilatura", "gne"]
+    assert header == ["govnews", "trafilatura", "gne", "magic-html"]
     assert re.search(r"^title\s+2/2 100\.0%", result.output, re.M)
     assert "worst pages for govnews" in result.output and "pages/legacy_03.html" in result.output
-    assert re.search(r"^exact body\s+\d/2\s+\d/2\s+\d/2$", result.output, re.M)
-    assert re.search(r"^chars added\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%$", result.output, re.M)
+    assert re.search(r"^exact body\s+\d/2\s+\d/2\s+\d/2\s+\d/2$", result.output, re.M)
+    assert re.search(r"^chars added\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%$", result.output, re.M)
+    assert re.search(r"^fields\s+10/10\s+\d+/10\s+\d+/10\s+\d+/10$", result.output, re.M)
+    # legacy_03's density block scores 1.000 where trafilatura, chosen, scores 0.947: listed
+    assert "pages where the arbitration chose a candidate that scores worse than another: 1" in result.output
+    assert re.search(r"^  pages/legacy_03\.html  chose trafilatura 0\.9\d\d, density 1\.000", result.output, re.M)
     assert re.search(r"^foreign Han\s+\d pages", result.output, re.M)
 
     missing = CliRunner().invoke(cli, ["eval", str(tmp_path)])
