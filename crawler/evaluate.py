@@ -42,6 +42,7 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 FIELDS = ("title", "published_at", "source", "author", "editor")
@@ -174,6 +175,7 @@ def _detected(body: bytes) -> str | None:
     return "gb18030" if best.encoding.lower() in _GB_FAMILY else best.encoding
 
 
+@lru_cache(maxsize=4)  # the three peers read the same page: detect its charset once
 def peer_text(body: bytes) -> str:
     """The page as text for the peers: BOM, declared charset (w3lib reads gb2312 as gb18030), a
     detector when nothing is declared; a declaration that decodes into replacement characters
