@@ -138,3 +138,26 @@ def test_eval_command_prints_the_side_by_side_table(tmp_path):
 
     missing = CliRunner().invoke(cli, ["eval", str(tmp_path)])
     assert missing.exit_code != 0 and "gold.jsonl" in missing.output
+
+
+def test_the_peers_get_gbk_pages_decoded_with_a_charset_detector():
+    from crawler.evaluate import peer_text, run_magic_html, run_trafilatura
+    from pipelines.extract import decode_page
+
+    gbk = [g for g in load_gold(CORPUS) if g["encoding"] == "gbk"]
+    assert gbk
+    for gold in gbk:
+        body = (CORPUS / gold["file"]).read_bytes()
+        assert peer_text(body) == decode_page(body), gold["file"]
+        # Decoded right, the peers' bodies share the gold's text (garbled, they would not).
+        for run in (run_trafilatura, run_magic_html):
+            assert body_f1_of(run(body, gold["url"]), gold) > 0.3, (run.__name__, gold["file"])
+    # No declaration and GBK bytes: the detector's guess, read as gb18030.
+    text = "各乡镇人民政府，县直各单位：现将有关事项通知如下，请认真贯彻执行。" * 20
+    assert peer_text(f"<html><body><p>{text}</p></body></html>".encode("gbk")).count(text) == 1
+
+
+def body_f1_of(output: dict, gold: dict) -> float:
+    from crawler.evaluate import body_f1
+
+    return body_f1(output.get("body"), gold["body"])
