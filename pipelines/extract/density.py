@@ -61,6 +61,7 @@ class Density:
     link: dict = field(default_factory=dict)
     punct: dict = field(default_factory=dict)
     flow: dict = field(default_factory=dict)
+    score: dict = field(default_factory=dict)  # blocks only: their flow plus their paragraph children's
 
     def link_share(self, el) -> float:
         text, link = self.text.get(el, 0), self.link.get(el, 0)
@@ -74,7 +75,7 @@ def _han(text: str | None) -> int:
 def measure(root) -> Density:
     """The counts of every element under `root`, in one walk (script, style … not counted)."""
     counts = Density()
-    text, link, punct, flow = counts.text, counts.link, counts.punct, counts.flow
+    text, link, punct, flow, score = counts.text, counts.link, counts.punct, counts.flow, counts.score
     # (element, inside a link, children done?)
     stack: list[tuple] = [(root, root.tag == "a", False)]
     while stack:
@@ -90,6 +91,7 @@ def measure(root) -> Density:
         own = _han(el.text)
         own_punct = len(SENTENCE_PUNCTUATION.findall(el.text)) if el.text and not in_link else 0
         t, lk, p, f = (0, own, 0, 0) if in_link else (own, 0, own_punct, own)
+        paragraphs = 0
         for child in el:
             tail = _han(child.tail)
             if in_link:
@@ -105,20 +107,20 @@ def measure(root) -> Density:
                 p += punct[child]
                 if child.tag in INLINE_TAGS and not _is_hidden(child):
                     f += text[child]
+                elif child.tag in PARAGRAPH_CHILDREN:
+                    paragraphs += flow[child]
         text[el], link[el], punct[el] = t, lk, p
         flow[el] = 0 if el.tag == "a" or el.tag in INLINE_TAGS else f
+        if el.tag in DENSITY_CANDIDATES:
+            score[el] = flow[el] + paragraphs
     return counts
 
 
 def densest_block(root, counts: Density | None = None):
     """The element whose paragraphs hold the most non-link text, or None (fewer than 20 Han)."""
     counts = counts if counts is not None else measure(root)
-    flow = counts.flow
     best, best_score = None, 0
-    for el in flow:
-        if el.tag not in DENSITY_CANDIDATES:
-            continue
-        score = flow[el] + sum(flow.get(child, 0) for child in el if child.tag in PARAGRAPH_CHILDREN)
+    for el, score in counts.score.items():  # children before their parents: of equal scores, the inner
         if score > best_score:
             best, best_score = el, score
     if best is None or best_score < 20:
