@@ -28,6 +28,10 @@ setup: $(BIN)/python
 
 setup-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --ignore-requires-python -e '.[benchmark]'
+	@# py_asciimath (magic-html's dependency) installs its own top-level `tests` package, which
+	@# would hide the project's tests/support from pytest: remove it.
+	$(BIN)/python -c "import importlib.metadata as m, shutil; d = m.distribution('py_asciimath'); any(f.parts[0] == 'tests' for f in d.files or ()) and shutil.rmtree(d.locate_file('tests'), ignore_errors=True)"
 
 # Playwright cannot download its own browser here: use Debian's Chromium.
 chromium:

@@ -159,13 +159,13 @@ def _read_target(target: str) -> tuple[bytes, str, dict]:
     "--only",
     "extractors",
     multiple=True,
-    type=click.Choice(["govnews", "trafilatura", "gne"]),
-    help="Run only these extractors (repeatable; default: all three).",
+    type=click.Choice(["govnews", "trafilatura", "gne", "magic-html"]),
+    help="Run only these extractors (repeatable; default: all four).",
 )
 @click.option("--worst", default=5, show_default=True, help="How many of the worst pages to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-page scores as JSON lines instead.")
 def eval_(gold_dir, extractors, worst, as_json):
-    """Score extraction against GOLD_DIR/gold.jsonl, beside bare trafilatura and GNE."""
+    """Score extraction against GOLD_DIR/gold.jsonl, beside trafilatura, GNE and magic-html."""
     from crawler.evaluate import EXTRACTORS, evaluate, report
 
     extractors = tuple(extractors) or EXTRACTORS
@@ -176,7 +176,18 @@ def eval_(gold_dir, extractors, worst, as_json):
     if as_json:
         for r in results:
             click.echo(
-                json.dumps({"file": r.file, "f1": r.f1, "exact": r.exact, "scores": r.scores}, ensure_ascii=False)
+                json.dumps(
+                    {
+                        "file": r.file,
+                        "f1": r.f1,
+                        "exact": r.exact,
+                        "scores": r.scores,
+                        "candidates": r.candidates,
+                        "chosen": r.chosen,
+                        "reason": r.reason,
+                    },
+                    ensure_ascii=False,
+                )
             )
     else:
         click.echo(report(results, extractors, worst))

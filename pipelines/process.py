@@ -13,6 +13,15 @@ from pipelines.extract import extract
 from pipelines.normalize import normalize
 
 
-def process_page(body: bytes | str, url: str, *, headers: dict | None = None, site: dict | None = None) -> Record:
-    """The record of one page; raises ExtractionError when the page cannot give one."""
-    return enrich(normalize(extract(body, url, headers=headers)), site=site)
+def process_page(
+    body: bytes | str,
+    url: str,
+    *,
+    headers: dict | None = None,
+    site: dict | None = None,
+    candidates: dict | None = None,
+) -> Record:
+    """The record of one page; raises ExtractionError when the page cannot give one.
+
+    ``candidates``: a dict that receives the body candidates' texts (see :func:`extract`)."""
+    return enrich(normalize(extract(body, url, headers=headers, candidates=candidates)), site=site)

@@ -125,12 +125,39 @@ def test_eval_command_prints_the_side_by_side_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.output.startswith("2 pages")
     header = result.output.splitlines()[1].split()
-    assert header == ["govnews", "trafilatura", "gne"]
+    assert header == ["govnews", "trafilatura", "gne", "magic-html"]
     assert re.search(r"^title\s+2/2 100\.0%", result.output, re.M)
     assert "worst pages for govnews" in result.output and "pages/legacy_03.html" in result.output
-    assert re.search(r"^exact body\s+\d/2\s+\d/2\s+\d/2$", result.output, re.M)
-    assert re.search(r"^chars added\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%$", result.output, re.M)
+    assert re.search(r"^exact body\s+\d/2\s+\d/2\s+\d/2\s+\d/2$", result.output, re.M)
+    assert re.search(r"^chars added\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%\s+[\d.]+%$", result.output, re.M)
+    assert re.search(r"^fields\s+10/10\s+\d+/10\s+\d+/10\s+\d+/10$", result.output, re.M)
+    # legacy_03's density block scores 1.000 where trafilatura, chosen, scores 0.947: listed
+    assert "pages where the arbitration chose a candidate that scores worse than another: 1" in result.output
+    assert re.search(r"^  pages/legacy_03\.html  chose trafilatura 0\.9\d\d, density 1\.000", result.output, re.M)
     assert re.search(r"^foreign Han\s+\d pages", result.output, re.M)
 
     missing = CliRunner().invoke(cli, ["eval", str(tmp_path)])
     assert missing.exit_code != 0 and "gold.jsonl" in missing.output
+
+
+def test_the_peers_get_gbk_pages_decoded_with_a_charset_detector():
+    from crawler.evaluate import peer_text, run_magic_html, run_trafilatura
+    from pipelines.extract import decode_page
+
+    gbk = [g for g in load_gold(CORPUS) if g["encoding"] == "gbk"]
+    assert gbk
+    for gold in gbk:
+        body = (CORPUS / gold["file"]).read_bytes()
+        assert peer_text(body) == decode_page(body), gold["file"]
+        # Decoded right, the peers' bodies share the gold's text (garbled, they would not).
+        for run in (run_trafilatura, run_magic_html):
+            assert body_f1_of(run(body, gold["url"]), gold) > 0.3, (run.__name__, gold["file"])
+    # No declaration and GBK bytes: the detector's guess, read as gb18030.
+    text = "各乡镇人民政府，县直各单位：现将有关事项通知如下，请认真贯彻执行。" * 20
+    assert peer_text(f"<html><body><p>{text}</p></body></html>".encode("gbk")).count(text) == 1
+
+
+def body_f1_of(output: dict, gold: dict) -> float:
+    from crawler.evaluate import body_f1
+
+    return body_f1(output.get("body"), gold["body"])

@@ -70,6 +70,72 @@ def test_unknown_cms_headline_links_by_context():
     assert links.pages == ["http://x.gov.cn/news/list.htm?page=2"]
 
 
+SCRIPT_LIST = "http://news.example.cn/list/yaowen"
+HEADLINES = [
+    "全市重点项目集中开工仪式举行",
+    "市政府常务会议研究部署防汛工作",
+    "我市启动老旧小区改造三年行动",
+    "城乡居民医保参保登记工作开始",
+    "第二届乡村振兴论坛在我市召开",
+    "全市安全生产专项整治推进会召开",
+    "市场监管部门开展食品安全检查",
+    "我市新增三家国家级专精特新企业",
+]
+
+
+def _rendered_list(ids: list[str]) -> str:
+    """A list as a script-rendered portal leaves it: every item from one template, ids of any shape."""
+    items = "".join(
+        f'<li class="news-item"><a class="title" href="/a/{ident}">{HEADLINES[i]}</a>'
+        f'<span class="date">2024-05-0{i + 1}</span></li>'
+        for i, ident in enumerate(ids)
+    )
+    return page(
+        f"""
+        <div class="header"><ul class="nav"><li><a href="/channel/szyw">时政要闻与重要会议</a></li>
+          <li><a href="/a/about-us">关于我们网站的介绍说明</a></li></ul></div>
+        <div class="crumbs"><a href="/">首页</a> &gt; <a href="/list/yaowen">要闻动态新闻列表</a></div>
+        <div class="main"><ul class="news-list">{items}</ul>
+          <div class="pagination"><a href="/list/yaowen/p/2">第二页的更多新闻列表</a></div></div>
+        <div class="footer"><a href="/a/sitemap-page">网站地图与联系方式</a>
+          <a href="/a/privacy-policy">隐私政策与法律声明</a></div>
+        """
+    )
+
+
+def test_a_link_of_unknown_shape_among_article_siblings_is_an_article():
+    ids = [f"{n:010d}" for n in range(1, 8)] + ["9d81c2f0a1"]  # seven numbered ids and a hexadecimal one
+    links = find_links(SCRIPT_LIST, _rendered_list(ids))
+    assert links.articles == [f"http://news.example.cn/a/{ident}" for ident in ids]
+
+
+def test_the_structure_rule_never_follows_navigation_pagers_or_footers():
+    # Headline-length texts in the header, breadcrumb, pager and footer: not articles, even with
+    # article siblings on the page; a lone unknown-shape link with one known sibling and no date is not either.
+    links = find_links(SCRIPT_LIST, _rendered_list([f"{n:010d}" for n in range(1, 8)]))
+    assert all("/a/0" in link for link in links.articles), links.articles
+    lone = page(
+        '<ul class="x"><li><a href="/a/0000000001">全市重点项目集中开工仪式举行</a></li>'
+        '<li><a href="/a/9d81c2f0a1">市政府常务会议研究部署防汛工作</a></li></ul>'
+    )
+    assert find_links(SCRIPT_LIST, lone).articles == ["http://news.example.cn/a/0000000001"]
+    dated = lone.replace("防汛工作</a>", "防汛工作</a><span>05-06</span>")
+    assert find_links(SCRIPT_LIST, dated).articles[-1] == "http://news.example.cn/a/9d81c2f0a1"
+
+
+def test_the_structure_rule_stays_linear_on_a_huge_flat_list():
+    import time
+
+    items = "".join(
+        f'<li><a href="/a/{n:010d}">第{n}条新闻标题足够长的内容</a></li><li><a href="/a/x{n:x}z">第{n}条另一种新闻标题</a></li>'
+        for n in range(20000)
+    )
+    started = time.perf_counter()
+    links = find_links(SCRIPT_LIST, page(f"<ul>{items}</ul>"))
+    assert len(links.articles) == 40000
+    assert time.perf_counter() - started < 10
+
+
 def test_site_patterns_from_config_are_honoured():
     html = page('<a href="/zw/info/77">某某</a><a href="/zw/more/2">2</a>')
     links = find_links(

@@ -13,7 +13,8 @@ the rules below come first and trafilatura is the general fallback:
   any colon, ``【】`` brackets), then end-of-body bylines (``（撰稿：程立胜）``),
   then the date in the URL; a field the page does not state stays None;
 * **body** — the CMS content container (``TRS_Editor``, ``#zoom`` …) when the page
-  has one, else trafilatura on the page with navigation, share, print and footer
+  has one and the density reading agrees with it (else trafilatura, the container and
+  the density reading are weighed on the evidence: ``arbitrate``), else trafilatura on the page with navigation, share, print and footer
   blocks removed; then the line rules: 字号/打印/关闭/分享到/扫一扫/上一篇/推荐阅读/
   footers never reach ``text``, image captions go to ``images``, bylines to
   their fields, a repeated headline is dropped.
@@ -22,9 +23,11 @@ the rules below come first and trafilatura is the general fallback:
 A page that cannot give a record raises :class:`ExtractionError` with the reason.
 
 The package's modules import one way: ``page`` (:func:`extract`) → ``shown_date`` (the date the
-page shows against the meta's) → ``body`` (container, trafilatura, line rules) → ``bylines`` →
+page shows against the meta's) and ``arbitrate`` (which candidate is the body) → ``density``
+(the density reading) and ``body`` (container, trafilatura, line rules) → ``bylines`` →
 ``metadata`` (``<meta>`` tags, info-bar labels, headline, breadcrumb) → ``tree`` (parsing as a
-browser does, the page as lines), and ``page`` → ``decode`` (bytes → text). This module re-exports what callers import from ``pipelines.extract``.
+browser does, the page as lines), and ``page`` → ``decode`` (bytes → text). This module
+re-exports what callers import from ``pipelines.extract``.
 """
 
 from pipelines.extract.body import _squash

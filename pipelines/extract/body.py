@@ -43,7 +43,6 @@ from pipelines.extract.tree import (
     HAN_RE,
     IMG_MARK,
     _is_caption_element,
-    _is_hidden,
     _is_layout_row,
     _text,
     tree_depth,
@@ -100,88 +99,6 @@ def _find_container(root: HtmlElement) -> HtmlElement | None:
     return None
 
 
-INLINE_TAGS = {
-    "span",
-    "font",
-    "strong",
-    "b",
-    "em",
-    "i",
-    "u",
-    "sub",
-    "sup",
-    "small",
-    "big",
-    "label",
-    "img",
-    "br",
-    "abbr",
-    "cite",
-    "code",
-    "q",
-    "s",
-    "strike",
-    "ins",
-    "del",
-    "mark",
-    "time",
-    "nobr",
-    "o:p",
-}
-DENSITY_CLIMB = 30
-DENSITY_CANDIDATES = {"div", "td", "article", "section", "main", "body", "form", "center", "blockquote"}
-
-
-def _flow_han(el) -> int:
-    """Han characters that flow directly in `el`: its own text and inline children, links excluded."""
-    count = len(HAN_RE.findall(el.text or ""))
-    for child in el:
-        if isinstance(child.tag, str) and child.tag in INLINE_TAGS and not _is_hidden(child):
-            count += sum(len(HAN_RE.findall(t)) for t in child.xpath(".//text()[not(ancestor::a)]"))
-        count += len(HAN_RE.findall(child.tail or ""))
-    return count
-
-
-def _densest_container(root):
-    """The element whose paragraphs hold the most non-link text (old table layouts, unknown CMSes).
-
-    Scores each element by the text flowing in it plus in its direct block children
-    (``<td>`` with ``<br>`` lines, ``<div>`` of ``<p>``s), then climbs to the parent
-    while that adds little (a headline, a date line) rather than another column.
-    """
-    flow = {}
-    for el in root.iter():
-        if isinstance(el.tag, str) and el.tag not in INLINE_TAGS and el.tag != "a":
-            flow[el] = _flow_han(el)
-    best, best_score = None, 0
-    for el in flow:
-        if el.tag not in DENSITY_CANDIDATES:
-            continue
-        score = flow[el] + sum(
-            flow.get(child, 0)
-            for child in el
-            if child.tag in ("p", "div", "section", "center", "blockquote", "h2", "h3", "h4", "ul", "ol", "li", "table")
-        )
-        if score > best_score:
-            best, best_score = el, score
-    if best is None or best_score < 20:
-        return None
-    own = _nonlink_han(best)
-    node = best.getparent()
-    # At most DENSITY_CLIMB levels: each costs a walk of the subtree, and a page of a thousand
-    # unclosed <div>s would make the climb quadratic (the pages of the corpus and the demo sites nest at most 14 deep).
-    for _ in range(DENSITY_CLIMB):
-        if node is None or node.tag in ("body", "html"):
-            break
-        han = _nonlink_han(node)
-        if node.tag in DENSITY_CANDIDATES and han <= own * 1.15 + 20:
-            best = node
-        elif han > own * 1.15 + 20:
-            break
-        node = node.getparent()
-    return best
-
-
 ATTACHMENT_PATH = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|et|pptx?)$")
 # Deeper trees (thousands of unclosed tags) make trafilatura's table and text recovery
 # quadratic in the depth, seconds a page; real pages nest a few dozen deep.
@@ -200,10 +117,6 @@ def _chrome_share(root, lines: list[str]) -> float:
         if line in links or len(line.strip("[]【】|>» ")) == 0 or BOILERPLATE_LINE.match(_probe(line))
     )
     return chrome / total if total else 0.0
-
-
-def _nonlink_han(el) -> int:
-    return sum(len(HAN_RE.findall(t)) for t in el.xpath(".//text()[not(ancestor::a)]"))
 
 
 def _lift_captions(root) -> tuple[list, dict[int, str]]:

@@ -15,20 +15,14 @@ from crawler.record import Record
 from pipelines.chinese import detect_script
 from pipelines.dates import date_from_url, parse_date
 from pipelines.errors import ExtractionError
+from pipelines.extract.arbitrate import read_body
 from pipelines.extract.body import (
-    CHROME_SHARE_LIMIT,
     _attachments,
-    _chrome_share,
     _date_before_body,
     _date_near_title,
-    _densest_container,
     _find_container,
-    _lift_captions,
     _line_index,
-    _strip_chrome,
     _take_info_fields,
-    _trafilatura_lines,
-    _unwrap_layout_tables,
     clean_body,
     join_url,
 )
@@ -52,8 +46,12 @@ from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
 
 
-def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Record:
-    """The record of one page (title, time, source, people of the byline, body, …), not yet normalized."""
+def extract(body: bytes | str, url: str, *, headers: dict | None = None, candidates: dict | None = None) -> Record:
+    """The record of one page (title, time, source, people of the byline, body, …), not yet normalized.
+
+    A dict given as ``candidates`` receives each body candidate's cleaned text (``container``,
+    ``density``, ``trafilatura``: all that apply are read) and ``chosen``, the winner's name; the
+    record is the same as without it (for ``govnews eval``; normal crawls pass nothing)."""
     if isinstance(body, bytes) and len(body) > MAX_PAGE_BYTES:
         raise ExtractionError(f"page too large: {len(body)} bytes (limit {MAX_PAGE_BYTES})")
     html = strip_controls(decode_page(body, headers))
@@ -124,25 +122,24 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
         if match:
             record.site_code, record.provenance["site_code"] = match.group(1), "footer"
 
-    # The body.
-    images: list = []
-    lifted: dict[int, str] = {}
-    if container is not None:
-        lines = block_lines(container, images)
-        method = "container"
-    else:
-        _strip_chrome(root)
-        _unwrap_layout_tables(root)
-        images, lifted = _lift_captions(root)
-        lines = _trafilatura_lines(root, url)
-        method = "trafilatura"
-        if not lines or _chrome_share(root, lines) > CHROME_SHARE_LIMIT:
-            # Below its length thresholds trafilatura falls back to the whole page (navigation,
-            # 打印/关闭, related links): short notices are better read from the densest block.
-            dense = _densest_container(root)
-            if dense is not None:
-                lines = block_lines(dense, images)
-                method = "density"
+    # The body: the candidates, and the evidence that chooses between them (arbitrate.py).
+    choice = read_body(root, url, container, record.title, all_candidates=candidates is not None)
+    lines, images, lifted = choice.winner.lines, choice.winner.images, choice.winner.lifted
+    method = choice.winner.name
+    if candidates is not None:
+        for name, candidate in choice.candidates.items():
+            scratch = Record(url=url)
+            cleaned = clean_body(
+                list(candidate.lines),
+                record.title,
+                scratch,
+                candidate.images,
+                base_url,
+                name != "trafilatura",
+                candidate.lifted,
+            )
+            candidates[name] = "\n".join(cleaned)
+        candidates["chosen"] = method
     # An info-bar date above the body is the publish time; one below it may be a comment's.
     body_start = _line_index(page_lines, lines[0]) if lines else len(page_lines)
     below_body = [d for i, d in info_dates if i >= body_start]
@@ -155,7 +152,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None) -> Reco
         record.published_at, record.provenance["published_at"] = below_body[0], "info_bar_below"
     record.text = "\n".join(lines)
     record.text_original = record.text
-    record.provenance["text"] = method
+    record.provenance["text"] = choice.reason
 
     if not record.published_at:
         near = _date_near_title(page_lines, record.title)

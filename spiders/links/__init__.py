@@ -5,7 +5,8 @@ and reused by every spider.  An article link is recognised by the URL shapes of
 the common CMSes (TRS `t20200430_123.html`, Hanweb `/art/2020/4/30/art_…`,
 intensive-platform `/content/detail/<id>.html`, dated folders, `Detail.aspx?id=`…)
 or, failing that, by its context: a headline-length anchor text pointing at a
-leaf page with an id.  Pagination is 下一页/page-number links (gaps of a numbered
+leaf page with an id, or a headline-length link in the same list structure as known
+article links (the same tag path and classes, a date beside it), whatever its URL.  Pagination is 下一页/page-number links (gaps of a numbered
 pager with `…` filled in), `index_N.html` style names, `?page=N` queries on the
 list's own path, the TRS `createPageHTML(...)` script and the Hanweb JCMS
 `<datastore>` + jpage config (further records fetched by POST from
@@ -13,7 +14,7 @@ list's own path, the TRS `createPageHTML(...)` script and the Hanweb JCMS
 its entries, and a page advertising a feed or sitemap gets it crawled too.
 
 The package, by concern (imports go one way, down this list): `discover` (`find_links`,
-`PageLinks`), `feeds`, `hanweb`, `trs`, `pagers`, `urls` (article and list URL shapes), `scan` (the linear element scans).
+`PageLinks`), `context` (articles by their place in the list), `feeds`, `hanweb`, `trs`, `pagers`, `urls` (article and list URL shapes), `scan` (the linear element scans).
 """
 
 from __future__ import annotations

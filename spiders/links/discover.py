@@ -5,12 +5,14 @@ URL shapes, pagers, TRS, Hanweb and feed modules.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
 
+from spiders.links.context import Sibling, articles_by_context, candidate, signature
 from spiders.links.feeds import _advertised_feeds, _feed_entries, xml_root
 from spiders.links.hanweb import HANWEB_PROXY, _hanweb_posts, datastore_records
 from spiders.links.pagers import (
@@ -172,6 +174,8 @@ def find_links(
     def anchors(selector: Selector, base_url: str, paging: bool) -> None:
         # lxml's own iteration: an XPath query and a Selector per anchor cost more than the rest.
         fast = _fast_base(base_url)
+        known: list = []  # the anchors of the article links, whose structure the siblings may share
+        siblings: list[Sibling] = []  # links of no known shape (spiders/links/context.py)
         for anchor in selector.root.iter("a") if selector.root is not None else ():
             href = anchor.get("href")
             if href is None:
@@ -200,6 +204,15 @@ def find_links(
             if _is_article_target(parts.target, extra_articles) or _looks_like_headline(
                 text or anchor.get("title", ""), link
             ):
+                add(found.articles, link)
+                known.append(anchor)
+            elif not parts.path.endswith("/") and (sibling := candidate(anchor, link, text or anchor.get("title", ""))):
+                siblings.append(sibling)
+        # Links of no known shape in the same list structure as known articles (a hexadecimal id
+        # among numbered siblings) are articles too.
+        if siblings:  # the known articles' structures, read only when there is something to compare
+            structures = Counter(signature(article) for article in known)
+            for link in articles_by_context(structures, siblings):
                 add(found.articles, link)
 
     records = datastore_records(html)
