@@ -1,6 +1,7 @@
 """Site health end to end: three generated sites served on 127.0.0.1, crawled twice by real
 `scrapy crawl` processes with a real webhook listening; between the crawls one site changes its
-article template, one answers its list page with a maintenance notice, one only adds articles."""
+article template, one answers its list page with a maintenance notice, one only adds articles;
+during the first crawl each process serves its per-site metrics, read while it crawls."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from conftest import BIN, finish, scrapy_crawl
 
-from tests.conftest import BIN, finish, scrapy_crawl
+from crawler.demo.server import free_port
 from tests.support.cms import CmsServer, build_trs_site
+from tests.support.metrics import scrape_while, value
 from tests.support.webhook import WebhookServer
 
 # An article page of the redesigned template: a headline, and neither the date line nor the
@@ -30,9 +33,12 @@ MAINTENANCE = (
 )
 
 
-def crawl_all(names: list[str], db, sites_dir, webhook) -> list[str]:
-    processes = [
-        scrapy_crawl(
+def crawl_all(names: list[str], db, sites_dir, webhook, *, scrape_metrics: bool = False) -> list[str]:
+    """One `scrapy crawl` per site, at once. With `scrape_metrics`, each serves its metrics and the
+    test reads them while the crawl runs: the site's own counters, under its name."""
+    ports = {name: free_port() for name in names}
+    processes = {
+        name: scrapy_crawl(
             "-a",
             f"site={name}",
             "-s",
@@ -43,12 +49,23 @@ def crawl_all(names: list[str], db, sites_dir, webhook) -> list[str]:
             "GOVNEWS_ALERT_FORMAT=dingtalk",
             "-s",
             "GOVNEWS_STAGE_PROCESSES=0",
+            *(["-s", f"GOVNEWS_METRICS_PORT={ports[name]}"] if scrape_metrics else []),
             db=db,
             wait=False,
         )
         for name in names
-    ]
-    return [finish(process) for process in processes]
+    }
+    if scrape_metrics:
+        for name, process in processes.items():
+            found = scrape_while(
+                process,
+                ports[name],
+                lambda found, name=name: (value(found, "govnews_pages_fetched_total", site=name) or 0) >= 1,
+            )
+            assert {labels for metric, labels in found if metric == "govnews_pages_fetched_total"} == {
+                (("site", name),)
+            }
+    return [finish(process) for process in processes.values()]
 
 
 def govnews_health(db, *args) -> subprocess.CompletedProcess:
@@ -79,7 +96,7 @@ def test_two_broken_sites_are_flagged_and_alerted_once_each(three_sites, tmp_pat
     db = tmp_path / "archive.db"
     names = list(roots)
     with WebhookServer() as webhook:
-        crawl_all(names, db, sites_dir, webhook)
+        crawl_all(names, db, sites_dir, webhook, scrape_metrics=True)  # each serves its own counters
         first = govnews_health(db, "--json", "--sites-dir", str(sites_dir))
         assert first.returncode == 0, first.stderr
         assert {h["site"]: h["status"] for h in json.loads(first.stdout)} == dict.fromkeys(names, "ok")
