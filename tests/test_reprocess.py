@@ -1,6 +1,7 @@
 """`govnews reprocess` and `govnews stats` on the stored archive written by govnews 0.1."""
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -170,10 +171,14 @@ def test_reprocess_repairs_the_punctuation_0_3_1_damaged(tmp_path):
         [*GOVNEWS, "reprocess", "--db", str(path)], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr
-    assert (
-        f"Re-extracted {pages} captures: 2 new versions (0 new pages), 0 refreshed without a new version, "
-        f"{pages - 2} unchanged, 0 failed."
-    ) in result.stdout
+    # The 6 others keep their version; whether their page row is refreshed (provenance, fields the
+    # current extractor reads better) depends on the extractor, not on the repair.
+    summary = re.search(
+        rf"Re-extracted {pages} captures: 2 new versions \(0 new pages\), (\d+) refreshed without a new version, "
+        r"(\d+) unchanged, 0 failed\.",
+        result.stdout,
+    )
+    assert summary and int(summary[1]) + int(summary[2]) == pages - 2, result.stdout
 
     archive = Archive(path)
     for url in damaged:
