@@ -18,6 +18,7 @@ from typing import NamedTuple
 SIGNATURE_DEPTH = 3  # levels above the anchor that make its structure
 CHROME_DEPTH = 8  # levels above the anchor searched for navigation, pager or footer blocks
 MIN_HEADLINE_HAN = 5
+BESIDE_CHARS = 40  # text beside a link longer than this is not a date stamp
 SHARED_ARTICLES = 2  # known articles in the same structure that make a sibling an article
 CHROME_TAGS = {"nav", "footer", "header", "menu"}
 CHROME_MARKS = re.compile(
@@ -64,13 +65,23 @@ def in_chrome(anchor) -> bool:
 
 def _date_beside(anchor) -> bool:
     """A short date in the anchor's tail, its parent's text or the element just before or after it
-    (each sibling is read for at most two anchors: linear)."""
+    (of a sibling, its first BESIDE_CHARS characters are read, however large it is: linear)."""
     parent = anchor.getparent()
     beside = [anchor.tail or "", parent.text or "" if parent is not None else ""]
     for sibling in (anchor.getprevious(), anchor.getnext()):
         if sibling is not None and isinstance(sibling.tag, str):
-            beside.append("".join(sibling.itertext()))
-    return any(DATE_BESIDE.search(text) for text in beside if len(text.strip()) < 40)
+            beside.append(_first_text(sibling))
+    return any(DATE_BESIDE.search(text) for text in beside if len(text.strip()) < BESIDE_CHARS)
+
+
+def _first_text(element) -> str:
+    """The element's text, cut once it is BESIDE_CHARS long (a date beside a link is short)."""
+    text = ""
+    for piece in element.itertext():
+        text += piece
+        if len(text) >= BESIDE_CHARS:
+            break
+    return text
 
 
 def candidate(anchor, link: str, text: str) -> Sibling | None:
