@@ -43,6 +43,11 @@ GOVNEWS_INGEST_BATCH = 100
 
 # Run bookkeeping: the archive connection and the crawl_runs row (crawler/archive_run.py).
 # SIGINT/SIGTERM end a crawl cleanly: its run `interrupted`, exit status 130/143 (crawler/stop.py).
+# Scrapy's telnet console stays off: crawls that start at the same moment (a timer's, a
+# machine's workers, two test workers) race for its ports, and the loser logs an error
+# (OSError: Address already in use, from listen() after bind); its shell into the crawl is
+# nothing an operator of scheduled crawls uses. -s TELNETCONSOLE_ENABLED=True brings it back.
+TELNETCONSOLE_ENABLED = False
 EXTENSIONS = {
     "crawler.archive_run.ArchiveRun": 0,
     "crawler.limits.ResponseLimits": 0,
