@@ -22,12 +22,12 @@ over what it reads (the time and each site's interval are passed in); no Scrapy.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from crawler.common import parse_time
+from crawler.failure_kinds import FETCH_KINDS, failure_kind
 from crawler.record import WEAK_WARNINGS
 
 OK, WARNING, FAILING = "ok", "warning", "failing"
@@ -40,9 +40,6 @@ CHECKED_FIELDS = {
     "published_at": "the publication date (a date only in the URL does not count)",
     "source": "the source (来源)",
 }
-# Failure kinds that are a fetch that did not work (a bad link, a 404 or an extraction is not).
-FETCH_KINDS = frozenset({"5xx", "timeout", "403", "challenge", "connection", "other_http", "other"})
-ROBOTS = "Forbidden by robots.txt"
 
 
 @dataclass(frozen=True)
@@ -107,28 +104,6 @@ class SiteHealth:
         return asdict(self)
 
 
-def failure_kind(stage: str, error: str, run_status: str | None = None) -> str:
-    """The kind of a `failures` row: 5xx, timeout, 403, challenge (412/521), robots, 404,
-    bad_link, extraction, connection, other_http, other."""
-    if stage == "link":
-        return "bad_link"
-    if ROBOTS in error:
-        return "robots"
-    status = re.match(r"HTTP (\d{3})\b", error)
-    if status:
-        code = int(status.group(1))
-        if code >= 500 and code != 521:
-            return "5xx"
-        return {403: "403", 412: "challenge", 521: "challenge", 404: "404", 410: "404"}.get(code, "other_http")
-    if "Timeout" in error or "timed out" in error:
-        return "timeout"
-    if stage in ("extract", "normalize", "enrich", "index", "archive"):
-        return "extraction"
-    if re.search(r"Connection|DNSLookup|ResponseDataLoss|ResponseNeverReceived|DownloadFailed", error):
-        return "connection"
-    return "other"
-
-
 # --- reading the archive ---------------------------------------------------------------------
 
 
@@ -168,7 +143,7 @@ def load_runs(db, site: str, limit: int) -> list[RunFacts]:
     ):
         run, kind = runs[run_id], failure_kind(stage or "", error or "")
         run.failures[kind] += 1
-        if snapshot_id is None and kind != "bad_link":
+        if snapshot_id is None and kind != "link":
             run.attempts += 1
         if kind == "robots" and stage == "list":
             run.robots_lists.append(url)

@@ -19,7 +19,8 @@ import time
 from scrapy import signals
 from scrapy.utils.asyncio import create_looping_call
 
-from crawler.metrics import WEAK_WARNINGS, MetricsConfig, MetricsError, failure_kind, process_families, serve, textfile
+from crawler.failure_kinds import failure_kind
+from crawler.metrics import WEAK_WARNINGS, MetricsConfig, MetricsError, process_families, serve, textfile
 
 logger = logging.getLogger(__name__)
 

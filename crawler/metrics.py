@@ -31,10 +31,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created
 from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from crawler import record
+
 logger = logging.getLogger(__name__)
 
-# The warnings that make a record weak (pipelines/extract/page.py sets them).
-WEAK_WARNINGS = frozenset({"no_title", "no_date", "empty_body", "short_body"})
+WEAK_WARNINGS = frozenset(record.WEAK_WARNINGS)  # for the metrics' quick look-ups
 OTHER_SITE = "other"
 MAX_LABEL_CHARS = 100
 PREFIX = "govnews_"  # the families of ours, in a textfile read back
@@ -355,34 +356,3 @@ class _Fixed:
 
     def collect(self):
         return self.families
-
-
-def failure_kind(stage: str, error: str) -> str:
-    """A failure's `kind` label, from a small fixed set: the HTTP class or network error of a
-    fetch, else the stage that failed (`extract`, `list`, `link` …)."""
-    if stage == "fetch":
-        status = re.match(r"HTTP (\d{3})\b", error or "")
-        if status:
-            code = int(status.group(1))
-            if code in (412, 521):
-                return "challenge"
-            if code in (403, 404, 410, 429):
-                return f"http_{code}"
-            return "http_5xx" if code >= 500 else "http_4xx"
-        for pattern, kind in _NETWORK_KINDS:
-            if pattern in (error or ""):
-                return kind
-        return "fetch"
-    return stage if stage in _STAGES else "other"
-
-
-_NETWORK_KINDS = (
-    ("TimeoutError", "timeout"),
-    ("DNSLookupError", "dns"),
-    ("ConnectionRefused", "connection"),
-    ("ConnectionLost", "connection"),
-    ("ConnectError", "connection"),
-    ("ResponseNeverReceived", "connection"),
-    ("ResponseFailed", "connection"),
-)
-_STAGES = frozenset({"list", "link", "capture", "extract", "normalize", "enrich", "index", "attachment", "archive"})

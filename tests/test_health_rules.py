@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive.health import FAILING, OK, WARNING, HealthConfig, archive_health, failure_kind, site_health
+from archive.health import FAILING, OK, WARNING, HealthConfig, archive_health, site_health
 from archive.store import Archive
 from crawler.alerts import AlertError, payload, post
 from crawler.record import Record
@@ -280,26 +280,6 @@ def test_the_run_keeps_its_new_article_counts(archive):
         "select new_articles, weak_records, warnings, list_links from crawl_runs where id = ?", [run]
     ).fetchone()
     assert row[:2] == (4, 3) and json.loads(row[2]) == {"no_date": 3, "short_body": 3} and row[3] == 9
-
-
-@pytest.mark.parametrize(
-    ("stage", "error", "kind"),
-    [
-        ("fetch", "HTTP 500", "5xx"),
-        ("fetch", "HTTP 503", "5xx"),
-        ("fetch", "HTTP 403", "403"),
-        ("fetch", "HTTP 412", "challenge"),
-        ("fetch", "HTTP 521", "challenge"),
-        ("fetch", "HTTP 404", "404"),
-        ("fetch", "DownloadTimeoutError: Getting http://x took longer than 1.0 seconds.", "timeout"),
-        ("fetch", "DownloadFailedError: [<twisted.python.failure.Failure ConnectionLost>]", "connection"),
-        ("fetch", "IgnoreRequest: Forbidden by robots.txt", "robots"),
-        ("link", "bad link on http://x: no host", "bad_link"),
-        ("extract", "not an HTML page: the body is binary data", "extraction"),
-    ],
-)
-def test_failure_kinds(stage, error, kind):
-    assert failure_kind(stage, error) == kind
 
 
 # --- alerts ----------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from crawler.metrics import (
     Textfile,
     compact,
     crawls_registry,
-    failure_kind,
 )
 from tests.support.cms import CmsServer, build_trs_site
 from tests.support.metrics import samples, scrape_while, value
@@ -72,23 +71,6 @@ def test_site_labels_are_few_and_plain():
     assert labels("weidu") == "weidu"  # known ones stay themselves past the limit
     assert labels("fourth") == labels("fifth") == "other"
     assert labels(None) == "other"
-
-
-def test_failure_kinds_are_a_small_fixed_set():
-    cases = {
-        ("fetch", "HTTP 503"): "http_5xx",
-        ("fetch", "HTTP 403"): "http_403",
-        ("fetch", "HTTP 412"): "challenge",
-        ("fetch", "HTTP 521"): "challenge",
-        ("fetch", "HTTP 418"): "http_4xx",
-        ("fetch", "TimeoutError: User timeout caused connection failure."): "timeout",
-        ("fetch", "DNSLookupError: no such host"): "dns",
-        ("fetch", "ResponseNeverReceived: [<twisted.python.failure.Failure …>]"): "connection",
-        ("fetch", "<script>alert(1)</script>"): "fetch",
-        ("extract", "no body found"): "extract",
-        ("<b>made up</b>", "x"): "other",
-    }
-    assert {case: failure_kind(*case) for case in cases} == cases
 
 
 def test_a_metrics_setting_that_cannot_work_is_one_clear_error():
