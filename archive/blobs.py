@@ -32,13 +32,21 @@ CLEARLY_SMALL = 0.05
 # With a trained dictionary, zstd's fast levels come within a tenth of level 9's size at a
 # fifth of its time: the single writer of an archive pays for every blob.
 DICTIONARY_LEVEL = 3
+# A version's record is written once and read rarely: level 9 saved 4 % of its bytes over level 3
+# at 2.6 times the time (3,350 against 3,473 bytes, 0.26 against 0.10 ms, generated records of
+# benchmarks/archive_scale.py), and the single writer pays for every record.
+RECORD_LEVEL = 3
+# zstd's COVER trainer with k and d fixed: trying its parameter grid (k=0, d=0) took four times
+# as long for a site, and its dictionary compressed held-out pages of the site 6 % worse
+# (4,557 against 4,305 bytes a page; benchmarks/archive_scale.py's pages, texts not trained on).
+TRAIN_PARAMETERS = {"k": 1024, "d": 8}
 # The first four bytes of a trained zstd dictionary (a compressed frame begins 28 b5 2f fd).
 DICTIONARY_MAGIC = b"\x37\xa4\x30\xec"
 
 
-@functools.lru_cache(maxsize=1)
-def _plain_compressor() -> zstandard.ZstdCompressor:
-    return zstandard.ZstdCompressor(level=LEVEL)
+@functools.lru_cache(maxsize=2)
+def _plain_compressor(level: int) -> zstandard.ZstdCompressor:
+    return zstandard.ZstdCompressor(level=level)
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,20 +81,22 @@ def _dictionary_decompressor(dictionary: bytes) -> zstandard.ZstdDecompressor:
     return zstandard.ZstdDecompressor(dict_data=trained)
 
 
-def compress(data: bytes, base: bytes | None = None, dictionary: bytes | None = None) -> bytes:
-    """`data` compressed on its own, against `base` (raw content), or with a trained `dictionary`."""
+def compress(data: bytes, base: bytes | None = None, dictionary: bytes | None = None, level: int = LEVEL) -> bytes:
+    """`data` compressed on its own (at `level`), against `base` (raw content), or with a
+    trained `dictionary`."""
     if base is not None:
         return _delta_compressor(base).compress(data)
     if dictionary is not None:
         return _dictionary_compressor(dictionary).compress(data)
-    return _plain_compressor().compress(data)
+    return _plain_compressor(level).compress(data)
 
 
 def train(samples: list[bytes], size: int) -> bytes | None:
     """A zstd dictionary of at most `size` bytes trained on `samples`, or None when zstd
     finds nothing to learn (too few or too uniform samples)."""
     try:
-        return zstandard.train_dictionary(size, list[bytes | bytearray | memoryview](samples)).as_bytes()
+        trained = zstandard.train_dictionary(size, list[bytes | bytearray | memoryview](samples), **TRAIN_PARAMETERS)
+        return trained.as_bytes()
     except zstandard.ZstdError:
         return None
 
@@ -120,15 +130,17 @@ def decompress(
     return decompressor.decompress(blob, max_output_size=max_output_size)
 
 
-def compress_against(data: bytes, base: bytes | None, dictionary: bytes | None = None) -> tuple[bytes, bool]:
-    """The smaller of a delta against `base` and a keyframe (with `dictionary` when given):
-    (blob, used_base)."""
+def compress_against(
+    data: bytes, base: bytes | None, dictionary: bytes | None = None, level: int = LEVEL
+) -> tuple[bytes, bool]:
+    """The smaller of a delta against `base` and a keyframe (with `dictionary` when given, else
+    at `level`): (blob, used_base)."""
     if base is None or len(base) < 64:
-        return compress(data, dictionary=dictionary), False
+        return compress(data, dictionary=dictionary, level=level), False
     delta = compress(data, base)
     if len(delta) <= CLEARLY_SMALL * len(data):  # no keyframe could beat it by much
         return delta, True
-    keyframe = compress(data, dictionary=dictionary)
+    keyframe = compress(data, dictionary=dictionary, level=level)
     if len(delta) <= DELTA_WORTH * len(keyframe):
         return delta, True
     return keyframe, False

@@ -175,7 +175,7 @@ def add_version(
             [record.url],
         ).fetchone()
     base = blobs.decompress(keyframe[1]) if keyframe else None
-    blob, delta = blobs.compress_against(encode_record(record), base)
+    blob, delta = blobs.compress_against(encode_record(record), base, level=blobs.RECORD_LEVEL)
     record_base = None
     if delta:
         assert keyframe is not None  # a delta is made only against a base: the keyframe's record
