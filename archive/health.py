@@ -44,15 +44,16 @@ CHECKED_FIELDS = {
 
 @dataclass(frozen=True)
 class HealthConfig:
-    """The thresholds (Scrapy settings GOVNEWS_HEALTH_*, defaults in crawler/settings.py)."""
+    """The thresholds: the Scrapy settings GOVNEWS_HEALTH_*, whose one default each is in
+    crawler/settings.py (`crawler.health.health_config` reads them)."""
 
-    history_runs: int = 10  # earlier completed runs a run is compared with
-    min_new: int = 3  # new articles a run (and its history) needs before its share of weak records counts
-    weak_rise: float = 0.3  # extraction degraded: the weak share this much above the history's
-    field_usual: float = 0.9  # a field "always given": in at least this share of the history's new records
-    failure_rise: float = 0.2  # failure rate up: the failed share of fetches this much above the history's
-    min_failures: int = 3  # failed fetches a run needs before its failure rate counts
-    stale_factor: float = 2.0  # not crawled within this many times the site's interval
+    history_runs: int  # earlier completed runs a run is compared with
+    min_new: int  # new articles a run (and its history) needs before its share of weak records counts
+    weak_rise: float  # extraction degraded: the weak share this much above the history's
+    field_usual: float  # a field "always given": in at least this share of the history's new records
+    failure_rise: float  # failure rate up: the failed share of fetches this much above the history's
+    min_failures: int  # failed fetches a run needs before its failure rate counts
+    stale_factor: float  # not crawled within this many times the site's interval
 
 
 @dataclass
@@ -348,7 +349,7 @@ def _duration(delta: timedelta) -> str:
 def site_health(
     db,
     site: str,
-    config: HealthConfig = HealthConfig(),
+    config: HealthConfig,
     *,
     interval: timedelta | None = None,
     now: datetime | None = None,
@@ -429,7 +430,7 @@ def _trend_row(run: RunFacts, status: str) -> dict:
 
 def archive_health(
     db,
-    config: HealthConfig = HealthConfig(),
+    config: HealthConfig,
     *,
     sites: list[str] | None = None,
     intervals: dict[str, timedelta] | None = None,

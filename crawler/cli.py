@@ -348,6 +348,16 @@ def _settings(pairs: tuple[str, ...]):
     return govnews_settings(**overrides)
 
 
+def _health_config(settings):
+    """The GOVNEWS_HEALTH_* thresholds; one that is not a number is one line, exit 1."""
+    from crawler.health import health_config
+
+    try:
+        return health_config(settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _metrics_config(settings):
     """The GOVNEWS_METRICS_* settings (crawler/metrics.py); one that cannot work is one line, exit 1."""
     from crawler.metrics import MetricsConfig, MetricsError
@@ -436,11 +446,11 @@ def ingest(queue_url, db, burst, pairs):
 
     from archive.store import Archive
     from crawler.alerts import AlertConfig
-    from crawler.health import health_config
     from crawler.ingest import Writer
     from crawler.metrics import process_families, textfile
 
     settings = _settings(pairs)
+    health = _health_config(settings)
     client = _queue_client(queue_url)
     metrics = _start_metrics(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
@@ -456,7 +466,7 @@ def ingest(queue_url, db, burst, pairs):
         dead_after=settings.getint("GOVNEWS_QUEUE_DEAD_AFTER"),
         metrics=process_families(metrics.max_sites) if metrics.wanted else None,
         textfile=textfile(metrics.textfile) if metrics.textfile else None,
-        health=health_config(settings),
+        health=health,
         alerts=AlertConfig.from_settings(settings),
     )
     try:
@@ -671,29 +681,33 @@ def stats(db, as_json):
     type=click.Path(file_okay=False),
     help="Extra folder of site configs (their `interval` says when a site is overdue).",
 )
-def health(db, as_json, sites, sites_dirs):
+@click.option(
+    "-s",
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A threshold setting (GOVNEWS_HEALTH_*, crawler/settings.py), repeatable.",
+)
+def health(db, as_json, sites, sites_dirs, pairs):
     """Each site's health: ok, warning or failing, and why (docs/monitoring.md).
 
     Exit status 0 when no site is failing, 2 when one is (1: the archive cannot be read)."""
     import sqlite3
 
-    from scrapy.settings import Settings
-
     from archive.health import FAILING, archive_health, format_table
-    from crawler.health import health_config
     from crawler.sites import SiteConfigError, check_dirs
 
     try:
         check_dirs(sites_dirs)
     except SiteConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    config = _health_config(_settings(pairs))
     archive = _open_existing(db)
     try:
         names = list(sites) or None
         intervals = _site_intervals(names or _archived_sites(archive), sites_dirs)
-        healths = archive_health(archive.db, health_config(settings), sites=names, intervals=intervals)
+        healths = archive_health(archive.db, config, sites=names, intervals=intervals)
     except sqlite3.DatabaseError as exc:
         raise click.ClickException(f"cannot read {db}: {exc}") from exc
     finally:

@@ -28,15 +28,26 @@ logger = logging.getLogger(__name__)
 
 
 def health_config(settings) -> HealthConfig:
-    """The thresholds of the GOVNEWS_HEALTH_* settings (any object with Scrapy's getters)."""
+    """The thresholds of the GOVNEWS_HEALTH_* settings (any object with Scrapy's getters);
+    ValueError naming the setting when one is not a number."""
+
+    def number(name: str, kind: type[int] | type[float]):
+        value = settings.get(name)
+        try:
+            return kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{name} must be {'a whole number' if kind is int else 'a number'}, not {value!r}"
+            ) from None
+
     return HealthConfig(
-        history_runs=settings.getint("GOVNEWS_HEALTH_HISTORY_RUNS"),
-        min_new=settings.getint("GOVNEWS_HEALTH_MIN_NEW"),
-        weak_rise=settings.getfloat("GOVNEWS_HEALTH_WEAK_RISE"),
-        field_usual=settings.getfloat("GOVNEWS_HEALTH_FIELD_USUAL"),
-        failure_rise=settings.getfloat("GOVNEWS_HEALTH_FAILURE_RISE"),
-        min_failures=settings.getint("GOVNEWS_HEALTH_MIN_FAILURES"),
-        stale_factor=settings.getfloat("GOVNEWS_HEALTH_STALE_FACTOR"),
+        history_runs=number("GOVNEWS_HEALTH_HISTORY_RUNS", int),
+        min_new=number("GOVNEWS_HEALTH_MIN_NEW", int),
+        weak_rise=number("GOVNEWS_HEALTH_WEAK_RISE", float),
+        field_usual=number("GOVNEWS_HEALTH_FIELD_USUAL", float),
+        failure_rise=number("GOVNEWS_HEALTH_FAILURE_RISE", float),
+        min_failures=number("GOVNEWS_HEALTH_MIN_FAILURES", int),
+        stale_factor=number("GOVNEWS_HEALTH_STALE_FACTOR", float),
     )
 
 

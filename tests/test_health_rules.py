@@ -8,10 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from archive.health import FAILING, OK, WARNING, HealthConfig, archive_health, site_health
+from archive.health import FAILING, OK, WARNING, archive_health, site_health
 from archive.store import Archive
 from crawler.alerts import AlertError, payload, post
+from crawler.health import health_config
 from crawler.record import Record
+from crawler.run import govnews_settings
 from tests.support.webhook import WebhookServer
 
 FULL_TEXT = "区委常委会召开会议，研究部署全区重点工作。" * 8
@@ -85,8 +87,11 @@ def webhook():
         yield server
 
 
+CONFIG = health_config(govnews_settings())  # the thresholds' defaults: crawler/settings.py
+
+
 def health(archive, site="weidu", **kwargs):
-    return site_health(archive.db, site, HealthConfig(), **kwargs)
+    return site_health(archive.db, site, CONFIG, **kwargs)
 
 
 def test_a_site_crawled_as_usual_is_ok(archive):
@@ -271,7 +276,24 @@ def test_every_site_worst_first(archive):
     broken = Site(archive, "beta")
     broken.crawl(new=5)
     broken.crawl(list_links=0)
-    assert [(h.site, h.status) for h in archive_health(archive.db)] == [("beta", FAILING), ("alpha", OK)]
+    assert [(h.site, h.status) for h in archive_health(archive.db, CONFIG)] == [("beta", FAILING), ("alpha", OK)]
+
+
+def test_the_thresholds_are_the_settings(archive):
+    assert CONFIG.min_new == 3 and CONFIG.history_runs == 10 and CONFIG.weak_rise == 0.3
+    site = Site(archive)
+    for _ in range(3):
+        site.crawl(new=4)
+    site.crawl(new=4, weak=4)
+    assert health(archive).status == WARNING
+    # 16 new articles in all four crawls: too few to judge the share with this threshold
+    lenient = health_config(govnews_settings(GOVNEWS_HEALTH_MIN_NEW="20"))
+    assert site_health(archive.db, "weidu", lenient).status == OK
+
+
+def test_a_threshold_that_is_not_a_number_is_named():
+    with pytest.raises(ValueError, match="GOVNEWS_HEALTH_WEAK_RISE must be a number, not 'high'"):
+        health_config(govnews_settings(GOVNEWS_HEALTH_WEAK_RISE="high"))
 
 
 def test_the_run_keeps_its_new_article_counts(archive):

@@ -62,6 +62,14 @@ def test_health_with_a_sites_dir_that_does_not_exist_is_an_error(tmp_path):
     assert result.returncode == 1 and not db.exists()
 
 
+@pytest.mark.parametrize("command", [["health"], ["ingest", "--queue", "redis://127.0.0.1:9/0"]])
+def test_a_health_threshold_that_is_not_a_number_is_one_line(tmp_path, command):
+    db = tmp_path / "gov.db"
+    result = govnews(*command, "--db", str(db), "-s", "GOVNEWS_HEALTH_MIN_NEW=three")
+    one_error_line(result, "GOVNEWS_HEALTH_MIN_NEW must be a whole number, not 'three'")
+    assert result.returncode == 1 and not db.exists()
+
+
 @pytest.mark.parametrize("mode", [["--due"], ["--all"]])
 def test_a_sites_dir_without_configs_is_an_error(tmp_path, mode):
     (tmp_path / "sites").mkdir()

@@ -10,14 +10,15 @@ import pytest
 import redis
 
 from archive.crawl_state import CrawlStateView
-from archive.health import HealthConfig
 from archive.oplog import Operation, decode, encode
 from archive.store import Archive
 from crawler.alerts import AlertConfig
 from crawler.archive_run import ArchiveRun
+from crawler.health import health_config
 from crawler.host_lock import HostLocks, site_hosts
 from crawler.ingest import Writer
 from crawler.redis_client import STREAM, connect, display
+from crawler.run import govnews_settings
 from crawler.stream import StreamArchive
 from tests.support.redis_server import RedisServer
 from tests.support.webhook import WebhookServer
@@ -147,7 +148,9 @@ def test_the_writer_judges_each_finished_run_and_alerts_a_change_of_health(clien
     archive = Archive(tmp_path / "a.db")
     with WebhookServer() as hook:
         alerts = AlertConfig(hook.hook_url, "slack", 5)
-        writer = Writer(client, archive, batch=10, dead_after=3, health=HealthConfig(), alerts=alerts)
+        writer = Writer(
+            client, archive, batch=10, dead_after=3, health=health_config(govnews_settings()), alerts=alerts
+        )
         for links in (6, 0, 0):  # the list page's links, then a maintenance notice twice
             stream = StreamArchive(client, maxlen=100, state=CrawlStateView())
             run = stream.start_run("site", "weidu", ["http://weidu.example/list.html"])
