@@ -16,8 +16,9 @@ import hashlib
 import importlib.resources
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from crawler.record import Record
 from pipelines.region import division_names, find_region
@@ -28,7 +29,7 @@ from pipelines.surnames import surnames as _surnames
 DATA = importlib.resources.files("pipelines") / "data"
 KEYWORD_COUNT = 10
 MAX_TAGGED_CHARS = 6000  # segmentation is the slow part; an article's first 6,000 characters say enough
-KEYWORD_POS = ("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng")
+KEYWORD_POS = frozenset(("n", "nz", "vn", "nt", "ns", "nr", "l", "an", "j", "eng"))
 
 # Offices as the pages write them before a name: 区委书记张书杰, 区政府区长李朝锋, 市长王震,
 # 开发区党工委书记、管委会主任范兆森, 市政府秘书长焦新文.
@@ -45,6 +46,11 @@ OFFICE = (
     r"秘书长|部长|局长|院长|检察长|主任委员|常委|委员|代表)))"
 )
 PERSON_AFTER_OFFICE = re.compile(rf"({OFFICE})、?(?=[\u4e00-\u9fff]{{2}})")
+# Every office ends with one of these pairs (书记, 市长 … 代表), and is at most OFFICE_MAX_CHARS long
+# (街道人大常委会 + 区人大常委会常务副主任委员; a test checks it against OFFICE): the regex, costly at
+# every character, is tried only within that distance before one of them (`_offices`).
+OFFICE_END = re.compile(r"(?=书记|[省市区县镇乡书部局院察]长|主任|主席|委员|常委|代表)")
+OFFICE_MAX_CHARS = 21
 # What follows a name in a report: punctuation, or the verb of the sentence.
 NAME_END = re.compile(
     r"[、，,。；;：:）)\s“”]|同志|主持|出席|参加|讲话|指出|强调|要求|表示|介绍|在|等|和|及|作|代表|就|对|带队|调研|一行|"
@@ -114,11 +120,12 @@ def keywords(
     known = _word_tags()
     counts: dict[str, int] = {}
     guessed: set[str] = set()  # words only the HMM found, not names: 桐溪市, 兜牢, but also 此件, 日起
+    name_of = _names_by_prefix(names)
     for word, flag in words if words is not None else tagged(text):
-        if len(word) >= 2 and flag in KEYWORD_POS and word not in stop and not NUMBER.fullmatch(word):
-            word = next((n for n in names if n.startswith(word)), word)
+        if flag in KEYWORD_POS and len(word) >= 2 and word not in stop and not NUMBER.fullmatch(word):
+            word = name_of.get(word, word)
             counts[word] = counts.get(word, 0) + 1
-            if word not in known and flag != "nr" and word not in names:
+            if word not in known and flag != "nr" and word not in name_of:
                 guessed.add(word)
     # A guessed word said once is more often a mis-cut (此件, 我局, 因县) than the text's subject; a
     # term the text is about recurs. Guessed words score with the median IDF, enough to crowd out real terms.
@@ -130,6 +137,16 @@ def keywords(
     return scored[:count]
 
 
+def _names_by_prefix(names: Sequence[str]) -> dict[str, str]:
+    """Every prefix of every name → the first name that starts with it (a look-up per word
+    instead of a scan of the names)."""
+    name_of: dict[str, str] = {}
+    for name in names:
+        for end in range(1, len(name) + 1):
+            name_of.setdefault(name[:end], name)
+    return name_of
+
+
 def tagged(text: str) -> list[tuple[str, str]]:
     """(word, part of speech) pairs.
 
@@ -138,22 +155,29 @@ def tagged(text: str) -> list[tuple[str, str]]:
     whole pipeline. A word found only by the HMM (a new name, a new term) is tagged ``nr``
     when it starts with a surname and ``nz`` otherwise.
     """
-    tags = _word_tags()
+    known, guessed = _word_tags().get, _GUESSED_TAGS.get  # tags are never empty strings
+    return [(word, known(word) or guessed(word) or _guess_tag(word)) for word in segment(text)]
+
+
+# The tags of the words jieba's dictionary lacks, as guessed; punctuation, numbers and names recur.
+_GUESSED_TAGS: dict[str, str] = {}
+MAX_GUESSED_TAGS = 100_000  # then the memo starts again: it never grows with the crawl
+
+
+def _guess_tag(word: str) -> str:
     single, double = _surnames()
-    pairs = []
-    for word in segment(text):
-        tag = tags.get(word)
-        if tag is None:
-            if HAN_WORD.fullmatch(word) and 2 <= len(word) <= 4:
-                tag = "nr" if len(word) <= 3 and (word[0] in single or word[:2] in double) else "nz"
-            elif LATIN_WORD.fullmatch(word):
-                tag = "eng"
-            elif NUMBER.fullmatch(word):
-                tag = "m"
-            else:
-                tag = "x"
-        pairs.append((word, tag))
-    return pairs
+    if HAN_WORD.fullmatch(word) and 2 <= len(word) <= 4:
+        tag = "nr" if len(word) <= 3 and (word[0] in single or word[:2] in double) else "nz"
+    elif LATIN_WORD.fullmatch(word):
+        tag = "eng"
+    elif NUMBER.fullmatch(word):
+        tag = "m"
+    else:
+        tag = "x"
+    if len(_GUESSED_TAGS) >= MAX_GUESSED_TAGS:
+        _GUESSED_TAGS.clear()
+    _GUESSED_TAGS[word] = tag
+    return tag
 
 
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -199,9 +223,28 @@ def _office_title(office: str) -> str:
     return re.sub(rf"^{LEVEL}?政府(?={LEVEL})", "", office)
 
 
+def _offices(text: str) -> Iterator[re.Match]:
+    """The matches of ``PERSON_AFTER_OFFICE.finditer(text)``, the same ones, searched only in the
+    stretches where an office can start: up to OFFICE_MAX_CHARS before an office's last two characters."""
+    ends = [m.start() + 2 for m in OFFICE_END.finditer(text)]  # where the offices could end
+    position, i = 0, 0
+    while i < len(ends):
+        first, last = ends[i], ends[i]
+        i += 1
+        while i < len(ends) and ends[i] - OFFICE_MAX_CHARS <= last - 2:  # overlapping stretches: one
+            last = ends[i]
+            i += 1
+        # An office starting in [first - OFFICE_MAX_CHARS, last - 2] ends by `last`; with its 、 and
+        # the two characters the look-ahead reads, the search needs nothing beyond last + 3.
+        position = max(position, first - OFFICE_MAX_CHARS)
+        while (match := PERSON_AFTER_OFFICE.search(text, position, last + 3)) and match.start() <= last - 2:
+            yield match
+            position = match.end()
+
+
 def people(text: str) -> list[dict]:
     found: dict[str, str] = {}
-    for match in PERSON_AFTER_OFFICE.finditer(text):
+    for match in _offices(text):
         title = _office_title(match.group(1))
         position = match.end()
         while True:  # 副市长王斌权、梁丽萍、武健鹏: every name of the list holds the office
@@ -242,7 +285,7 @@ def places(text: str, words: list[tuple[str, str]] | None = None) -> list[str]:
     known = division_names()
     seen: dict[str, None] = {}
     for word, flag in words if words is not None else tagged(text[:MAX_TAGGED_CHARS]):
-        if len(word) < 2:
+        if len(word) < 2 or (len(word) == 2 and flag != "ns"):  # no rule below takes it: no look-ups
             continue
         if (
             (len(word) >= 3 and word in known)
@@ -266,26 +309,35 @@ def doc_type(title: str | None, text: str) -> tuple[str, str]:
 
 
 def simhash(text: str, words: list[tuple[str, str]] | None = None) -> str | None:
-    """64-bit SimHash over jieba tokens (hex); near-duplicates differ in few bits."""
-    if words is None:
-        tokens = [t for t in segment(text) if t.strip() and len(t) >= 2]
-    else:
-        tokens = [w for w, _ in words if w.strip() and len(w) >= 2]
-    if not tokens:
-        return None
+    """64-bit SimHash over jieba tokens (hex); near-duplicates differ in few bits.
+
+    Tokens are the words of two or more characters that are not all space."""
+    tokens = segment(text) if words is None else list(map(itemgetter(0), words))
     # Count each bit over all token hashes in C: byte column j of the packed hashes, mapped by a
     # table to 1 where bit k is set, counted. A bit is set when more than half the tokens set it.
-    packed = b"".join(_token_hash(token).to_bytes(8, "little") for token in tokens)
+    hashes = _TOKEN_BYTES
+    if len(hashes) >= MAX_TOKEN_BYTES:
+        hashes.clear()
+    for word in set(tokens).difference(hashes):
+        hashes[word] = _token_hash(word).to_bytes(8, "little") if len(word) >= 2 and word.strip() else b""
+    packed = b"".join(map(hashes.__getitem__, tokens))  # the words that are no tokens add nothing
+    count = len(packed) // 8
+    if not count:
+        return None
     value = 0
     for j in range(8):
         column = packed[j::8]
         for k in range(8):
-            if 2 * column.translate(_BIT_TABLES[k]).count(1) > len(tokens):
+            if 2 * column.translate(_BIT_TABLES[k]).count(1) > count:
                 value |= 1 << (8 * j + k)
     return f"{value:016x}"
 
 
 _BIT_TABLES = [bytes((b >> k) & 1 for b in range(256)) for k in range(8)]
+# Each word's hash as the 8 bytes packed above (empty for a word that is no token); like the memo of
+# guessed tags, it starts again when full.
+_TOKEN_BYTES: dict[str, bytes] = {}
+MAX_TOKEN_BYTES = 100_000
 
 
 @lru_cache(maxsize=65_536)

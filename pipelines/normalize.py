@@ -19,6 +19,7 @@ The page's own wording stays in ``text_original`` and ``title_original``.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from typing import cast
@@ -62,22 +63,39 @@ HALF_TO_FULL_PUNCT = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"
 INVISIBLE = re.compile(rf"[\u200b\u200e\u200f\u2060\ufeff\u00ad]|(?<=[{CJK}])[\u200c\u200d]|[\u200c\u200d](?=[{CJK}])")
 
 
+# What each rule needs in a line to match: most lines need few of the rules (a line of Han text and
+# full-width punctuation none but the space ones), and a search for these is much cheaper than the rules.
+_INVISIBLE_CHAR = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+_FULL_WIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+_HALF_PUNCT_CHAR = re.compile(r"[,;:?!]")
+_WHITESPACE_RUN = re.compile(r"[ \t\u00a0\u3000]+")
+
+
 def fix_spacing(text: str) -> tuple[str, int]:
     """Spacing and punctuation width for one paragraph; returns (text, changes)."""
     before = text
-    text = INVISIBLE.sub("", text).translate(FULL_TO_HALF)
-    text = re.sub(r"[ \t\u00a0\u3000]+", " ", text).strip()
-    text = SPACE_BETWEEN_CJK.sub("", text)
-    text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
-    text = SPACE_AFTER_CJK_PUNCT.sub("", text)
-    text = SPACED_HALF_PUNCT.sub(lambda m: m.group(1) or m.group(2), text)
-    # every alternative of HALF_PUNCT is one group, so a match always has a lastindex
-    text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(cast(int, m.lastindex))], text)
-    text = DAMAGED_READING.sub(lambda m: m.group(0).translate(_MASK), text)
-    text = PAREN_PAIR.sub(_full_width_parens, text).translate(_UNMASK)
+    if _INVISIBLE_CHAR.search(text):
+        text = INVISIBLE.sub("", text)
+    if _FULL_WIDTH_ALNUM.search(text):
+        text = text.translate(FULL_TO_HALF)
+    text = _WHITESPACE_RUN.sub(" ", text).strip()
+    if " " in text:  # the only space left: the rules below take runs of [ \t\u00a0\u3000]
+        text = SPACE_BETWEEN_CJK.sub("", text)
+        text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
+        text = SPACE_AFTER_CJK_PUNCT.sub("", text)
+    if _HALF_PUNCT_CHAR.search(text):
+        text = SPACED_HALF_PUNCT.sub(lambda m: m.group(1) or m.group(2), text)
+        # every alternative of HALF_PUNCT is one group, so a match always has a lastindex
+        text = HALF_PUNCT.sub(lambda m: HALF_TO_FULL_PUNCT[m.group(cast(int, m.lastindex))], text)
+    if ")" in text:  # both rules end with one
+        text = DAMAGED_READING.sub(lambda m: m.group(0).translate(_MASK), text)
+        text = PAREN_PAIR.sub(_full_width_parens, text)
+    if "\x01" in text or "\x02" in text:  # str.translate looks up every character: only when needed
+        text = text.translate(_UNMASK)
     # Spaces left next to the full-width forms just made.
-    text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
-    text = SPACE_AFTER_CJK_PUNCT.sub("", text)
+    if " " in text:
+        text = SPACE_BEFORE_CJK_PUNCT.sub("", text)
+        text = SPACE_AFTER_CJK_PUNCT.sub("", text)
     return text, int(text != before)
 
 
@@ -99,9 +117,11 @@ def clean_text(text: str, stats: dict | None = None) -> str:
     text = unicodedata.normalize("NFC", text or "")
     text, repaired, suspects = repair_mojibake(text)
     text, removed = remove_pinyin_annotations(text)
-    text, damaged = DAMAGED_READING.subn("", text)  # ?fù) of a lost character: the span stays flagged
+    damaged = 0
+    if ")" in text:
+        text, damaged = DAMAGED_READING.subn("", text)  # ?fù) of a lost character: the span stays flagged
     simplified = to_simplified(text)
-    converted = 0 if simplified is text else sum(a != b for a, b in zip(text, simplified))
+    converted = 0 if simplified is text else sum(map(operator.ne, text, simplified))
     paragraphs, spacing = [], 0
     for line in simplified.split("\n"):
         line, changed = fix_spacing(line)

@@ -127,21 +127,21 @@ def region_from_name(site_name: str | None) -> dict | None:
     return describe(best.code, "site_name")
 
 
-SUFFIXES = frozenset("省市区县州旗盟")
+DIVISION_SUFFIX = re.compile("[省市区县州旗盟]")
 
 
 def _names_in(text: str) -> list[str]:
     """Division names in `text`, longest at each place: a look-up at every 省/市/区/县 … character
     (faster than one regex of 3,400 alternatives over the whole text)."""
     names, found, end = _by_name(), [], -1
-    for i, char in enumerate(text):
-        if char in SUFFIXES:
-            for length in range(min(i + 1, 10), 2, -1):
-                start = i + 1 - length
-                if start > end - 1 and text[start : i + 1] in names:  # not inside the previous name
-                    found.append(text[start : i + 1])
-                    end = i + 1
-                    break
+    for suffix in DIVISION_SUFFIX.finditer(text):  # the suffixes found in C, not a test of every character
+        i = suffix.start()
+        for length in range(min(i + 1, 10), 2, -1):
+            start = i + 1 - length
+            if start > end - 1 and text[start : i + 1] in names:  # not inside the previous name
+                found.append(text[start : i + 1])
+                end = i + 1
+                break
     return found
 
 

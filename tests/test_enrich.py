@@ -133,3 +133,30 @@ def test_simhash_is_close_for_a_syndicated_copy_and_far_for_another_article():
     assert distance(original, copy) <= 3
     assert distance(original, other) >= 15
     assert keywords("") == []
+
+
+def test_offices_are_searched_only_near_their_ends_and_found_all_the_same():
+    """`people` looks for offices only before an office's last two characters (OFFICE_END): this
+    finds exactly the matches of the whole-text search, on articles and on strings made of pieces
+    of offices, names and separators (nested, adjacent, overlapping, cut short)."""
+    import random
+    import re
+
+    from pipelines.enrich import OFFICE, OFFICE_MAX_CHARS, PERSON_AFTER_OFFICE, _offices
+
+    assert re._parser.parse(OFFICE).getwidth()[1] == OFFICE_MAX_CHARS  # the longest office (re's own count)
+    pieces = [
+        *"省市区县镇乡州局办部院厅副、，。 \na的会委长记王李",
+        *("街道", "党工委", "管委会", "人大常委会", "政协", "政府", "纪委", "监委", "常务副市长", "常务", "常委"),
+        *("书记", "省长", "市长", "区长", "县长", "主任", "主席", "秘书长", "部长", "局长", "检察长", "主任委员"),
+        *("委员", "代表", "总书记", "张三"),
+    ]
+    rng = random.Random(17)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    texts.append(seed_record("000").text)
+    found = 0
+    for text in texts:
+        expected = [(m.span(), m.groups()) for m in PERSON_AFTER_OFFICE.finditer(text)]
+        assert [(m.span(), m.groups()) for m in _offices(text)] == expected, text
+        found += len(expected)
+    assert found > 10_000  # the strings are full of offices

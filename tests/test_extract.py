@@ -318,3 +318,19 @@ def test_an_event_notice_keeps_its_organiser_lines():
     record = extract(page.encode(), "http://www.example.gov.cn/art/2021/4/1/art_1_2.html")
     assert "一、主办单位：区委宣传部" in record.text and "二、承办单位：区图书馆" in record.text
     assert "网站标识码" not in record.text
+
+
+@pytest.mark.parametrize("leaf", ["", "text", "<!-- a comment -->", "<br>"])
+def test_the_depth_that_keeps_trafilatura_out_counts_every_level(leaf):
+    from pipelines.extract.tree import _parse, nests_deeper_than
+
+    for spans in (0, 1, 197, 198, 199, 250):
+        root = _parse("<html><body>" + "<span>" * spans + leaf + "</span>" * spans + "</body></html>")
+        depth = 2 + spans + (leaf not in ("", "text"))  # html, body, the spans, the comment or <br>
+        assert [nests_deeper_than(root, limit) for limit in (depth - 2, depth - 1, depth, depth + 1)] == [
+            True,
+            True,
+            False,
+            False,
+        ]
+    assert nests_deeper_than(root, 0)

@@ -45,7 +45,7 @@ from pipelines.extract.tree import (
     _is_caption_element,
     _is_layout_row,
     _text,
-    tree_depth,
+    nests_deeper_than,
 )
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ def _strip_chrome(root) -> None:
 def _trafilatura_lines(root, url: str) -> list[str]:
     import trafilatura
 
-    if tree_depth(root) > TRAFILATURA_MAX_DEPTH:
+    if nests_deeper_than(root, TRAFILATURA_MAX_DEPTH):
         return []  # as for its failures: the densest block is read instead
     try:
         text = trafilatura.extract(

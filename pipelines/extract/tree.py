@@ -148,6 +148,17 @@ _parsers = threading.local()
 def _huge_parser() -> lxml.html.HTMLParser:
     if not hasattr(_parsers, "html"):
         _parsers.html = lxml.html.HTMLParser(huge_tree=True)
+        # HtmlElement for every element, chosen in C: lxml.html's own lookup is Python code that runs
+        # for every element object made (half a million a hundred pages, in our walks and in
+        # trafilatura's), to give <form>, <input>, <select> … form classes this project never uses.
+        _parsers.html.set_element_class_lookup(
+            lxml.etree.ElementDefaultClassLookup(
+                element=lxml.html.HtmlElement,
+                comment=lxml.html.HtmlComment,
+                pi=lxml.html.HtmlProcessingInstruction,
+                entity=lxml.html.HtmlEntity,
+            )
+        )
     return _parsers.html
 
 
@@ -225,14 +236,11 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def tree_depth(root) -> int:
-    """How deep the tree nests (the root is 1), walked without recursion."""
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        el, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in el)
-    return deepest
+def nests_deeper_than(root, depth: int) -> bool:
+    """Whether the tree nests more than ``depth`` levels (the root is 1; a comment or PI is a level,
+    as a child in lxml's iteration), asked of libxml2: one XPath step a level, in C, not a Python
+    step an element. The path goes depth - 1 element steps below the root, then to any child but text."""
+    return depth < 1 or bool(root.xpath("boolean(" + "*/" * (depth - 1) + "node()[not(self::text())])"))
 
 
 def _is_hidden(element) -> bool:
@@ -301,7 +309,7 @@ def block_lines(element, images: list | None = None) -> list[str]:
             continue
         elif tag == "tr":
             flush()
-            if el.xpath(".//table"):
+            if next(el.iterdescendants("table"), None) is not None:
                 stack.append((el, "nested_row"))
                 stack.extend((child, None) for child in reversed(el))
                 continue
@@ -309,7 +317,7 @@ def block_lines(element, images: list | None = None) -> list[str]:
             row = " | ".join(c for c in cells if c)
             if row:
                 lines.append(row)
-            for img in el.xpath(".//img"):
+            for img in el.iterdescendants("img"):
                 if images is not None:
                     images.append(img)
                     lines.append(f"{IMG_MARK}{len(images) - 1}")
@@ -336,7 +344,8 @@ def _is_layout_row(row) -> bool:
     cells = [c for c in row if isinstance(c.tag, str) and c.tag in ("td", "th")]
     if len(cells) <= 1:
         return True
-    return any(c.find(".//" + tag) is not None for c in cells for tag in LAYOUT_CELL_CONTENT)
+    # One walk of each cell in C, stopping at the first such tag (a find per tag walked it once a tag).
+    return any(next(c.iterdescendants(*LAYOUT_CELL_CONTENT), None) is not None for c in cells)
 
 
 def _is_caption_element(el) -> bool:
