@@ -1,5 +1,6 @@
 """The date the page shows: an info bar's 发布时间 or a date line under the headline, which wins
-over the ``<meta>`` tags' date when the two name different days.
+over the ``<meta>`` tags' date when the two disagree (different days, or a shown time of another
+minute).
 
 A republished page keeps its first ``PubDate``, a template stamps the day the page was indexed:
 what the reader sees is what the page says. Only a date in the article's info area counts — on
@@ -58,12 +59,16 @@ def shown_date(
 
 
 def prefer_shown_date(record: Record, shown: tuple[str, str] | None) -> None:
-    """When the meta's date and the shown one are different days, the shown one is ``published_at``
-    and the meta's is kept as ``meta_published_at``; when they agree, nothing changes."""
+    """When the meta's date and the shown one disagree, the shown one is ``published_at`` and the
+    meta's is kept as ``meta_published_at``; when they agree, nothing changes. They are compared
+    as precisely as the page shows its date: a day alone agrees with any time of that day, a shown
+    time (``2018年12月28日 19:55``) agrees only with a meta time of the same minute (a template
+    stamps the meta with the time the page was indexed, 19:56:29)."""
     if shown is None or record.provenance.get("published_at") != "meta" or not record.published_at:
         return
     date, how = shown
-    if date[:10] != record.published_at[:10]:
+    shown_precision = 16 if len(date) > 10 else 10  # YYYY-MM-DDTHH:MM, or YYYY-MM-DD
+    if date[:shown_precision] != record.published_at[:shown_precision]:
         record.meta_published_at = record.published_at
         record.published_at = date
         record.provenance["published_at"] = f"{how} (meta said {record.meta_published_at})"
