@@ -76,6 +76,8 @@ def test_a_portal_is_a_source_but_never_an_author(portal):
         ("责任编辑：李四", {"editor": "李四"}),
         ("（编辑：李四）", {"editor": "李四"}),
         ("[责任编辑:李四]", {"editor": "李四"}),
+        ("责任编辑：李四_NB12556", {"editor": "李四"}),  # the CMS account code glued to the name
+        ("责任编辑：李四 PK155", {"editor": "李四"}),
         ("来源：北屿日报", {"source": "北屿日报"}),
     ],
 )

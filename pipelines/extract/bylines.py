@@ -72,6 +72,8 @@ ROLE_PREFIX = re.compile(rf"^(?:(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|�
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
+# A CMS account code glued to an editor's name: 杜硕_NB12556, 韩保林-PK155.
+ACCOUNT_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff])[_\-－]?[A-Za-z]{1,8}\d{2,}$")
 
 
 def _clean_person(value: str | None, people: bool = True) -> str | None:
@@ -83,7 +85,7 @@ def _clean_person(value: str | None, people: bool = True) -> str | None:
     value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
     names: list[str] = []
     for token in re.split(r"[\s、，,;；/]+", value.strip(" ：:，,。;；")):
-        token = ROLE_PREFIX.sub("", token).strip(" ：:，,。;；")
+        token = ACCOUNT_SUFFIX.sub("", ROLE_PREFIX.sub("", token)).strip(" ：:，,。;；")
         if names and token.endswith("报道"):
             break  # 彭冲 山东冠县报道: the place the report came from
         token = (
