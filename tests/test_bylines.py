@@ -103,3 +103,24 @@ def test_a_parenthesized_place_organization_or_note_is_not_an_author(note):
 def test_what_looks_like_a_name():
     assert all(looks_like_a_name(n) for n in ("张巨峰", "王可", "欧阳明", "李清芬"))
     assert not any(looks_like_a_name(n) for n in ("武汉", "江西", "区委办", "新华社", "全文完", "张", "张三丰李四"))
+
+
+def test_a_source_marked_by_its_class_is_the_source_and_the_meta_author_naming_it_is_no_author():
+    head = "<meta property='article:author' content='北屿日报'>"
+    record = extracted(head=head, info="<a class='source' href='http://www.beiyudaily.cn/'>北屿日报</a>")
+    assert (record.source, record.author) == ("北屿日报", None)
+    assert record.provenance["source"] == "marked"
+    record = extracted(info="<span id='media_name'><a href='/'>北屿发布</a></span>")
+    assert record.source == "北屿发布"
+
+
+def test_source_marks_repeated_over_a_list_of_related_items_name_no_source():
+    items = "".join(
+        f"<li><a href='/a/{i}.html'>北屿区第{i}批民生实事项目开工</a> <a class='source' href='/u/{i}'>{name}</a></li>"
+        for i, name in enumerate(["北屿发布", "北屿日报", "北屿融媒"])
+    )
+    record = extract(
+        page().replace(b"<div class='footer'>", f"<ul class='feed'>{items}</ul><div class='footer'>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.source is None

@@ -181,6 +181,30 @@ def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
     return not (generator and value[:2] == generator[:2])  # 大汉网络 beside Generator 大汉版通
 
 
+# An info bar's element that names the source by its class or id, without a label:
+# <a class="source">新京报</a>, <span id="media_name">新浪科技</span>, <span class="art-source">.
+SOURCE_MARK = re.compile(r"(?:art(?:icle)?|news|info|post)?[-_]?source(?:[-_]?name)?|media[-_]?name|laiyuan", re.I)
+
+
+def marked_source(root) -> str | None:
+    """The text of the short element whose class or id marks it as the source (a site's name, a
+    newspaper's), when it carries no label (a labelled one is the info bar's) and the page names
+    no other: marks repeated over a list are its related items' sources."""
+    found = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        marks = [*(el.get("class") or "").split(), el.get("id") or ""]
+        if not any(SOURCE_MARK.fullmatch(mark) for mark in marks if mark):
+            continue
+        text = " ".join(_text(el).split())
+        # A label, a date or several items: an info bar's, read with its labels.
+        info_bar = re.search(r"\d{4}|[:：|｜]", text) or LABEL_RE.search(_probe(text))
+        if 2 <= len(text) <= 30 and HAN_RE.search(text) and not info_bar:
+            found.add(text)
+    return found.pop() if len(found) == 1 else None
+
+
 def _meta(metas: dict, field: str) -> str | None:
     for name in META_NAMES[field]:
         if metas.get(name.lower()):

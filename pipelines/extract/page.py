@@ -22,6 +22,7 @@ from pipelines.extract.body import (
     _date_near_title,
     _find_container,
     _line_index,
+    _squash,
     _take_info_fields,
     clean_body,
     join_url,
@@ -39,6 +40,7 @@ from pipelines.extract.metadata import (
     find_channel,
     find_title,
     labelled_fields,
+    marked_source,
 )
 from pipelines.extract.shown_date import is_publication_label, prefer_shown_date, shown_date
 from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
@@ -117,6 +119,11 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
             _take_info_fields(record, fields, "info_bar")
         elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
             _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
+    if record.source is None and (source := marked_source(root)):
+        record.source, record.provenance["source"] = source, "marked"
+    if record.provenance.get("author") == "meta" and record.source and _squash(record.author) == _squash(record.source):
+        record.author = None  # the meta's author is the medium the page names as its source (新京报)
+        del record.provenance["author"]
     if record.site_code is None:
         match = re.search(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,})", "\n".join(page_lines[-40:]))
         if match:
