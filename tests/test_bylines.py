@@ -79,6 +79,9 @@ def test_a_portal_is_a_source_but_never_an_author(portal):
         ("责任编辑：李四_NB12556", {"editor": "李四"}),  # the CMS account code glued to the name
         ("责任编辑：李四 PK155", {"editor": "李四"}),
         ("来源：北屿日报", {"source": "北屿日报"}),
+        ("采写：南都见习记者 林子沛", {"author": "林子沛"}),  # any newsroom's reporter
+        ("《北屿周刊》作者周文斌", {"author": "周文斌"}),
+        ("执笔/张伟、胡一刀&李小飞", {"author": "张伟 胡一刀 李小飞"}),
     ],
 )
 def test_bylines_that_close_the_article_go_to_their_fields_and_leave_the_body(closing, fields):
@@ -124,3 +127,37 @@ def test_source_marks_repeated_over_a_list_of_related_items_name_no_source():
         "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
     )
     assert record.source is None
+
+
+def lead_page(lead: str) -> bytes:
+    """The page with `lead` before the article's first paragraph."""
+    return page().replace(f"<p>{LEAD}</p>".encode(), f"{lead}<p>{LEAD}</p>".encode())
+
+
+@pytest.mark.parametrize(
+    "byline, author",
+    [
+        ("澎湃新闻记者 贺梨萍", "贺梨萍"),
+        ("光明日报记者 王建宏 张文攀", "王建宏 张文攀"),
+        ("执笔/周文斌", "周文斌"),
+    ],
+)
+def test_a_byline_alone_on_a_line_above_the_article_fills_the_author_and_leaves_the_text(byline, author):
+    record = extract(lead_page(f"<p>{byline}</p>"), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == author
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_a_dateline_below_a_short_line_fills_the_author_and_stays_in_the_text():
+    dateline = "新华社北屿2月14日电（记者 周文斌）"
+    record = extract(
+        page().replace(f"<p>{LEAD}</p>".encode(), f"<p>【新春走基层】</p><p>{dateline}{LEAD}</p>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.author == "周文斌"
+    assert record.text.split("\n") == ["【新春走基层】", dateline + LEAD, SECOND]
+
+
+def test_a_handle_with_an_ampersand_is_one_author():
+    record = extract(lead_page("<p>作者：放飞&心情</p>"), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == "放飞&心情"

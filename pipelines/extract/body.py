@@ -347,18 +347,24 @@ def clean_body(
             out.pop()
             continue
         break
-    # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…,
-    # or a byline line among the first three: 【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead.
-    if out and not record.author:
-        match = LEAD_BYLINE.match(_probe(out[0]))
-        if match:
-            _take_byline(record, match.group(1))
-        for line in out[:3] if not match else ():
-            probe = _probe(line).strip()
-            if len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe)):
-                _take_byline(record, byline.group(1))
-                break
+    _take_lead_byline(record, out)
     return out
+
+
+def _take_lead_byline(record: Record, out: list[str]) -> None:
+    """A byline among the first three lines fills the author. A dateline stays in the text (it is
+    part of the lead): 本报讯（记者 王五）…, 新华社巴黎12月9日电（记者唐霁）…; a byline alone on its line
+    (【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead) is not the article's text and leaves it."""
+    for i, line in enumerate(out[:3]):
+        probe = _probe(line).strip()
+        if match := LEAD_BYLINE.match(probe):
+            if not record.author:
+                _take_byline(record, match.group(1))
+            return
+        if len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe)):
+            _take_byline(record, byline.group(1))
+            del out[i]
+            return
 
 
 def _original_offset(original: str, probe: str, probe_offset: int) -> int:

@@ -14,8 +14,9 @@ from pipelines.extract.metadata import LABEL_ONLY, LABEL_RE, is_account_or_porta
 from pipelines.surnames import looks_like_a_name
 
 NAME = r"[\u4e00-\u9fff·]{2,4}"
-# Whose reporter: 本报, 新华社, 光明日报, 总台, 新华网黑龙江频道 (reposted news names the newsroom).
-NEWSROOM = r"(?:本报|本网|本台|[\u4e00-\u9fff·]{0,10}?(?:报|台|网|社|频道|客户端))"
+# Whose reporter: 本报, 新华社, 光明日报, 总台, 新华网黑龙江频道, 澎湃新闻, 《棱镜》 (reposted news names
+# the newsroom).
+NEWSROOM = r"(?:本报|本网|本台|[\u4e00-\u9fff·]{0,10}?(?:报|台|网|社|频道|客户端|新闻)|《[^》]{1,12}》)"
 RANK = r"(?:特约|见习|实习|首席)"
 # Words that follow 记者 in column names (记者调查, 记者手记 in a menu), never a reporter's name.
 NOT_A_NAME = r"(?!(?:调查|观察|手记|连线|视角|专栏|在线|走基层|节|证|站|之家)(?![\u4e00-\u9fff]))"
@@ -23,16 +24,19 @@ ROLE_NO_COLON = rf"(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生"  # t
 # 北京报道, 山东冠县报道, 发自北京: where the report was filed, after the names.
 REPORTED_FROM = r"(?:[\u4e00-\u9fff]{2,8}?报道|发自[\u4e00-\u9fff]{2,8})"
 # 文/张三, 文/图 张三, 图文 张三: the writer (and photographer) before a slash or alone.
-SLASH_ROLE = r"(?:(?:文\s*[/／]\s*图|图\s*[/／]\s*文|文图|图文)\s*[/／:：]?|(?:文|撰文|文字)\s*[/／])"
+SLASH_ROLE = r"(?:(?:文\s*[/／]\s*图|图\s*[/／]\s*文|文图|图文)\s*[/／:：]?|(?:文|撰文|文字|执笔)\s*[/／])"
+# Between the names of one byline: spaces, 、 or &.
+NAME_GAP = r"(?:\s+|\s*[、&＆]\s*)"
 BYLINE_ROLE = (
-    rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|文|图|摄影|"
+    rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|采写|执笔|文|图|摄影|"
     r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源"
 )
 BYLINE_BODY = (
     rf"(?:(?:{BYLINE_ROLE})\s*[:：][^（()）]{{1,80}}"
     rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
     rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM}|\s*发自[\u4e00-\u9fff]{{2,8}})?"
-    rf"|{SLASH_ROLE}\s*{NAME}(?:\s+{NAME}){{0,3}})"
+    rf"|{SLASH_ROLE}\s*{NAME}(?:{NAME_GAP}{NAME}){{0,3}}"
+    rf"|{NEWSROOM}\s*作者\s*{NAME})"
 )
 # In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
 BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY}|{NAME}(?:\s+{NAME}){{0,3}}\s+{REPORTED_FROM})\s*[)）]\s*$")
@@ -46,6 +50,8 @@ BYLINE_LABEL_FIELD = {
     "通讯员": "author",
     "实习生": "author",
     "供稿": "author",
+    "采写": "author",
+    "执笔": "author",
     "文": "author",
     "编辑": "editor",
     "责任编辑": "editor",
@@ -61,19 +67,29 @@ BYLINE_LABEL_FIELD = {
 }
 BYLINE_PART = re.compile(
     rf"(?:(?:{NEWSROOM}\s*)?{RANK}?(?=记者))?({BYLINE_ROLE})\s*[:：]"
-    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生)(?=\s*[\u4e00-\u9fff])"
+    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生|(?<=》)作者)(?=\s*[\u4e00-\u9fff])"
     rf"|(?:^|(?<=[\s（(]))({SLASH_ROLE})"
 )
 # A byline alone on its line, maybe in brackets or after a bullet (□ 本报记者 葛灵丹).
 BYLINE_LINE = re.compile(rf"[□■●◆▲★☆◇○]?\s*[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
 # A name alone in parentheses, closing the article: （张巨峰）; an author only if it looks like a name.
 BARE_NAME_LINE = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]")
-ROLE_PREFIX = re.compile(rf"^(?:(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生|撰稿人?|作者)\s*[:：]?\s*")
+# What stands before a name: the role, with whose reporter (南都见习记者: any newsroom's).
+ROLE_PREFIX = re.compile(rf"^(?:[^\s记]{{0,12}}?{RANK}?(?:记者|通讯员)|{NEWSROOM}?\s*作者|实习生|撰稿人?)\s*[:：]?\s*")
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
 # A CMS account code glued to an editor's name: 杜硕_NB12556, 韩保林-PK155.
 ACCOUNT_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff])[_\-－]?[A-Za-z]{1,8}\d{2,}$")
+
+
+def _tokens(value: str) -> list[str]:
+    """The words of a byline; 胡一刀&李小飞刀 is two names, 放飞&心情 (a user's handle) is one."""
+    tokens = []
+    for token in re.split(r"[\s、，,;；/]+", value):
+        parts = re.split(r"[&＆]", token)
+        tokens.extend(parts if len(parts) > 1 and all(map(looks_like_a_name, parts)) else [token])
+    return tokens
 
 
 def _clean_person(value: str | None, people: bool = True) -> str | None:
@@ -84,7 +100,7 @@ def _clean_person(value: str | None, people: bool = True) -> str | None:
         return None
     value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
     names: list[str] = []
-    for token in re.split(r"[\s、，,;；/]+", value.strip(" ：:，,。;；")):
+    for token in _tokens(value.strip(" ：:，,。;；")):
         token = ACCOUNT_SUFFIX.sub("", ROLE_PREFIX.sub("", token)).strip(" ：:，,。;；")
         if names and token.endswith("报道"):
             break  # 彭冲 山东冠县报道: the place the report came from
