@@ -161,3 +161,10 @@ def test_a_dateline_below_a_short_line_fills_the_author_and_stays_in_the_text():
 def test_a_handle_with_an_ampersand_is_one_author():
     record = extract(lead_page("<p>作者：放飞&心情</p>"), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
     assert record.author == "放飞&心情"
+
+
+def test_a_dateline_below_a_share_bar_fills_the_author():
+    dateline = "新华社北屿2月14日电（记者周文斌）"
+    share = "".join(f"<p><a href='/share/{i}'>{name}</a></p>" for i, name in enumerate(["微博", "Qzone", "图集"]))
+    record = extract(lead_page(share).replace(LEAD.encode(), (dateline + LEAD).encode()), "http://x.cn/a/1.html")
+    assert record.author == "周文斌"

@@ -318,3 +318,14 @@ def test_an_event_notice_keeps_its_organiser_lines():
     record = extract(page.encode(), "http://www.example.gov.cn/art/2021/4/1/art_1_2.html")
     assert "一、主办单位：区委宣传部" in record.text and "二、承办单位：区图书馆" in record.text
     assert "网站标识码" not in record.text
+
+
+def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_headline():
+    headline = '男孩因不想上补习班 写"救命啊"纸团抛出引来警察'
+    page = TRS_PAGE.replace(
+        "</title>", '</title><meta property="og:title" content="男孩因不想上补习班 写" 救命啊"纸团抛出引来警察"="">'
+    ).replace("<h1>区政府召开常务会议研究部署重点工作</h1>", f"<h1>{headline}</h1>")
+    record = extract(page.encode(), "http://www.example.gov.cn/xw/t20210603_2.html")
+    assert record.title == headline and record.provenance["title"] == "heading"
+    whole = TRS_PAGE.replace("</title>", '</title><meta property="og:title" content="区政府召开常务会议">')
+    assert extract(whole.encode(), "http://www.example.gov.cn/xw/t20210603_2.html").title == "区政府召开常务会议"

@@ -75,6 +75,7 @@ BOILERPLATE_LINE = re.compile(
     r")",
     re.I,
 )
+LEAD_LINES = 5  # where a dateline or a byline line above the article is looked for
 PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
 
 
@@ -352,10 +353,10 @@ def clean_body(
 
 
 def _take_lead_byline(record: Record, out: list[str]) -> None:
-    """A byline among the first three lines fills the author. A dateline stays in the text (it is
+    """A byline among the first ``LEAD_LINES`` lines (a share bar may come first) fills the author. A dateline stays in the text (it is
     part of the lead): 本报讯（记者 王五）…, 新华社巴黎12月9日电（记者唐霁）…; a byline alone on its line
     (【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead) is not the article's text and leaves it."""
-    for i, line in enumerate(out[:3]):
+    for i, line in enumerate(out[:LEAD_LINES]):
         probe = _probe(line).strip()
         if match := LEAD_BYLINE.match(probe):
             if not record.author:

@@ -232,7 +232,13 @@ def _title_candidates(root) -> list[tuple[str, str]]:
 def find_title(root, metas: dict, page_title: str) -> tuple[str | None, str]:
     meta_title = _meta(metas, "title")
     if meta_title and len(meta_title) >= 4:
-        return meta_title.strip(), "meta"
+        meta_title = meta_title.strip()
+        # A quote inside the headline ends an attribute written without escaping it (content="写"救命啊"…"):
+        # the heading that goes on where the meta stops is the headline.
+        longer = [text for tag, text in _title_candidates(root) if tag == "h1" and text.startswith(meta_title)]
+        if longer and len(longer[0]) > len(meta_title) and longer[0][len(meta_title)] in "\"'“”":
+            return longer[0], "heading"
+        return meta_title, "meta"
     head = " ".join(page_title.split())
     candidates = _title_candidates(root)
     best, best_score = None, 0.0
