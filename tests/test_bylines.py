@@ -82,6 +82,10 @@ def test_a_portal_is_a_source_but_never_an_author(portal):
         ("采写：南都见习记者 林子沛", {"author": "林子沛"}),  # any newsroom's reporter
         ("《北屿周刊》作者周文斌", {"author": "周文斌"}),
         ("执笔/张伟、胡一刀&李小飞", {"author": "张伟 胡一刀 李小飞"}),
+        ("作者：网络整理", {"author": None}),  # "the internet": no one named
+        ("来源：网络", {"source": None}),
+        ("责任编辑：biaoffeng", {"editor": None}),  # a CMS login
+        ("作者：周文斌 整合", {"author": "周文斌"}),  # what he did, not a second name
     ],
 )
 def test_bylines_that_close_the_article_go_to_their_fields_and_leave_the_body(closing, fields):
@@ -140,6 +144,7 @@ def lead_page(lead: str) -> bytes:
         ("澎湃新闻记者 贺梨萍", "贺梨萍"),
         ("光明日报记者 王建宏 张文攀", "王建宏 张文攀"),
         ("执笔/周文斌", "周文斌"),
+        ("原创： 周文斌编译 北屿财经观察", "周文斌"),
     ],
 )
 def test_a_byline_alone_on_a_line_above_the_article_fills_the_author_and_leaves_the_text(byline, author):

@@ -27,6 +27,7 @@ from pipelines.extract.bylines import (
     take_closing_name,
 )
 from pipelines.extract.metadata import (
+    CMS_ACCOUNT,
     LABEL_RE,
     LEADING_DATE,
     WEAK_LABELS,
@@ -397,12 +398,14 @@ def _take_info_fields(record: Record, fields: dict, method: str) -> None:
                 record.views = _views(value)
                 record.provenance["views"] = method
         elif name in ("author", "editor", "reviewer"):
-            value = _clean_person(value)
+            value = _clean_person(value, editor=name != "author")
             if value and not getattr(record, name):
                 setattr(record, name, value)
                 record.provenance[name] = method
         else:
             value = value.strip()
+            if name == "source" and CMS_ACCOUNT.fullmatch(value):
+                continue  # 来源：网络, 来源：未知: no source named
             if value.endswith(("）", ")")) and not re.search(r"[（(]", value):
                 value = value[:-1].rstrip()  # （来源：北屿日报）: the byline's bracket, not the value's
             if value and not getattr(record, name):

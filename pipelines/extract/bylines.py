@@ -28,7 +28,7 @@ SLASH_ROLE = r"(?:(?:文\s*[/／]\s*图|图\s*[/／]\s*文|文图|图文)\s*[/�
 # Between the names of one byline: spaces, 、 or &.
 NAME_GAP = r"(?:\s+|\s*[、&＆]\s*)"
 BYLINE_ROLE = (
-    rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|采写|执笔|文|图|摄影|"
+    rf"撰稿人?|作者|(?:{NEWSROOM}\s*)?{RANK}?记者|通讯员|实习生|供稿|采写|执笔|原创|文|图|摄影|"
     r"责任编辑|编辑|责编|审核人?|审稿|校对|信息来源|来源"
 )
 BYLINE_BODY = (
@@ -52,6 +52,7 @@ BYLINE_LABEL_FIELD = {
     "供稿": "author",
     "采写": "author",
     "执笔": "author",
+    "原创": "author",
     "文": "author",
     "编辑": "editor",
     "责任编辑": "editor",
@@ -79,6 +80,9 @@ ROLE_PREFIX = re.compile(rf"^(?:[^\s记]{{0,12}}?{RANK}?(?:记者|通讯员)|{NE
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
+LOGIN = re.compile(r"[a-z][a-z0-9_.]{3,}")  # a CMS login, lower case (a name in Latin letters is capitalized)
+# What a byline's person did besides writing: 整理, 编译 (a name before it, or glued to it).
+COMPILED = re.compile(r"整理|整合|编译|综合|综述")
 # A CMS account code glued to an editor's name: 杜硕_NB12556, 韩保林-PK155.
 ACCOUNT_SUFFIX = re.compile(r"(?<=[\u4e00-\u9fff])[_\-－]?[A-Za-z]{1,8}\d{2,}$")
 
@@ -92,10 +96,11 @@ def _tokens(value: str) -> list[str]:
     return tokens
 
 
-def _clean_person(value: str | None, people: bool = True) -> str | None:
+def _clean_person(value: str | None, people: bool = True, editor: bool = False) -> str | None:
     """``记者 黄一鸣`` → ``黄一鸣``; ``许诺 王可`` stays two names; stops at what is not a name.
 
-    With ``people`` (an author, an editor), CMS accounts (管理员, admin) and portals (网易) are left out."""
+    With ``people`` (an author, an editor), CMS accounts (管理员, admin) and portals (网易) are left out;
+    with ``editor`` also logins (biaoffeng): an editor is named, a blog's author may be its handle."""
     if not value:
         return None
     value = re.split(r"[?？|｜【】\[\]()（）]", value)[0]
@@ -104,17 +109,19 @@ def _clean_person(value: str | None, people: bool = True) -> str | None:
         token = ACCOUNT_SUFFIX.sub("", ROLE_PREFIX.sub("", token)).strip(" ：:，,。;；")
         if names and token.endswith("报道"):
             break  # 彭冲 山东冠县报道: the place the report came from
-        token = (
-            re.sub(r"(?:摄|报道|整理)$|(?<=[\u4e00-\u9fff]{2})发自[\u4e00-\u9fff]{2,8}$", "", token)
-            if len(token) > 3
-            else token
+        if names and COMPILED.fullmatch(token):
+            break  # 陈智 整合: what the named person did, after the names
+        bare = re.sub(
+            rf"(?:摄|报道|{COMPILED.pattern})$|(?<=[\u4e00-\u9fff]{{2}})发自[\u4e00-\u9fff]{{2,8}}$", "", token
         )
-        if not token or (people and is_account_or_portal(token)):
+        last = bare != token and len(token) > 3  # 路闻卓立编译 人民币交易与研究: the names end there
+        token = bare if last else token
+        if not token or (people and is_account_or_portal(token)) or (editor and LOGIN.fullmatch(token)):
             continue
         if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token) or LABEL_ONLY.fullmatch(token):
             break  # not a name, or the next label of the info bar (作者：张三 阅读 12)
         names.append(token)
-        if len(names) == 6:
+        if len(names) == 6 or last:
             break
     return " ".join(names) or None
 
@@ -128,7 +135,7 @@ def _take_byline(record: Record, text: str) -> None:
     for i, part in enumerate(parts):
         end = parts[i + 1].start() if i + 1 < len(parts) else len(text)
         field = BYLINE_LABEL_FIELD.get(part.group(1) or part.group(2)) if not part.group(3) else "author"
-        value = _clean_person(text[part.end() : end], people=field != "source")
+        value = _clean_person(text[part.end() : end], people=field != "source", editor=field in ("editor", "reviewer"))
         if field and not field.startswith("_") and value:
             found.setdefault(field, []).extend(n for n in value.split() if n not in found.get(field, []))
     for field, names in found.items():

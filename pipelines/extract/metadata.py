@@ -152,10 +152,12 @@ CMS_VENDOR = re.compile(r"大汉|拓尔思|trs|hanweb|开普云|网站群|dedecm
 NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|[/@\d]", re.I)
 
 
-# The accounts a CMS signs pages with (管理员, 超级管理员, admin, editor01): never a person.
+# The accounts a CMS signs pages with (管理员, 超级管理员, admin, editor01) and the placeholders for
+# no one (佚名, 网络): never a person, nor a source.
 CMS_ACCOUNT = re.compile(
     r"(?:超级|系统|网站|后台|信息)?管理员\d*|(?:super|sys|site|web)?admin(?:istrator)?[\d_]*|root|webmaster|"
-    r"editor[\d_]*|user[\d_]*|guest|test[\d_]*|system|sysop|匿名|佚名|未知",
+    r"editor[\d_]*|user[\d_]*|guest|test[\d_]*|system|sysop|匿名|佚名|未知|不详|"
+    r"网络(?:整理)?|互联网|网友|综合",  # "the internet": no one named
     re.I,
 )
 # Portals and news sites: a 来源 may name one, an author or an editor never does.
