@@ -76,6 +76,12 @@ def test_labelled_fields_split_an_info_bar_and_leave_blanks_blank():
         "published_at": "2020-05-07 19:13:00",
         "source": "晋城在线",
     }
+    # A blank label in a table row: the next cell has a label of its own, not the value.
+    assert labelled_fields("来源: | 发布时间: 2018-05-17 | 浏览次数: 2168") == {
+        "source": "",
+        "published_at": "2018-05-17",
+        "views": "2168",
+    }
 
 
 def test_a_date_only_in_the_url_is_used_and_said_so():
@@ -329,3 +335,12 @@ def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_headline():
     assert record.title == headline and record.provenance["title"] == "heading"
     whole = TRS_PAGE.replace("</title>", '</title><meta property="og:title" content="区政府召开常务会议">')
     assert extract(whole.encode(), "http://www.example.gov.cn/xw/t20210603_2.html").title == "区政府召开常务会议"
+
+
+@pytest.mark.parametrize("itemprop", ["datePublished", "dateUpdate"])
+def test_a_schema_date_in_an_itemprop_meta_is_the_publish_time(itemprop):
+    page = TRS_PAGE.replace("【发布时间：2021年6月3日 09:30】", "").replace(
+        "</title>", f'</title><meta itemprop="{itemprop}" content="2021-06-03 09:30:12">'
+    )
+    record = extract(page.encode(), "http://www.example.gov.cn/xw/a/2.html")
+    assert record.published_at == "2021-06-03T09:30:12+08:00" and record.provenance["published_at"] == "meta"

@@ -25,6 +25,8 @@ META_NAMES = {
         "firstpublishedtime",
         "publish_time",
         "ptime",
+        "datePublished",  # schema.org, as itemprop
+        "dateUpdate",  # 百家号's only date; a shown date of another day still wins (shown_date.py)
     ),
     "source": ("ContentSource", "source", "og:article:source"),
     "author": ("Author", "article:author", "author"),
@@ -114,8 +116,15 @@ def labelled_fields(line: str) -> dict[str, str]:
         cells = [c.strip() for c in line.split(" | ")]
         for i, cell in enumerate(cells):
             label = LABEL_ONLY.fullmatch(cell)
-            if label and i + 1 < len(cells) and not LABEL_ONLY.fullmatch(cells[i + 1]):
+            if (
+                label
+                and i + 1 < len(cells)
+                and not LABEL_RE.match(cells[i + 1])
+                and not LABEL_ONLY.fullmatch(cells[i + 1])
+            ):
                 found.setdefault(_LABEL_FIELD[label["label"]], cells[i + 1].strip())
+            elif label:  # 来源： | 发布时间：2018-05-17: the label is blank, the next cell has its own
+                found.setdefault(_LABEL_FIELD[label["label"]], "")
             elif not label:
                 for name, value in labelled_fields(cell).items():
                     found.setdefault(name, value)
