@@ -344,3 +344,28 @@ def test_a_schema_date_in_an_itemprop_meta_is_the_publish_time(itemprop):
     )
     record = extract(page.encode(), "http://www.example.gov.cn/xw/a/2.html")
     assert record.published_at == "2021-06-03T09:30:12+08:00" and record.provenance["published_at"] == "meta"
+
+
+def _with_body(paragraphs: str) -> bytes:
+    start, end = TRS_PAGE.index('<div class="TRS_Editor">'), TRS_PAGE.index("</div>\n<p>责任编辑")
+    return (TRS_PAGE[:start] + f'<div class="TRS_Editor">{paragraphs}' + TRS_PAGE[end:]).encode()
+
+
+def test_an_interviews_questions_are_text_not_bylines():
+    lines = [
+        "记者：首先欢迎你接受我们的采访，请问你怎样看待今年的农机购置补贴政策？",
+        "李某某：补贴政策让农民买得起、用得上先进农机，今年全县已有三百多户受益。",
+        "记者：你们通过什么渠道把新产品的信息告诉农民，让他们尽快了解？",
+    ]
+    record = extract(_with_body("".join(f"<p>{line}</p>" for line in lines)), "http://www.example.gov.cn/xw/a/3.html")
+    assert record.text.split("\n") == lines and record.author is None
+
+
+def test_related_reports_and_pagers_never_reach_the_text():
+    lead = "6月2日，区长李某某主持召开区政府常务会议，研究部署近期重点工作。"
+    tail = (
+        "<p>第1页/共1页</p><p>&lt;&lt; 上一页 | 下一页 &gt;&gt;</p><p>相关报道：</p>"
+        "<p>·我区召开安全生产工作会议 (2021-06-01 17:19)</p><p>·我区部署防汛工作 (2021-05-30 09:10)</p>"
+    )
+    record = extract(_with_body(f"<p>{lead}</p>{tail}"), "http://www.example.gov.cn/xw/a/4.html")
+    assert record.text == lead

@@ -19,11 +19,11 @@ from urllib.parse import urljoin, urlsplit
 from crawler.record import Record
 from pipelines.dates import parse_date
 from pipelines.extract.bylines import (
-    BYLINE_LINE,
     BYLINE_PAREN,
     LEAD_BYLINE,
     _clean_person,
     _take_byline,
+    byline_line,
     take_closing_name,
 )
 from pipelines.extract.metadata import (
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 TAIL_HEADINGS = re.compile(
     r"^[【\[]?\s*(?:推荐阅读|相关阅读|相关新闻|相关链接|相关文章|热点文章|热点文章阅读|热门文章|相关热词搜索|延伸阅读|"
-    r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论)\s*[】\]]?\s*[:：]?"
+    r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论|相关报道|其他报道)\s*[】\]]?\s*[:：]?"
 )
 BOILERPLATE_LINE = re.compile(
     r"^(?:[【\[]?\s*(?:字号|字体)\s*[:：]?.{0,12}$"
@@ -63,6 +63,7 @@ BOILERPLATE_LINE = re.compile(
     r"|(?:大|中|小|\s|【|】|\[|\])+$"
     r"|分享到.{0,40}$|.*扫一扫.{0,30}$|.{0,10}(?:微信|手机)(?:扫描|扫码).{0,20}$|请打开微信.*$"
     r"|上一篇.*|下一篇.*|上一条.*|下一条.*"
+    r"|.{0,6}第\s*\d+\s*页\s*[/／]\s*共\s*\d+\s*页.{0,6}|.{0,12}上一页.{0,30}下一页.{0,12}"  # a pager
     r"|(?:文章|新闻)?图片$|点击(?:查看)?大图$|image$"
     r"|当前位置.*|您的位置.*|您现在的位置.*"
     r"|[【\[]?(?:免责)?声明[】\]:：].*|.*(?:转载此文|转载请注明|不代表本(?:网|站)观点|版权归原作者).*"
@@ -232,6 +233,14 @@ def _is_text_line(line: str) -> bool:
     return len(line) > 60 or bool(re.search(r"[。！？：:；]\s*$", line))
 
 
+def _is_said(value: str) -> bool:
+    """What follows a label is a sentence, not a field's value: an interview's question
+    (记者：你怎样看待农业税补贴问题？), a speaker's words. An info bar holds no full stop."""
+    if LABEL_RE.search(value):
+        return False  # 时间：2021-06-03，来源：区政府办公室: the next label of an info bar
+    return bool(re.search(r"[？！?!]", value) or (len(value) > 20 and re.search(r"[。，；]", value)))
+
+
 def _lead_chars(lines: list[str]) -> int:
     return sum(len(line) for line in lines if not line.startswith(IMG_MARK))
 
@@ -262,6 +271,7 @@ def clean_body(
         first_label = LABEL_RE.search(probe) if len(line) < 160 else None
         if (
             first_label
+            and not _is_said(probe[first_label.end() :])
             and (first_label.start() <= 3 or LEADING_DATE.match(probe[: first_label.start()]))
             and (first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2)
         ):
@@ -340,7 +350,7 @@ def clean_body(
                 break
             out.pop()
             continue
-        line_match = BYLINE_LINE.fullmatch(probe.strip()) if len(probe) < 80 else None
+        line_match = byline_line(probe, 80)
         if line_match:
             _take_byline(record, line_match.group(1))
             out.pop()
@@ -363,7 +373,7 @@ def _take_lead_byline(record: Record, out: list[str]) -> None:
             if not record.author:
                 _take_byline(record, match.group(1))
             return
-        if len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe)):
+        if byline := byline_line(probe, 60):
             _take_byline(record, byline.group(1))
             del out[i]
             return

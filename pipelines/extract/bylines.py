@@ -73,6 +73,17 @@ BYLINE_PART = re.compile(
 )
 # A byline alone on its line, maybe in brackets or after a bullet (□ 本报记者 葛灵丹).
 BYLINE_LINE = re.compile(rf"[□■●◆▲★☆◇○]?\s*[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
+
+
+def byline_line(probe: str, limit: int) -> re.Match | None:
+    """The line as a byline alone on its line (shorter than ``limit``), or None; a role's words
+    that are a sentence are an interview's question (记者：你怎样看待…？), not a byline."""
+    probe = probe.strip()
+    if len(probe) >= limit or re.search(r"[？！?!]|。.", probe) or probe.count("，") >= 2:
+        return None
+    return BYLINE_LINE.fullmatch(probe)
+
+
 # A name alone in parentheses, closing the article: （张巨峰）; an author only if it looks like a name.
 BARE_NAME_LINE = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]")
 # What stands before a name: the role, with whose reporter (南都见习记者: any newsroom's).

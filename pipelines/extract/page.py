@@ -27,7 +27,7 @@ from pipelines.extract.body import (
     clean_body,
     join_url,
 )
-from pipelines.extract.bylines import BYLINE_LINE, _take_byline
+from pipelines.extract.bylines import _take_byline, byline_line
 from pipelines.extract.decode import decode_page, strip_controls
 from pipelines.extract.metadata import (
     _LABEL_FIELD,
@@ -117,7 +117,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
                 if is_publication_label(probe):
                     publication_dates.append((index, found))
             _take_info_fields(record, fields, "info_bar")
-        elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
+        elif byline := byline_line(probe, 60):
             _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
     if record.source is None and (source := marked_source(root)):
         record.source, record.provenance["source"] = source, "marked"
