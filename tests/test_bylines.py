@@ -173,3 +173,13 @@ def test_a_dateline_below_a_share_bar_fills_the_author():
     share = "".join(f"<p><a href='/share/{i}'>{name}</a></p>" for i, name in enumerate(["微博", "Qzone", "图集"]))
     record = extract(lead_page(share).replace(LEAD.encode(), (dateline + LEAD).encode()), "http://x.cn/a/1.html")
     assert record.author == "周文斌"
+
+
+@pytest.mark.parametrize(
+    "note, author", [("（张巨峰）", "张巨峰"), ("（欧阳明）", "欧阳明"), ("（上海）", None), ("（全文完）", None)]
+)
+def test_a_name_in_parentheses_after_the_last_sentence_is_the_author(note, author):
+    body = page().replace(SECOND.encode(), (SECOND + note).encode())
+    record = extract(body, "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == author
+    assert record.text.split("\n") == [LEAD, SECOND if author else SECOND + note]

@@ -48,6 +48,7 @@ from pipelines.extract.tree import (
     _text,
     tree_depth,
 )
+from pipelines.surnames import looks_like_a_name
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
@@ -77,6 +78,8 @@ BOILERPLATE_LINE = re.compile(
     r")",
     re.I,
 )
+# A bare name in parentheses after the last sentence of the article, on the same line.
+CLOSING_NAME = re.compile(r"(?<=[。！？”」])\s*[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]\s*$")
 LEAD_LINES = 5  # where a dateline or a byline line above the article is looked for
 PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
 
@@ -358,6 +361,11 @@ def clean_body(
         if take_closing_name(record, probe):
             out.pop()
             continue
+        closing = CLOSING_NAME.search(probe)
+        if closing and looks_like_a_name(closing.group(1)):  # …在巴西、乌拉圭、阿根廷举行。（张巨峰）
+            if not record.author:
+                record.author, record.provenance["author"] = closing.group(1), "byline"
+            out[-1] = out[-1][: _original_offset(out[-1], probe, closing.start())].rstrip()
         break
     _take_lead_byline(record, out)
     return out
