@@ -271,7 +271,7 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
         all_candidates
         or share > CHROME_SHARE_LIMIT
         or _unpunctuated(tree_candidate.lines) >= EXTRA_MIN
-        or _listed(root, tree_candidate.lines) >= EXTRA_MIN
+        or _listed(tree_candidate.lines) >= EXTRA_MIN
     ):
         dense_el = densest_block(root)
         if dense_el is not None:
@@ -286,7 +286,11 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
     if share > CHROME_SHARE_LIMIT and dense is not None:
         why = "empty" if not tree_candidate.lines else f"chrome {share:.2f}"
         return BodyChoice(dense, f"density:{dense.mark} (trafilatura: {why})", found)
-    if dense is not None and (why := _prose_within(dense, tree_candidate) or _tail_after(root, dense, tree_candidate)):
+    if (
+        dense is not None
+        and _lies_within(dense, tree_candidate)
+        and (why := _prose_within(dense, tree_candidate) or _tail_after(root, dense, tree_candidate))
+    ):
         return BodyChoice(dense, f"{_label(dense)} ({why})", found)
     return BodyChoice(tree_candidate, "trafilatura", found)
 
@@ -299,16 +303,19 @@ def _unpunctuated(lines: list[str]) -> int:
     return sum(len(line) for line in lines if not SENTENCE_PUNCTUATION.search(line))
 
 
+def _lies_within(dense: Candidate, tree_candidate: Candidate) -> bool:
+    """Whether trafilatura's text holds the density block: ``WITHIN`` of the block's bigrams."""
+    block_grams = _bigrams(dense.lines)
+    return bool(block_grams) and len(block_grams & _bigrams(tree_candidate.lines)) >= WITHIN * len(block_grams)
+
+
 def _prose_within(dense: Candidate, tree_candidate: Candidate) -> str:
     """Why the density block is the article rather than trafilatura's text, or "" when it is not:
-    the block lies within trafilatura's text, and what trafilatura adds around it (at least
+    the block lying within trafilatura's text (:func:`_lies_within`), what trafilatura adds around it (at least
     ``EXTRA_MIN`` characters) is not prose: its sentence punctuation is below ``EXTRA_PUNCTUATION``
     of the block's, which reads as prose (``PROSE_PUNCTUATION``). Headline lists, menus and
     captions of related items have no sentences."""
     block = re.sub(r"[\s\W_]+", "", "".join(dense.lines))
-    block_grams, tree_grams = _bigrams(dense.lines), _bigrams(tree_candidate.lines)
-    if not block_grams or len(block_grams & tree_grams) < WITHIN * len(block_grams):
-        return ""
     extra = "".join(
         line for line in tree_candidate.lines if (bare := re.sub(r"[\s\W_]+", "", line)) and bare not in block
     )
@@ -343,22 +350,21 @@ def _links(root) -> set[str]:
     return {" ".join(a.text_content().split()) for a in root.iter("a")}
 
 
-def _listed(root, lines: list[str]) -> int:
-    links = _links(root)
-    return sum(len(line) for line in lines if LISTED_LINE.search(line) or " ".join(line.split()) in links)
+def _listed(lines: list[str]) -> int:
+    """The characters of trafilatura's list items and dated lines: enough of them to ask the density
+    reading whether trafilatura ran on past the article."""
+    return sum(len(line) for line in lines if LISTED_LINE.search(line))
 
 
 def _tail_after(root, dense: Candidate, tree_candidate: Candidate) -> str:
     """Why the density block is the article rather than trafilatura's text, or "" when it is not:
-    trafilatura's text holds the block (``WITHIN`` of its bigrams), starts with it (at most
+    trafilatura's text holds the block (:func:`_lies_within`), starts with it (at most
     ``LEAD_MAX`` characters before it: a headline, an info bar) and runs on past its end into at
     least ``TAIL_MIN`` characters of which ``TAIL_LISTED`` or more are related items and chrome
     (list items, dated headlines, link texts, lines without a sentence: :func:`_is_listed`). An
     article that goes on after the block (its second part in another block) is prose, and stays."""
     block = re.sub(r"[\s\W_]+", "", "".join(line for line in dense.lines if not line.startswith("\x00")))
-    if len(block) < 2 * TAIL_KEY or len(_bigrams(dense.lines) & _bigrams(tree_candidate.lines)) < WITHIN * len(
-        _bigrams(dense.lines)
-    ):
+    if len(block) < 2 * TAIL_KEY:
         return ""
     bare_lines = [re.sub(r"[\s\W_]+", "", line) for line in tree_candidate.lines]
     joined = "".join(bare_lines)
@@ -373,13 +379,17 @@ def _tail_after(root, dense: Candidate, tree_candidate: Candidate) -> str:
     end = next((found + TAIL_KEY for found in ends if found >= 0), -1)
     if end < 0:
         return ""
-    links, offset, after, listed = _links(root), 0, 0, 0
+    tail, offset = [], 0
     for line, bare in zip(tree_candidate.lines, bare_lines):
         if offset >= end and bare:
-            after += len(bare)
-            listed += len(bare) if _is_listed(line, links) else 0
+            tail.append((line, len(bare)))
         offset += len(bare)
-    if after < TAIL_MIN or listed < TAIL_LISTED * after:
+    after = sum(size for _, size in tail)
+    if after < TAIL_MIN:
+        return ""
+    links = _links(root)
+    listed = sum(size for line, size in tail if _is_listed(line, links))
+    if listed < TAIL_LISTED * after:
         return ""
     return f"trafilatura runs on past it into {after} characters, {listed / after:.2f} of them related items or chrome"
 

@@ -197,14 +197,19 @@ def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
 SOURCE_MARK = re.compile(r"(?:art(?:icle)?|news|info|post)?[-_]?source(?:[-_]?name)?|media[-_]?name|laiyuan", re.I)
 
 
+# The elements whose class or id may be a source mark (Source, source, Media: the first letter's
+# case aside, marks are lower case), for SOURCE_MARK to check: lxml's walk, in C.
+SOURCE_CANDIDATES = (
+    "//*[" + " or ".join(f"contains(@{a}, '{w}')" for a in ("class", "id") for w in ("ource", "edia", "aiyuan")) + "]"
+)
+
+
 def marked_source(root) -> str | None:
     """The text of the short element whose class or id marks it as the source (a site's name, a
     newspaper's), when it carries no label (a labelled one is the info bar's) and the page names
     no other: marks repeated over a list are its related items' sources."""
     found = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in root.xpath(SOURCE_CANDIDATES):  # lxml's walk in C; the marks are checked below
         marks = [*(el.get("class") or "").split(), el.get("id") or ""]
         if not any(SOURCE_MARK.fullmatch(mark) for mark in marks if mark):
             continue
