@@ -183,3 +183,13 @@ def test_a_name_in_parentheses_after_the_last_sentence_is_the_author(note, autho
     record = extract(body, "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
     assert record.author == author
     assert record.text.split("\n") == [LEAD, SECOND if author else SECOND + note]
+
+
+def test_a_related_headline_with_a_label_word_in_it_names_no_one():
+    items = "<li><a href='/a/9.html'>居民怒斥记者:这里是我的家 没有国哪有家</a></li><li><a href='/a/8.html'>北屿区召开安全生产会议</a></li>"
+    record = extract(
+        page().replace(b"<div class='footer'>", f"<ul class='hot'>{items}</ul><div class='footer'>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.author is None
+    assert extracted(info="<a href='/u/1'>作者：周文斌</a>").author == "周文斌"  # a labelled link in the info bar

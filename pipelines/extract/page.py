@@ -48,6 +48,19 @@ from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
 
 
+def _is_headline_link(root, probe: str, compact: str, link_texts: set[str]) -> bool:
+    """A related item's headline that has a label word inside it (香港市民怒斥记者:…): the whole line is
+    one link's text and its first label is not where an info bar's is, at its start. ``link_texts``
+    is filled with the page's link texts on the first question."""
+    first = LABEL_RE.search(probe)
+    if first is None or first.start() <= 3:
+        return False
+    if not link_texts:
+        link_texts.update(" ".join(_text(a).split()) for a in root.iter("a"))
+        link_texts.add("")  # asked once, even on a page without links
+    return compact in link_texts
+
+
 def extract(body: bytes | str, url: str, *, headers: dict | None = None, candidates: dict | None = None) -> Record:
     """The record of one page (title, time, source, people of the byline, body, …), not yet normalized.
 
@@ -103,6 +116,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
     body_text_lines = set(block_lines(container)) if container is not None else set()
     info_dates: list[tuple[int, str]] = []  # (page line, date): chosen once the body's place is known
     publication_dates: list[tuple[int, str]] = []  # those of them under a publication label
+    link_texts: set[str] = set()  # filled when first needed
     for index, line in enumerate(page_lines):
         compact = " ".join(line.split())
         if len(compact) > 200 or line in body_text_lines:
@@ -111,6 +125,8 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
         fields = labelled_fields(probe)
         strong = [m for m in LABEL_RE.finditer(probe) if m["label"] not in WEAK_LABELS]
         if fields and (len(fields) >= 2 or len(compact) < 40 or (strong and len(compact) < 100)):
+            if _is_headline_link(root, probe, compact, link_texts):
+                continue
             found = parse_date(fields.pop("published_at", None))
             if found:
                 info_dates.append((index, found))
