@@ -369,3 +369,20 @@ def test_related_reports_and_pagers_never_reach_the_text():
     )
     record = extract(_with_body(f"<p>{lead}</p>{tail}"), "http://www.example.gov.cn/xw/a/4.html")
     assert record.text == lead
+
+
+def test_a_related_list_above_the_article_inside_its_container_is_skipped_not_the_end():
+    paragraphs = [
+        f"6月{day}日，区政府召开第{day}次常务会议，研究部署城乡供水一体化、老旧小区改造和义务教育学校建设等重点工作。"
+        for day in range(1, 11)
+    ]
+    player = "<div class='player'><p>自动播放 区政府常务会议</p><p>相关新闻：</p><p>区长主持召开安全生产会议</p><p>我区部署防汛工作</p></div>"
+    record = extract(
+        _with_body(player + "".join(f"<p>{p}</p>" for p in paragraphs)), "http://www.example.gov.cn/xw/a/5.html"
+    )
+    assert record.text.split("\n")[-10:] == paragraphs and "防汛" not in record.text
+    # Below the article, the same heading ends it.
+    record = extract(
+        _with_body("".join(f"<p>{p}</p>" for p in paragraphs) + player), "http://www.example.gov.cn/xw/a/6.html"
+    )
+    assert record.text.split("\n")[:10] == paragraphs and "防汛" not in record.text

@@ -80,7 +80,11 @@ BOILERPLATE_LINE = re.compile(
 )
 # A bare name in parentheses after the last sentence of the article, on the same line.
 CLOSING_NAME = re.compile(r"(?<=[。！？”」])\s*[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]\s*$")
-LEAD_LINES = 5  # where a dateline or a byline line above the article is looked for
+LEAD_LINES = 5
+WIDGET_PROSE, WIDGET_MIN = (
+    4,
+    400,
+)  # see _article_resumes  # where a dateline or a byline line above the article is looked for
 PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
 
 
@@ -236,6 +240,22 @@ def _is_text_line(line: str) -> bool:
     return len(line) > 60 or bool(re.search(r"[。！？：:；]\s*$", line))
 
 
+def _is_prose(line: str) -> bool:
+    return len(line) >= 40 and line.rstrip()[-1:] in "。！？”!?"
+
+
+def _article_resumes(lines: list[str], heading: int) -> int | None:
+    """Where the article's text starts again after a related-reading heading that is not its
+    tail, or None: the article's paragraphs all come after it (at least ``WIDGET_PROSE`` times the
+    prose above it, and ``WIDGET_MIN`` characters), as when a video player and its 相关新闻 list
+    open the content container."""
+    before = sum(len(line) for line in lines[:heading] if _is_prose(line))
+    after = sum(len(line) for line in lines[heading + 1 :] if _is_prose(line))
+    if after < WIDGET_MIN or after < WIDGET_PROSE * before:
+        return None
+    return next(i for i in range(heading + 1, len(lines)) if _is_prose(lines[i]))
+
+
 def _is_said(value: str) -> bool:
     """What follows a label is a sentence, not a field's value: an interview's question
     (记者：你怎样看待农业税补贴问题？), a speaker's words. An info bar holds no full stop."""
@@ -262,13 +282,19 @@ def clean_body(
     captions: dict[int, str | None] = dict(lifted_captions or {})
     alts = {a for a in ((img.get("alt") or "").strip() for img in image_elements) if len(a) >= 8}
     text_lines, text_started = 0, False  # until a sentence comes, date lines belong to the info bar
+    widget_until = -1  # the lines of a related list embedded above the article's text
     for i, line in enumerate(lines):
         if line.startswith((IMG_MARK, CAPTION_LINE)):
             kept.append(line)
             continue
+        if i < widget_until:
+            continue
         probe = _probe(line)
         if TAIL_HEADINGS.match(probe) and (from_container or i >= len(lines) * 0.3):
-            break  # recommended/related lists: everything after is not the article
+            if (resume := _article_resumes(lines, i)) is None:
+                break  # recommended/related lists: everything after is not the article
+            widget_until = resume  # a video player's related list above the article: skip it
+            continue
         if BOILERPLATE_LINE.match(probe):
             continue
         first_label = LABEL_RE.search(probe) if len(line) < 160 else None
