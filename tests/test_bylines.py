@@ -145,6 +145,7 @@ def lead_page(lead: str) -> bytes:
         ("光明日报记者 王建宏 张文攀", "王建宏 张文攀"),
         ("执笔/周文斌", "周文斌"),
         ("原创： 周文斌编译 北屿财经观察", "周文斌"),
+        ("【文/北屿网专栏作者周文斌】", "周文斌"),
     ],
 )
 def test_a_byline_alone_on_a_line_above_the_article_fills_the_author_and_leaves_the_text(byline, author):
@@ -193,3 +194,11 @@ def test_a_related_headline_with_a_label_word_in_it_names_no_one():
     )
     assert record.author is None
     assert extracted(info="<a href='/u/1'>作者：周文斌</a>").author == "周文斌"  # a labelled link in the info bar
+
+
+def test_a_lead_byline_of_a_staff_correspondent_fills_the_author():
+    record = extract(
+        lead_page("").replace(LEAD.encode(), ("本站讯（职工通讯员 李琴雯 刘会）" + LEAD).encode()),
+        "http://x.cn/a/2.html",
+    )
+    assert record.author == "李琴雯 刘会"

@@ -386,3 +386,11 @@ def test_a_related_list_above_the_article_inside_its_container_is_skipped_not_th
         _with_body("".join(f"<p>{p}</p>" for p in paragraphs) + player), "http://www.example.gov.cn/xw/a/6.html"
     )
     assert record.text.split("\n")[:10] == paragraphs and "防汛" not in record.text
+
+
+def test_a_meta_time_joined_to_its_date_by_a_hyphen_is_read():
+    # 中国政府网: <meta name="firstpublishedtime" content="2007-08-20-23:59:59">
+    page = TRS_PAGE.replace("【发布时间：2021年6月3日 09:30】", "").replace(
+        "</title>", '</title><meta name="firstpublishedtime" content="2021-06-03-09:30:12">'
+    )
+    assert extract(page.encode(), "http://www.example.gov.cn/xw/a/7.html").published_at == "2021-06-03T09:30:12+08:00"

@@ -17,7 +17,7 @@ NAME = r"[\u4e00-\u9fff·]{2,4}"
 # Whose reporter: 本报, 新华社, 光明日报, 总台, 新华网黑龙江频道, 澎湃新闻, 《棱镜》 (reposted news names
 # the newsroom).
 NEWSROOM = r"(?:本报|本网|本台|[\u4e00-\u9fff·]{0,10}?(?:报|台|网|社|频道|客户端|新闻)|《[^》]{1,12}》)"
-RANK = r"(?:特约|见习|实习|首席)"
+RANK = r"(?:特约|见习|实习|首席|职工)"
 # Words that follow 记者 in column names (记者调查, 记者手记 in a menu), never a reporter's name.
 NOT_A_NAME = r"(?!(?:调查|观察|手记|连线|视角|专栏|在线|走基层|节|证|站|之家)(?![\u4e00-\u9fff]))"
 ROLE_NO_COLON = rf"(?:{NEWSROOM}\s*)?{RANK}?(?:记者|通讯员)|实习生"  # these take names without a colon
@@ -36,7 +36,7 @@ BYLINE_BODY = (
     rf"|(?:{ROLE_NO_COLON})\s*{NOT_A_NAME}{NAME}(?:\s+{NAME}){{0,5}}"
     rf"(?:\s+(?:{ROLE_NO_COLON})\s*{NAME}(?:\s+{NAME}){{0,5}})*(?:\s+{REPORTED_FROM}|\s*发自[\u4e00-\u9fff]{{2,8}})?"
     rf"|{SLASH_ROLE}\s*{NAME}(?:{NAME_GAP}{NAME}){{0,3}}"
-    rf"|{NEWSROOM}\s*作者\s*{NAME})"
+    rf"|{SLASH_ROLE}?\s*{NEWSROOM}\s*(?:专栏|特约)?作者\s*{NAME})"
 )
 # In parentheses a byline may also be names and a place alone: （姚峰 上海报道）.
 BYLINE_PAREN = re.compile(rf"[（(]\s*({BYLINE_BODY}|{NAME}(?:\s+{NAME}){{0,3}}\s+{REPORTED_FROM})\s*[)）]\s*$")
@@ -68,7 +68,7 @@ BYLINE_LABEL_FIELD = {
 }
 BYLINE_PART = re.compile(
     rf"(?:(?:{NEWSROOM}\s*)?{RANK}?(?=记者))?({BYLINE_ROLE})\s*[:：]"
-    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生|(?<=》)作者)(?=\s*[\u4e00-\u9fff])"
+    rf"|(?:^|(?<=[\s（(、，,;；?？]))(?:{NEWSROOM}\s*)?{RANK}?(记者|通讯员|实习生|(?<=》)作者|(?<=[网报社]专栏)作者)(?=\s*[\u4e00-\u9fff])"
     rf"|(?:^|(?<=[\s（(]))({SLASH_ROLE})"
 )
 # A byline alone on its line, maybe in brackets or after a bullet (□ 本报记者 葛灵丹).
@@ -87,7 +87,9 @@ def byline_line(probe: str, limit: int) -> re.Match | None:
 # A name alone in parentheses, closing the article: （张巨峰）; an author only if it looks like a name.
 BARE_NAME_LINE = re.compile(r"[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]")
 # What stands before a name: the role, with whose reporter (南都见习记者: any newsroom's).
-ROLE_PREFIX = re.compile(rf"^(?:[^\s记]{{0,12}}?{RANK}?(?:记者|通讯员)|{NEWSROOM}?\s*作者|实习生|撰稿人?)\s*[:：]?\s*")
+ROLE_PREFIX = re.compile(
+    rf"^(?:[^\s记]{{0,12}}?{RANK}?(?:记者|通讯员)|{NEWSROOM}?\s*(?:专栏|特约)?作者|实习生|撰稿人?)\s*[:：]?\s*"
+)
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")

@@ -48,6 +48,13 @@ from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
 
 
+def _meta_date(metas: dict) -> str | None:
+    """The meta's publication date, its time joined by a hyphen as 中国政府网 writes it
+    (``firstpublishedtime`` 2007-08-20-23:59:59) read as a time."""
+    value = _meta(metas, "published_at")
+    return re.sub(r"(\d{4}-\d{1,2}-\d{1,2})-(?=\d{1,2}:\d{2})", r"\1 ", value) if value else None
+
+
 def _is_headline_link(root, probe: str, compact: str, link_texts: set[str]) -> bool:
     """A related item's headline that has a label word inside it (香港市民怒斥记者:…): the whole line is
     one link's text and its first label is not where an info bar's is, at its start. ``link_texts``
@@ -94,7 +101,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
         if value:
             setattr(record, name, value.strip())
             record.provenance[name] = "meta"
-    meta_date = parse_date(_meta(metas, "published_at"))
+    meta_date = parse_date(_meta_date(metas))
     if meta_date:
         record.published_at = meta_date
         record.provenance["published_at"] = "meta"
