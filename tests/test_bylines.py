@@ -202,3 +202,14 @@ def test_a_lead_byline_of_a_staff_correspondent_fills_the_author():
         "http://x.cn/a/2.html",
     )
     assert record.author == "李琴雯 刘会"
+
+
+def test_a_writer_and_newspaper_credit_above_the_article_fills_author_and_source():
+    record = extract(lead_page("<p>周文斌/北屿日报</p>"), "http://x.cn/a/3.html")
+    assert (record.author, record.source) == ("周文斌", "北屿日报")
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_an_original_article_note_is_not_part_of_the_source():
+    record = extracted(head="<meta name='source' content='来源：北屿日报 原创稿'>")
+    assert record.source == "北屿日报"

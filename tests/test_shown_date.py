@@ -102,3 +102,15 @@ def test_without_a_meta_date_the_shown_date_is_simply_the_date():
     record = extract(page("<div class='info'>发布时间：2023-03-15 10:00</div>", meta=""), URL)
     assert record.published_at == "2023-03-15T10:00:00+08:00" and record.meta_published_at is None
     assert record.provenance["published_at"] == "info_bar"
+
+
+def test_a_meta_that_gives_the_day_alone_takes_the_time_the_page_shows_that_day():
+    record = extract(
+        page(
+            "<div class='info'>2024年06月20日08:18 来源：丰安日报</div>",
+            meta="<meta name='PubDate' content='2024-06-20'>",
+        ),
+        URL,
+    )
+    assert record.published_at == "2024-06-20T08:18:00+08:00" and record.meta_published_at is None
+    assert record.provenance["published_at"] == "info_bar (meta gave the day only)"

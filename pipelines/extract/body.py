@@ -21,6 +21,8 @@ from pipelines.dates import parse_date
 from pipelines.extract.bylines import (
     BYLINE_PAREN,
     LEAD_BYLINE,
+    NAME,
+    NEWSROOM,
     _clean_person,
     _take_byline,
     byline_line,
@@ -81,6 +83,8 @@ BOILERPLATE_LINE = re.compile(
 # A bare name in parentheses after the last sentence of the article, on the same line.
 CLOSING_NAME = re.compile(r"(?<=[。！？”」])\s*[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]\s*$")
 LEAD_LINES = 5
+# A writer and the newspaper the article comes from, above the article: 石佳/中国青年报.
+NAME_SLASH_NEWSROOM = re.compile(rf"({NAME})\s*[/／]\s*({NEWSROOM})")
 WIDGET_PROSE, WIDGET_MIN = (
     4,
     400,
@@ -403,6 +407,13 @@ def _take_lead_byline(record: Record, out: list[str]) -> None:
     (【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead) is not the article's text and leaves it."""
     for i, line in enumerate(out[:LEAD_LINES]):
         probe = _probe(line).strip()
+        if (credit := NAME_SLASH_NEWSROOM.fullmatch(probe)) and looks_like_a_name(credit.group(1)):
+            for name, value in (("author", credit.group(1)), ("source", credit.group(2))):  # 石佳/中国青年报
+                if not getattr(record, name):
+                    setattr(record, name, value)
+                    record.provenance[name] = "byline"
+            del out[i]
+            return
         if match := LEAD_BYLINE.match(probe):
             if not record.author:
                 _take_byline(record, match.group(1))

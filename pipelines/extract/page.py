@@ -45,6 +45,7 @@ from pipelines.extract.metadata import (
 from pipelines.extract.shown_date import is_publication_label, prefer_shown_date, shown_date
 from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 
+ORIGINAL_NOTE = re.compile(r"\s+原创稿?\s*$")
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
 
 
@@ -98,6 +99,8 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
         if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
             assert value is not None  # label was matched in it
             value = value.strip()[label.end() :]
+        if value and name == "source":
+            value = ORIGINAL_NOTE.sub("", value)  # 人民网-文化频道 原创稿: a note, not the source's name
         if value:
             setattr(record, name, value.strip())
             record.provenance[name] = "meta"
