@@ -86,6 +86,7 @@ def test_a_portal_is_a_source_but_never_an_author(portal):
         ("来源：网络", {"source": None}),
         ("责任编辑：biaoffeng", {"editor": None}),  # a CMS login
         ("作者：周文斌 整合", {"author": "周文斌"}),  # what he did, not a second name
+        ("区融媒体中心供稿 摄影/张艳 编辑/苏芳", {"editor": "苏芳", "author": None}),  # a credit line
     ],
 )
 def test_bylines_that_close_the_article_go_to_their_fields_and_leave_the_body(closing, fields):
@@ -213,3 +214,20 @@ def test_a_writer_and_newspaper_credit_above_the_article_fills_author_and_source
 def test_an_original_article_note_is_not_part_of_the_source():
     record = extracted(head="<meta name='source' content='来源：北屿日报 原创稿'>")
     assert record.source == "北屿日报"
+
+
+def test_an_organization_in_the_info_bar_is_no_author_and_the_lead_names_the_writers():
+    body = page(info="来源：本站原创 作者：医技药剂党支部").replace(
+        LEAD.encode(), ("本站讯（职工通讯员 李琴雯 刘会）" + LEAD).encode()
+    )
+    assert extract(body, "http://x.cn/a/4.html").author == "李琴雯 刘会"
+
+
+def test_a_share_bar_after_the_closing_byline_leaves_the_text_and_the_byline_is_read():
+    bar = "".join(f"<p>{word}</p>" for word in ("赞 0 赏分享", "查看评论", "阅读 539", "A+", "标签："))
+    record = extract(
+        page().replace(SECOND.encode(), (SECOND + "(文/图 刘玺东 易赛楠)").encode() + bar.encode()),
+        "http://x.cn/a/5.html",
+    )
+    assert record.author == "刘玺东 易赛楠"
+    assert record.text.split("\n") == [LEAD, SECOND]

@@ -27,6 +27,7 @@ from pipelines.extract.bylines import (
     _take_byline,
     byline_line,
     take_closing_name,
+    take_credit_line,
 )
 from pipelines.extract.metadata import (
     CMS_ACCOUNT,
@@ -83,6 +84,7 @@ BOILERPLATE_LINE = re.compile(
 # A bare name in parentheses after the last sentence of the article, on the same line.
 CLOSING_NAME = re.compile(r"(?<=[。！？”」])\s*[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]\s*$")
 LEAD_LINES = 5
+BAR_LINES = 8  # a share or comment bar's lines after the closing byline, at most
 # A writer and the newspaper the article comes from, above the article: 石佳/中国青年报.
 NAME_SLASH_NEWSROOM = re.compile(rf"({NAME})\s*[/／]\s*({NEWSROOM})")
 WIDGET_PROSE, WIDGET_MIN = (
@@ -372,6 +374,7 @@ def clean_body(
             record.images.append(image)
 
     # End-of-body bylines: （撰稿：程立胜）, (撰稿人:李明月 审核人:王燦), 责任编辑：x as the last lines.
+    _drop_bar_after_byline(out)
     while out:
         probe = _probe(out[-1])
         match = BYLINE_PAREN.search(probe)
@@ -388,7 +391,7 @@ def clean_body(
             _take_byline(record, line_match.group(1))
             out.pop()
             continue
-        if take_closing_name(record, probe):
+        if take_closing_name(record, probe) or take_credit_line(record, probe):
             out.pop()
             continue
         closing = CLOSING_NAME.search(probe)
@@ -422,6 +425,24 @@ def _take_lead_byline(record: Record, out: list[str]) -> None:
             _take_byline(record, byline.group(1))
             del out[i]
             return
+
+
+def _is_bar_line(line: str) -> bool:
+    """A share, like or comment bar's line: a few words without a sentence (赞 0 赏分享, 阅读 539, A+)."""
+    return len(line.strip()) <= 12 and not re.search(r"[。！？，]", line)
+
+
+def _drop_bar_after_byline(out: list[str]) -> None:
+    """The bar lines (at most ``BAR_LINES``) that follow the article's closing byline leave the text,
+    so that the byline is read: …开展金融知识普及。(文/图 刘玺东 易赛楠) / 赞 0 赏分享 / 查看评论 / A+."""
+    bar = 0
+    while bar < min(BAR_LINES, len(out) - 1) and _is_bar_line(out[-1 - bar]):
+        bar += 1
+    if not bar:
+        return
+    probe = _probe(out[-1 - bar])
+    if BYLINE_PAREN.search(probe) or byline_line(probe, 80):
+        del out[-bar:]
 
 
 def _original_offset(original: str, probe: str, probe_offset: int) -> int:

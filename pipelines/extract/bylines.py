@@ -75,6 +75,19 @@ BYLINE_PART = re.compile(
 BYLINE_LINE = re.compile(rf"[□■●◆▲★☆◇○]?\s*[（(【\[]?\s*({BYLINE_BODY})\s*[)）】\]]?")
 
 
+# A closing credit line of roles and names, the slash as their colon (医技药剂党支部供稿 摄影/张艳 编辑/苏芳).
+CREDIT_PART = rf"(?:[\u4e00-\u9fff、]{{2,20}}供稿|(?:摄影|编辑|责编|校对|审核)\s*[/／:：]\s*{NAME})"
+CREDIT_LINE = re.compile(rf"{CREDIT_PART}(?:\s+{CREDIT_PART})+")
+
+
+def take_credit_line(record: Record, probe: str) -> bool:
+    """Whether the line is a credit line; its roles' names go to their fields."""
+    if not CREDIT_LINE.fullmatch(probe.strip()):
+        return False
+    _take_byline(record, re.sub(r"(摄影|编辑|责编|校对|审核)\s*[/／]", r"\1：", probe))
+    return True
+
+
 def byline_line(probe: str, limit: int) -> re.Match | None:
     """The line as a byline alone on its line (shorter than ``limit``), or None; a role's words
     that are a sentence are an interview's question (记者：你怎样看待…？), not a byline."""
@@ -93,6 +106,11 @@ ROLE_PREFIX = re.compile(
 # A byline without a role: names, then where they reported from.
 NAMES_REPORTING = re.compile(rf"({NAME}(?:\s+{NAME}){{0,3}})\s+{REPORTED_FROM}")
 NON_NAME = re.compile(r"\d|[:：@/\\]|https?|www\.|\.com")
+# An organization where a person's name should be (作者：医技药剂党支部): four Han characters or more
+# that end as an office, a department or a company does.
+ORGANIZATION = re.compile(
+    r"[\u4e00-\u9fff]{2,}(?:支部|党委|委员会|办公室|中心|局|处|科|部|院|所|站|队|社区|公司|集团|协会|学会)"
+)
 LOGIN = re.compile(r"[a-z][a-z0-9_.]{3,}")  # a CMS login, lower case (a name in Latin letters is capitalized)
 # What a byline's person did besides writing: 整理, 编译 (a name before it, or glued to it).
 COMPILED = re.compile(r"整理|整合|编译|综合|综述")
@@ -129,7 +147,9 @@ def _clean_person(value: str | None, people: bool = True, editor: bool = False) 
         )
         last = bare != token and len(token) > 3  # 路闻卓立编译 人民币交易与研究: the names end there
         token = bare if last else token
-        if not token or (people and is_account_or_portal(token)) or (editor and LOGIN.fullmatch(token)):
+        if not token or (people and (is_account_or_portal(token) or ORGANIZATION.fullmatch(token))):
+            continue
+        if editor and LOGIN.fullmatch(token):
             continue
         if NON_NAME.search(token) or len(token) > 12 or LABEL_RE.search(token) or LABEL_ONLY.fullmatch(token):
             break  # not a name, or the next label of the info bar (作者：张三 阅读 12)
