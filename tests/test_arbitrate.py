@@ -145,3 +145,39 @@ def test_without_a_container_an_article_in_two_blocks_stays_whole():
     record = extract(_page(main).encode(), "http://www.example.gov.cn/a/4.html")
     assert body_f1(record.text, "\n".join(paragraphs)) > 0.98
     assert record.provenance["text"] == "trafilatura"
+
+
+def test_without_a_container_the_related_items_trafilatura_runs_on_into_are_left_out():
+    # A news site's column: the article, then (in the same column) the latest items of the channel,
+    # each a headline that reads as a sentence, its time and its channel. trafilatura keeps them.
+    paragraphs = _article(4)
+    items = "".join(
+        f'<li><h4><a href="/a/{4000 + i}.html">{TOWNS[i]}：{TOPICS[i]}，今年能否按期完工？</a></h4>'
+        f"<span>2023-05-0{1 + i % 5} 1{i}:2{i}</span> <a href='/c/{i}/'>{TOPICS[(i + 2) % 8]}</a></li>"
+        for i in range(8)
+    )
+    main = (
+        '<div class="column"><div class="text-main">'
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + f'</div><div class="latest"><ul>{items}</ul></div></div>'
+    )
+    candidates: dict = {}
+    record = extract(_page(main).encode(), "http://www.example.gov.cn/a/5.html", candidates=candidates)
+    assert "今年能否按期完工" in candidates["trafilatura"]  # what trafilatura alone gives
+    assert record.text == "\n".join(paragraphs)
+    assert record.provenance["text"].startswith("density:div.text-main (trafilatura runs on past it into ")
+
+
+def test_without_a_container_an_article_that_goes_on_after_the_densest_block_stays_whole():
+    # The article's last paragraphs in a block of their own, after an image: prose, not related items.
+    paragraphs = _article(8)
+    main = (
+        '<div class="column"><div class="text-main">'
+        + "".join(f"<p>{p}</p>" for p in paragraphs[:6])
+        + '</div><div class="photo"><img src="/img/2.jpg"></div><div class="more">'
+        + "".join(f"<p>{p}</p>" for p in paragraphs[6:])
+        + "</div></div>"
+    )
+    record = extract(_page(main).encode(), "http://www.example.gov.cn/a/6.html")
+    assert body_f1(record.text, "\n".join(paragraphs)) > 0.98
+    assert record.provenance["text"] == "trafilatura"

@@ -76,7 +76,17 @@ def test_a_portal_is_a_source_but_never_an_author(portal):
         ("责任编辑：李四", {"editor": "李四"}),
         ("（编辑：李四）", {"editor": "李四"}),
         ("[责任编辑:李四]", {"editor": "李四"}),
+        ("责任编辑：李四_NB12556", {"editor": "李四"}),  # the CMS account code glued to the name
+        ("责任编辑：李四 PK155", {"editor": "李四"}),
         ("来源：北屿日报", {"source": "北屿日报"}),
+        ("采写：南都见习记者 林子沛", {"author": "林子沛"}),  # any newsroom's reporter
+        ("《北屿周刊》作者周文斌", {"author": "周文斌"}),
+        ("执笔/张伟、胡一刀&李小飞", {"author": "张伟 胡一刀 李小飞"}),
+        ("作者：网络整理", {"author": None}),  # "the internet": no one named
+        ("来源：网络", {"source": None}),
+        ("责任编辑：biaoffeng", {"editor": None}),  # a CMS login
+        ("作者：周文斌 整合", {"author": "周文斌"}),  # what he did, not a second name
+        ("区融媒体中心供稿 摄影/张艳 编辑/苏芳", {"editor": "苏芳", "author": None}),  # a credit line
     ],
 )
 def test_bylines_that_close_the_article_go_to_their_fields_and_leave_the_body(closing, fields):
@@ -101,3 +111,123 @@ def test_a_parenthesized_place_organization_or_note_is_not_an_author(note):
 def test_what_looks_like_a_name():
     assert all(looks_like_a_name(n) for n in ("张巨峰", "王可", "欧阳明", "李清芬"))
     assert not any(looks_like_a_name(n) for n in ("武汉", "江西", "区委办", "新华社", "全文完", "张", "张三丰李四"))
+
+
+def test_a_source_marked_by_its_class_is_the_source_and_the_meta_author_naming_it_is_no_author():
+    head = "<meta property='article:author' content='北屿日报'>"
+    record = extracted(head=head, info="<a class='source' href='http://www.beiyudaily.cn/'>北屿日报</a>")
+    assert (record.source, record.author) == ("北屿日报", None)
+    assert record.provenance["source"] == "marked"
+    record = extracted(info="<span id='media_name'><a href='/'>北屿发布</a></span>")
+    assert record.source == "北屿发布"
+
+
+def test_source_marks_repeated_over_a_list_of_related_items_name_no_source():
+    items = "".join(
+        f"<li><a href='/a/{i}.html'>北屿区第{i}批民生实事项目开工</a> <a class='source' href='/u/{i}'>{name}</a></li>"
+        for i, name in enumerate(["北屿发布", "北屿日报", "北屿融媒"])
+    )
+    record = extract(
+        page().replace(b"<div class='footer'>", f"<ul class='feed'>{items}</ul><div class='footer'>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.source is None
+
+
+def lead_page(lead: str) -> bytes:
+    """The page with `lead` before the article's first paragraph."""
+    return page().replace(f"<p>{LEAD}</p>".encode(), f"{lead}<p>{LEAD}</p>".encode())
+
+
+@pytest.mark.parametrize(
+    "byline, author",
+    [
+        ("澎湃新闻记者 贺梨萍", "贺梨萍"),
+        ("光明日报记者 王建宏 张文攀", "王建宏 张文攀"),
+        ("执笔/周文斌", "周文斌"),
+        ("原创： 周文斌编译 北屿财经观察", "周文斌"),
+        ("【文/北屿网专栏作者周文斌】", "周文斌"),
+    ],
+)
+def test_a_byline_alone_on_a_line_above_the_article_fills_the_author_and_leaves_the_text(byline, author):
+    record = extract(lead_page(f"<p>{byline}</p>"), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == author
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_a_dateline_below_a_short_line_fills_the_author_and_stays_in_the_text():
+    dateline = "新华社北屿2月14日电（记者 周文斌）"
+    record = extract(
+        page().replace(f"<p>{LEAD}</p>".encode(), f"<p>【新春走基层】</p><p>{dateline}{LEAD}</p>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.author == "周文斌"
+    assert record.text.split("\n") == ["【新春走基层】", dateline + LEAD, SECOND]
+
+
+def test_a_handle_with_an_ampersand_is_one_author():
+    record = extract(lead_page("<p>作者：放飞&心情</p>"), "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == "放飞&心情"
+
+
+def test_a_dateline_below_a_share_bar_fills_the_author():
+    dateline = "新华社北屿2月14日电（记者周文斌）"
+    share = "".join(f"<p><a href='/share/{i}'>{name}</a></p>" for i, name in enumerate(["微博", "Qzone", "图集"]))
+    record = extract(lead_page(share).replace(LEAD.encode(), (dateline + LEAD).encode()), "http://x.cn/a/1.html")
+    assert record.author == "周文斌"
+
+
+@pytest.mark.parametrize(
+    "note, author", [("（张巨峰）", "张巨峰"), ("（欧阳明）", "欧阳明"), ("（上海）", None), ("（全文完）", None)]
+)
+def test_a_name_in_parentheses_after_the_last_sentence_is_the_author(note, author):
+    body = page().replace(SECOND.encode(), (SECOND + note).encode())
+    record = extract(body, "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html")
+    assert record.author == author
+    assert record.text.split("\n") == [LEAD, SECOND if author else SECOND + note]
+
+
+def test_a_related_headline_with_a_label_word_in_it_names_no_one():
+    items = "<li><a href='/a/9.html'>居民怒斥记者:这里是我的家 没有国哪有家</a></li><li><a href='/a/8.html'>北屿区召开安全生产会议</a></li>"
+    record = extract(
+        page().replace(b"<div class='footer'>", f"<ul class='hot'>{items}</ul><div class='footer'>".encode()),
+        "http://www.beiyu.gov.cn/art/2023/2/14/art_1_2.html",
+    )
+    assert record.author is None
+    assert extracted(info="<a href='/u/1'>作者：周文斌</a>").author == "周文斌"  # a labelled link in the info bar
+
+
+def test_a_lead_byline_of_a_staff_correspondent_fills_the_author():
+    record = extract(
+        lead_page("").replace(LEAD.encode(), ("本站讯（职工通讯员 李琴雯 刘会）" + LEAD).encode()),
+        "http://x.cn/a/2.html",
+    )
+    assert record.author == "李琴雯 刘会"
+
+
+def test_a_writer_and_newspaper_credit_above_the_article_fills_author_and_source():
+    record = extract(lead_page("<p>周文斌/北屿日报</p>"), "http://x.cn/a/3.html")
+    assert (record.author, record.source) == ("周文斌", "北屿日报")
+    assert record.text.split("\n") == [LEAD, SECOND]
+
+
+def test_an_original_article_note_is_not_part_of_the_source():
+    record = extracted(head="<meta name='source' content='来源：北屿日报 原创稿'>")
+    assert record.source == "北屿日报"
+
+
+def test_an_organization_in_the_info_bar_is_no_author_and_the_lead_names_the_writers():
+    body = page(info="来源：本站原创 作者：医技药剂党支部").replace(
+        LEAD.encode(), ("本站讯（职工通讯员 李琴雯 刘会）" + LEAD).encode()
+    )
+    assert extract(body, "http://x.cn/a/4.html").author == "李琴雯 刘会"
+
+
+def test_a_share_bar_after_the_closing_byline_leaves_the_text_and_the_byline_is_read():
+    bar = "".join(f"<p>{word}</p>" for word in ("赞 0 赏分享", "查看评论", "阅读 539", "A+", "标签："))
+    record = extract(
+        page().replace(SECOND.encode(), (SECOND + "(文/图 刘玺东 易赛楠)").encode() + bar.encode()),
+        "http://x.cn/a/5.html",
+    )
+    assert record.author == "刘玺东 易赛楠"
+    assert record.text.split("\n") == [LEAD, SECOND]

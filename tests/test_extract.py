@@ -76,6 +76,12 @@ def test_labelled_fields_split_an_info_bar_and_leave_blanks_blank():
         "published_at": "2020-05-07 19:13:00",
         "source": "晋城在线",
     }
+    # A blank label in a table row: the next cell has a label of its own, not the value.
+    assert labelled_fields("来源: | 发布时间: 2018-05-17 | 浏览次数: 2168") == {
+        "source": "",
+        "published_at": "2018-05-17",
+        "views": "2168",
+    }
 
 
 def test_a_date_only_in_the_url_is_used_and_said_so():
@@ -334,3 +340,73 @@ def test_the_depth_that_keeps_trafilatura_out_counts_every_level(leaf):
             False,
         ]
     assert nests_deeper_than(root, 0)
+
+
+def test_a_meta_title_cut_at_an_unescaped_quote_gives_way_to_the_headline():
+    headline = '男孩因不想上补习班 写"救命啊"纸团抛出引来警察'
+    page = TRS_PAGE.replace(
+        "</title>", '</title><meta property="og:title" content="男孩因不想上补习班 写" 救命啊"纸团抛出引来警察"="">'
+    ).replace("<h1>区政府召开常务会议研究部署重点工作</h1>", f"<h1>{headline}</h1>")
+    record = extract(page.encode(), "http://www.example.gov.cn/xw/t20210603_2.html")
+    assert record.title == headline and record.provenance["title"] == "heading"
+    whole = TRS_PAGE.replace("</title>", '</title><meta property="og:title" content="区政府召开常务会议">')
+    assert extract(whole.encode(), "http://www.example.gov.cn/xw/t20210603_2.html").title == "区政府召开常务会议"
+
+
+@pytest.mark.parametrize("itemprop", ["datePublished", "dateUpdate"])
+def test_a_schema_date_in_an_itemprop_meta_is_the_publish_time(itemprop):
+    page = TRS_PAGE.replace("【发布时间：2021年6月3日 09:30】", "").replace(
+        "</title>", f'</title><meta itemprop="{itemprop}" content="2021-06-03 09:30:12">'
+    )
+    record = extract(page.encode(), "http://www.example.gov.cn/xw/a/2.html")
+    assert record.published_at == "2021-06-03T09:30:12+08:00" and record.provenance["published_at"] == "meta"
+
+
+def _with_body(paragraphs: str) -> bytes:
+    start, end = TRS_PAGE.index('<div class="TRS_Editor">'), TRS_PAGE.index("</div>\n<p>责任编辑")
+    return (TRS_PAGE[:start] + f'<div class="TRS_Editor">{paragraphs}' + TRS_PAGE[end:]).encode()
+
+
+def test_an_interviews_questions_are_text_not_bylines():
+    lines = [
+        "记者：首先欢迎你接受我们的采访，请问你怎样看待今年的农机购置补贴政策？",
+        "李某某：补贴政策让农民买得起、用得上先进农机，今年全县已有三百多户受益。",
+        "记者：你们通过什么渠道把新产品的信息告诉农民，让他们尽快了解？",
+    ]
+    record = extract(_with_body("".join(f"<p>{line}</p>" for line in lines)), "http://www.example.gov.cn/xw/a/3.html")
+    assert record.text.split("\n") == lines and record.author is None
+
+
+def test_related_reports_and_pagers_never_reach_the_text():
+    lead = "6月2日，区长李某某主持召开区政府常务会议，研究部署近期重点工作。"
+    tail = (
+        "<p>第1页/共1页</p><p>&lt;&lt; 上一页 | 下一页 &gt;&gt;</p><p>相关报道：</p>"
+        "<p>·我区召开安全生产工作会议 (2021-06-01 17:19)</p><p>·我区部署防汛工作 (2021-05-30 09:10)</p>"
+    )
+    record = extract(_with_body(f"<p>{lead}</p>{tail}"), "http://www.example.gov.cn/xw/a/4.html")
+    assert record.text == lead
+
+
+def test_a_related_list_above_the_article_inside_its_container_is_skipped_not_the_end():
+    paragraphs = [
+        f"6月{day}日，区政府召开第{day}次常务会议，研究部署城乡供水一体化、老旧小区改造和义务教育学校建设等重点工作。"
+        for day in range(1, 11)
+    ]
+    player = "<div class='player'><p>自动播放 区政府常务会议</p><p>相关新闻：</p><p>区长主持召开安全生产会议</p><p>我区部署防汛工作</p></div>"
+    record = extract(
+        _with_body(player + "".join(f"<p>{p}</p>" for p in paragraphs)), "http://www.example.gov.cn/xw/a/5.html"
+    )
+    assert record.text.split("\n")[-10:] == paragraphs and "防汛" not in record.text
+    # Below the article, the same heading ends it.
+    record = extract(
+        _with_body("".join(f"<p>{p}</p>" for p in paragraphs) + player), "http://www.example.gov.cn/xw/a/6.html"
+    )
+    assert record.text.split("\n")[:10] == paragraphs and "防汛" not in record.text
+
+
+def test_a_meta_time_joined_to_its_date_by_a_hyphen_is_read():
+    # 中国政府网: <meta name="firstpublishedtime" content="2007-08-20-23:59:59">
+    page = TRS_PAGE.replace("【发布时间：2021年6月3日 09:30】", "").replace(
+        "</title>", '</title><meta name="firstpublishedtime" content="2021-06-03-09:30:12">'
+    )
+    assert extract(page.encode(), "http://www.example.gov.cn/xw/a/7.html").published_at == "2021-06-03T09:30:12+08:00"

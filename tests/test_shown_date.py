@@ -48,6 +48,18 @@ def test_every_form_of_info_area_date_wins_over_the_meta(info, shown):
     assert (record.published_at, record.meta_published_at) == (shown, "2024-06-20T16:02:00+08:00")
 
 
+def test_a_shown_time_of_another_minute_wins_over_the_meta_of_the_same_day():
+    # The template stamps the meta with the time the page was indexed; the page shows when it was published.
+    record = extract(page("<div class='info'><span class='date'>2024年06月20日 15:55</span></div>"), URL)
+    assert (record.published_at, record.meta_published_at) == ("2024-06-20T15:55:00+08:00", "2024-06-20T16:02:00+08:00")
+
+
+@pytest.mark.parametrize("info", ["<div class='date'>2024年06月20日 16:02</div>", "<div class='date'>2024-06-20</div>"])
+def test_a_shown_date_as_precise_as_the_page_shows_it_agrees_with_the_meta(info):
+    record = extract(page(info), URL)  # the same minute, or the same day without a time
+    assert record.published_at == "2024-06-20T16:02:00+08:00" and record.meta_published_at is None
+
+
 def test_article_published_time_meta_loses_to_the_shown_date_too():
     meta = "<meta property='article:published_time' content='2024-06-20T08:00:00+08:00'>"
     record = extract(page("<div class='info'>日期：2023-03-15</div>", meta=meta), URL)
@@ -90,3 +102,15 @@ def test_without_a_meta_date_the_shown_date_is_simply_the_date():
     record = extract(page("<div class='info'>发布时间：2023-03-15 10:00</div>", meta=""), URL)
     assert record.published_at == "2023-03-15T10:00:00+08:00" and record.meta_published_at is None
     assert record.provenance["published_at"] == "info_bar"
+
+
+def test_a_meta_that_gives_the_day_alone_takes_the_time_the_page_shows_that_day():
+    record = extract(
+        page(
+            "<div class='info'>2024年06月20日08:18 来源：丰安日报</div>",
+            meta="<meta name='PubDate' content='2024-06-20'>",
+        ),
+        URL,
+    )
+    assert record.published_at == "2024-06-20T08:18:00+08:00" and record.meta_published_at is None
+    assert record.provenance["published_at"] == "info_bar (meta gave the day only)"

@@ -23,7 +23,9 @@ agree (no overlap reaches ``PAIR_MIN``), the container rule stands. A page witho
 read with trafilatura, or the density reading when trafilatura gives the whole page (chrome above
 ``CHROME_SHARE_LIMIT``) or nothing, or when the density block lies within trafilatura's text and
 what trafilatura adds around it is not prose (lines with a fraction of the block's sentence
-punctuation: headline lists, menus; see :func:`_prose_within`).
+punctuation: headline lists, menus; see :func:`_prose_within`), or when trafilatura's text starts
+with the block and runs on past its end into the page's related items and chrome (a column's
+latest headlines with their times, a share bar, a footer: :func:`_tail_after`).
 
 ``provenance["text"]`` says which candidate won and why, as ``winner[:mark] (reason)``::
 
@@ -33,12 +35,14 @@ punctuation: headline lists, menus; see :func:`_prose_within`).
     trafilatura
     density:td (trafilatura: chrome 0.62)
     density:div.main (within trafilatura, which adds 721 characters of non-prose: punctuation 0.11 of the block's)
+    density:div.content (trafilatura runs on past it into 1393 characters, 0.73 of them related items or chrome)
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 from pipelines.extract.body import (
     BOILERPLATE_LINE,
@@ -69,6 +73,12 @@ WITHIN = 0.9
 EXTRA_MIN = 200
 EXTRA_PUNCTUATION = 0.5
 PROSE_PUNCTUATION = 0.03
+# Or trafilatura's text starts with the block (LEAD_MAX characters before it at most) and runs on
+# past its end into TAIL_MIN characters or more, TAIL_LISTED of them related items and chrome.
+LEAD_MAX = 200
+TAIL_MIN = 100
+TAIL_LISTED = 0.6
+TAIL_KEY = 8  # the block's first and last characters, found again in trafilatura's text
 
 
 @dataclass
@@ -257,7 +267,12 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
     dense = None
     # The density reading is one more walk: read it when trafilatura failed, or when its text has
     # enough lines without sentence punctuation (headline lists, menus) to be more than an article.
-    if all_candidates or share > CHROME_SHARE_LIMIT or _unpunctuated(tree_candidate.lines) >= EXTRA_MIN:
+    if (
+        all_candidates
+        or share > CHROME_SHARE_LIMIT
+        or _unpunctuated(tree_candidate.lines) >= EXTRA_MIN
+        or _listed(tree_candidate.lines) >= EXTRA_MIN
+    ):
         dense_el = densest_block(root)
         if dense_el is not None:
             dense_images = list(tree_candidate.images)
@@ -271,7 +286,11 @@ def _without_container(root, url: str, all_candidates: bool) -> BodyChoice:
     if share > CHROME_SHARE_LIMIT and dense is not None:
         why = "empty" if not tree_candidate.lines else f"chrome {share:.2f}"
         return BodyChoice(dense, f"density:{dense.mark} (trafilatura: {why})", found)
-    if dense is not None and (why := _prose_within(dense, tree_candidate)):
+    if (
+        dense is not None
+        and _lies_within(dense, tree_candidate)
+        and (why := _prose_within(dense, tree_candidate) or _tail_after(root, dense, tree_candidate))
+    ):
         return BodyChoice(dense, f"{_label(dense)} ({why})", found)
     return BodyChoice(tree_candidate, "trafilatura", found)
 
@@ -284,16 +303,19 @@ def _unpunctuated(lines: list[str]) -> int:
     return sum(len(line) for line in lines if not SENTENCE_PUNCTUATION.search(line))
 
 
+def _lies_within(dense: Candidate, tree_candidate: Candidate) -> bool:
+    """Whether trafilatura's text holds the density block: ``WITHIN`` of the block's bigrams."""
+    block_grams = _bigrams(dense.lines)
+    return bool(block_grams) and len(block_grams & _bigrams(tree_candidate.lines)) >= WITHIN * len(block_grams)
+
+
 def _prose_within(dense: Candidate, tree_candidate: Candidate) -> str:
     """Why the density block is the article rather than trafilatura's text, or "" when it is not:
-    the block lies within trafilatura's text, and what trafilatura adds around it (at least
+    the block lying within trafilatura's text (:func:`_lies_within`), what trafilatura adds around it (at least
     ``EXTRA_MIN`` characters) is not prose: its sentence punctuation is below ``EXTRA_PUNCTUATION``
     of the block's, which reads as prose (``PROSE_PUNCTUATION``). Headline lists, menus and
     captions of related items have no sentences."""
     block = re.sub(r"[\s\W_]+", "", "".join(dense.lines))
-    block_grams, tree_grams = _bigrams(dense.lines), _bigrams(tree_candidate.lines)
-    if not block_grams or len(block_grams & tree_grams) < WITHIN * len(block_grams):
-        return ""
     extra = "".join(
         line for line in tree_candidate.lines if (bare := re.sub(r"[\s\W_]+", "", line)) and bare not in block
     )
@@ -306,3 +328,75 @@ def _prose_within(dense: Candidate, tree_candidate: Candidate) -> str:
     return (
         f"within trafilatura, which adds {len(extra)} characters of non-prose: punctuation {ratio:.2f} of the block's"
     )
+
+
+# A related item's line: trafilatura's list item (``- ``), a headline with its date stamp.
+LISTED_LINE = re.compile(r"^\s*-\s|(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}|\b\d{1,2}-\d{1,2}\s+\d{1,2}:\d{2}")
+
+
+def _is_listed(line: str, links: set[str]) -> bool:
+    """A line of a list of related items or of page chrome rather than of the article: a list
+    item, a dated headline, a link's text, boilerplate, or words without a sentence."""
+    return bool(
+        LISTED_LINE.search(line)
+        or " ".join(line.split()) in links
+        or BOILERPLATE_LINE.match(_probe(line))
+        or TAIL_HEADINGS.match(_probe(line))
+        or not SENTENCE_PUNCTUATION.search(line)
+    )
+
+
+def _links(root) -> set[str]:
+    return {" ".join(a.text_content().split()) for a in root.iter("a")}
+
+
+def _listed(lines: list[str]) -> int:
+    """The characters of trafilatura's list items and dated lines: enough of them to ask the density
+    reading whether trafilatura ran on past the article."""
+    return sum(len(line) for line in lines if LISTED_LINE.search(line))
+
+
+def _tail_after(root, dense: Candidate, tree_candidate: Candidate) -> str:
+    """Why the density block is the article rather than trafilatura's text, or "" when it is not:
+    trafilatura's text holds the block (:func:`_lies_within`), starts with it (at most
+    ``LEAD_MAX`` characters before it: a headline, an info bar) and runs on past its end into at
+    least ``TAIL_MIN`` characters of which ``TAIL_LISTED`` or more are related items and chrome
+    (list items, dated headlines, link texts, lines without a sentence: :func:`_is_listed`). An
+    article that goes on after the block (its second part in another block) is prose, and stays."""
+    block = re.sub(r"[\s\W_]+", "", "".join(line for line in dense.lines if not line.startswith("\x00")))
+    if len(block) < 2 * TAIL_KEY:
+        return ""
+    bare_lines = [re.sub(r"[\s\W_]+", "", line) for line in tree_candidate.lines]
+    joined = "".join(bare_lines)
+    # Where the block starts and ends in trafilatura's text: its first and last lines that
+    # trafilatura holds, of three at either end (trafilatura may leave out an info bar above the
+    # article, a line of tags or an editor's name under it).
+    starts = (joined.find(key) for key in _line_keys(dense.lines, last=False))
+    start = next((found for found in starts if found >= 0), -1)
+    if start < 0 or start > max(LEAD_MAX, 0.2 * len(block)):
+        return ""
+    ends = (joined.rfind(key, start) for key in _line_keys(dense.lines, last=True))
+    end = next((found + TAIL_KEY for found in ends if found >= 0), -1)
+    if end < 0:
+        return ""
+    tail, offset = [], 0
+    for line, bare in zip(tree_candidate.lines, bare_lines):
+        if offset >= end and bare:
+            tail.append((line, len(bare)))
+        offset += len(bare)
+    after = sum(size for _, size in tail)
+    if after < TAIL_MIN:
+        return ""
+    links = _links(root)
+    listed = sum(size for line, size in tail if _is_listed(line, links))
+    if listed < TAIL_LISTED * after:
+        return ""
+    return f"trafilatura runs on past it into {after} characters, {listed / after:.2f} of them related items or chrome"
+
+
+def _line_keys(lines: list[str], last: bool) -> list[str]:
+    """The first ``TAIL_KEY`` characters of the first three lines that have as many, or with
+    ``last`` the last characters of the last three, the last line first."""
+    bare = (re.sub(r"[\s\W_]+", "", line) for line in (reversed(lines) if last else lines))
+    keys = (text[-TAIL_KEY:] if last else text[:TAIL_KEY] for text in bare if len(text) >= TAIL_KEY)
+    return list(islice(keys, 3))

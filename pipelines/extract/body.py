@@ -19,14 +19,18 @@ from urllib.parse import urljoin, urlsplit
 from crawler.record import Record
 from pipelines.dates import parse_date
 from pipelines.extract.bylines import (
-    BYLINE_LINE,
     BYLINE_PAREN,
     LEAD_BYLINE,
+    NAME,
+    NEWSROOM,
     _clean_person,
     _take_byline,
+    byline_line,
     take_closing_name,
+    take_credit_line,
 )
 from pipelines.extract.metadata import (
+    CMS_ACCOUNT,
     LABEL_RE,
     LEADING_DATE,
     WEAK_LABELS,
@@ -47,13 +51,14 @@ from pipelines.extract.tree import (
     _text,
     nests_deeper_than,
 )
+from pipelines.surnames import looks_like_a_name
 
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
 TAIL_HEADINGS = re.compile(
     r"^[【\[]?\s*(?:推荐阅读|相关阅读|相关新闻|相关链接|相关文章|热点文章|热点文章阅读|热门文章|相关热词搜索|延伸阅读|"
-    r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论)\s*[】\]]?\s*[:：]?"
+    r"猜你喜欢|热门推荐|精彩推荐|更多阅读|往期回顾|相关稿件|热词|相关附件|网友评论|相关报道|其他报道)\s*[】\]]?\s*[:：]?"
 )
 BOILERPLATE_LINE = re.compile(
     r"^(?:[【\[]?\s*(?:字号|字体)\s*[:：]?.{0,12}$"
@@ -62,6 +67,7 @@ BOILERPLATE_LINE = re.compile(
     r"|(?:大|中|小|\s|【|】|\[|\])+$"
     r"|分享到.{0,40}$|.*扫一扫.{0,30}$|.{0,10}(?:微信|手机)(?:扫描|扫码).{0,20}$|请打开微信.*$"
     r"|上一篇.*|下一篇.*|上一条.*|下一条.*"
+    r"|.{0,6}第\s*\d+\s*页\s*[/／]\s*共\s*\d+\s*页.{0,6}|.{0,12}上一页.{0,30}下一页.{0,12}"  # a pager
     r"|(?:文章|新闻)?图片$|点击(?:查看)?大图$|image$"
     r"|当前位置.*|您的位置.*|您现在的位置.*"
     r"|[【\[]?(?:免责)?声明[】\]:：].*|.*(?:转载此文|转载请注明|不代表本(?:网|站)观点|版权归原作者).*"
@@ -75,6 +81,16 @@ BOILERPLATE_LINE = re.compile(
     r")",
     re.I,
 )
+# A bare name in parentheses after the last sentence of the article, on the same line.
+CLOSING_NAME = re.compile(r"(?<=[。！？”」])\s*[（(]\s*([\u4e00-\u9fff]{2,4})\s*[)）]\s*$")
+LEAD_LINES = 5
+BAR_LINES = 8  # a share or comment bar's lines after the closing byline, at most
+# A writer and the newspaper the article comes from, above the article: 石佳/中国青年报.
+NAME_SLASH_NEWSROOM = re.compile(rf"({NAME})\s*[/／]\s*({NEWSROOM})")
+WIDGET_PROSE, WIDGET_MIN = (
+    4,
+    400,
+)  # see _article_resumes  # where a dateline or a byline line above the article is looked for
 PLACEHOLDER_CAPTIONS = {"文章图片", "图片", "image", "img", "点击查看大图", "查看大图", "图"}
 
 
@@ -230,6 +246,30 @@ def _is_text_line(line: str) -> bool:
     return len(line) > 60 or bool(re.search(r"[。！？：:；]\s*$", line))
 
 
+def _is_prose(line: str) -> bool:
+    return len(line) >= 40 and line.rstrip()[-1:] in "。！？”!?"
+
+
+def _article_resumes(lines: list[str], heading: int) -> int | None:
+    """Where the article's text starts again after a related-reading heading that is not its
+    tail, or None: the article's paragraphs all come after it (at least ``WIDGET_PROSE`` times the
+    prose above it, and ``WIDGET_MIN`` characters), as when a video player and its 相关新闻 list
+    open the content container."""
+    before = sum(len(line) for line in lines[:heading] if _is_prose(line))
+    after = sum(len(line) for line in lines[heading + 1 :] if _is_prose(line))
+    if after < WIDGET_MIN or after < WIDGET_PROSE * before:
+        return None
+    return next(i for i in range(heading + 1, len(lines)) if _is_prose(lines[i]))
+
+
+def _is_said(value: str) -> bool:
+    """What follows a label is a sentence, not a field's value: an interview's question
+    (记者：你怎样看待农业税补贴问题？), a speaker's words. An info bar holds no full stop."""
+    if LABEL_RE.search(value):
+        return False  # 时间：2021-06-03，来源：区政府办公室: the next label of an info bar
+    return bool(re.search(r"[？！?!]", value) or (len(value) > 20 and re.search(r"[。，；]", value)))
+
+
 def _lead_chars(lines: list[str]) -> int:
     return sum(len(line) for line in lines if not line.startswith(IMG_MARK))
 
@@ -248,18 +288,25 @@ def clean_body(
     captions: dict[int, str | None] = dict(lifted_captions or {})
     alts = {a for a in ((img.get("alt") or "").strip() for img in image_elements) if len(a) >= 8}
     text_lines, text_started = 0, False  # until a sentence comes, date lines belong to the info bar
+    widget_until = -1  # the lines of a related list embedded above the article's text
     for i, line in enumerate(lines):
         if line.startswith((IMG_MARK, CAPTION_LINE)):
             kept.append(line)
             continue
+        if i < widget_until:
+            continue
         probe = _probe(line)
         if TAIL_HEADINGS.match(probe) and (from_container or i >= len(lines) * 0.3):
-            break  # recommended/related lists: everything after is not the article
+            if (resume := _article_resumes(lines, i)) is None:
+                break  # recommended/related lists: everything after is not the article
+            widget_until = resume  # a video player's related list above the article: skip it
+            continue
         if BOILERPLATE_LINE.match(probe):
             continue
         first_label = LABEL_RE.search(probe) if len(line) < 160 else None
         if (
             first_label
+            and not _is_said(probe[first_label.end() :])
             and (first_label.start() <= 3 or LEADING_DATE.match(probe[: first_label.start()]))
             and (first_label["label"] not in WEAK_LABELS or len(LABEL_RE.findall(probe)) >= 2)
         ):
@@ -327,6 +374,7 @@ def clean_body(
             record.images.append(image)
 
     # End-of-body bylines: （撰稿：程立胜）, (撰稿人:李明月 审核人:王燦), 责任编辑：x as the last lines.
+    _drop_bar_after_byline(out)
     while out:
         probe = _probe(out[-1])
         match = BYLINE_PAREN.search(probe)
@@ -338,27 +386,63 @@ def clean_body(
                 break
             out.pop()
             continue
-        line_match = BYLINE_LINE.fullmatch(probe.strip()) if len(probe) < 80 else None
+        line_match = byline_line(probe, 80)
         if line_match:
             _take_byline(record, line_match.group(1))
             out.pop()
             continue
-        if take_closing_name(record, probe):
+        if take_closing_name(record, probe) or take_credit_line(record, probe):
             out.pop()
             continue
+        closing = CLOSING_NAME.search(probe)
+        if closing and looks_like_a_name(closing.group(1)):  # …在巴西、乌拉圭、阿根廷举行。（张巨峰）
+            if not record.author:
+                record.author, record.provenance["author"] = closing.group(1), "byline"
+            out[-1] = out[-1][: _original_offset(out[-1], probe, closing.start())].rstrip()
         break
-    # A leading byline stays in the text (it is part of the lead) but fills the author: 本报讯（记者 王五）…,
-    # or a byline line among the first three: 【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead.
-    if out and not record.author:
-        match = LEAD_BYLINE.match(_probe(out[0]))
-        if match:
-            _take_byline(record, match.group(1))
-        for line in out[:3] if not match else ():
-            probe = _probe(line).strip()
-            if len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe)):
-                _take_byline(record, byline.group(1))
-                break
+    _take_lead_byline(record, out)
     return out
+
+
+def _take_lead_byline(record: Record, out: list[str]) -> None:
+    """A byline among the first ``LEAD_LINES`` lines (a share bar may come first) fills the author. A dateline stays in the text (it is
+    part of the lead): 本报讯（记者 王五）…, 新华社巴黎12月9日电（记者唐霁）…; a byline alone on its line
+    (【新春走基层】 / 光明日报记者 王建宏 张文攀 / the lead) is not the article's text and leaves it."""
+    for i, line in enumerate(out[:LEAD_LINES]):
+        probe = _probe(line).strip()
+        if (credit := NAME_SLASH_NEWSROOM.fullmatch(probe)) and looks_like_a_name(credit.group(1)):
+            for name, value in (("author", credit.group(1)), ("source", credit.group(2))):  # 石佳/中国青年报
+                if not getattr(record, name):
+                    setattr(record, name, value)
+                    record.provenance[name] = "byline"
+            del out[i]
+            return
+        if match := LEAD_BYLINE.match(probe):
+            if not record.author:
+                _take_byline(record, match.group(1))
+            return
+        if byline := byline_line(probe, 60):
+            _take_byline(record, byline.group(1))
+            del out[i]
+            return
+
+
+def _is_bar_line(line: str) -> bool:
+    """A share, like or comment bar's line: a few words without a sentence (赞 0 赏分享, 阅读 539, A+)."""
+    return len(line.strip()) <= 12 and not re.search(r"[。！？，]", line)
+
+
+def _drop_bar_after_byline(out: list[str]) -> None:
+    """The bar lines (at most ``BAR_LINES``) that follow the article's closing byline leave the text,
+    so that the byline is read: …开展金融知识普及。(文/图 刘玺东 易赛楠) / 赞 0 赏分享 / 查看评论 / A+."""
+    bar = 0
+    while bar < min(BAR_LINES, len(out) - 1) and _is_bar_line(out[-1 - bar]):
+        bar += 1
+    if not bar:
+        return
+    probe = _probe(out[-1 - bar])
+    if BYLINE_PAREN.search(probe) or byline_line(probe, 80):
+        del out[-bar:]
 
 
 def _original_offset(original: str, probe: str, probe_offset: int) -> int:
@@ -390,12 +474,14 @@ def _take_info_fields(record: Record, fields: dict, method: str) -> None:
                 record.views = _views(value)
                 record.provenance["views"] = method
         elif name in ("author", "editor", "reviewer"):
-            value = _clean_person(value)
+            value = _clean_person(value, editor=name != "author")
             if value and not getattr(record, name):
                 setattr(record, name, value)
                 record.provenance[name] = method
         else:
             value = value.strip()
+            if name == "source" and CMS_ACCOUNT.fullmatch(value):
+                continue  # 来源：网络, 来源：未知: no source named
             if value.endswith(("）", ")")) and not re.search(r"[（(]", value):
                 value = value[:-1].rstrip()  # （来源：北屿日报）: the byline's bracket, not the value's
             if value and not getattr(record, name):

@@ -25,6 +25,8 @@ META_NAMES = {
         "firstpublishedtime",
         "publish_time",
         "ptime",
+        "datePublished",  # schema.org, as itemprop
+        "dateUpdate",  # 百家号's only date; a shown date of another day still wins (shown_date.py)
     ),
     "source": ("ContentSource", "source", "og:article:source"),
     "author": ("Author", "article:author", "author"),
@@ -114,8 +116,15 @@ def labelled_fields(line: str) -> dict[str, str]:
         cells = [c.strip() for c in line.split(" | ")]
         for i, cell in enumerate(cells):
             label = LABEL_ONLY.fullmatch(cell)
-            if label and i + 1 < len(cells) and not LABEL_ONLY.fullmatch(cells[i + 1]):
+            if (
+                label
+                and i + 1 < len(cells)
+                and not LABEL_RE.match(cells[i + 1])
+                and not LABEL_ONLY.fullmatch(cells[i + 1])
+            ):
                 found.setdefault(_LABEL_FIELD[label["label"]], cells[i + 1].strip())
+            elif label:  # 来源： | 发布时间：2018-05-17: the label is blank, the next cell has its own
+                found.setdefault(_LABEL_FIELD[label["label"]], "")
             elif not label:
                 for name, value in labelled_fields(cell).items():
                     found.setdefault(name, value)
@@ -152,10 +161,12 @@ CMS_VENDOR = re.compile(r"大汉|拓尔思|trs|hanweb|开普云|网站群|dedecm
 NOT_A_PERSON = re.compile(r"https?:|www\.|\.(?:com|cn|net|org)\b|[/@\d]", re.I)
 
 
-# The accounts a CMS signs pages with (管理员, 超级管理员, admin, editor01): never a person.
+# The accounts a CMS signs pages with (管理员, 超级管理员, admin, editor01) and the placeholders for
+# no one (佚名, 网络): never a person, nor a source.
 CMS_ACCOUNT = re.compile(
     r"(?:超级|系统|网站|后台|信息)?管理员\d*|(?:super|sys|site|web)?admin(?:istrator)?[\d_]*|root|webmaster|"
-    r"editor[\d_]*|user[\d_]*|guest|test[\d_]*|system|sysop|匿名|佚名|未知",
+    r"editor[\d_]*|user[\d_]*|guest|test[\d_]*|system|sysop|匿名|佚名|未知|不详|"
+    r"网络(?:整理)?|互联网|网友|综合",  # "the internet": no one named
     re.I,
 )
 # Portals and news sites: a 来源 may name one, an author or an editor never does.
@@ -179,6 +190,35 @@ def _meta_author_is_a_person(value: str | None, metas: dict) -> bool:
         return False  # a login in a meta tag is the CMS account that published the page
     generator = metas.get("generator", "")
     return not (generator and value[:2] == generator[:2])  # 大汉网络 beside Generator 大汉版通
+
+
+# An info bar's element that names the source by its class or id, without a label:
+# <a class="source">新京报</a>, <span id="media_name">新浪科技</span>, <span class="art-source">.
+SOURCE_MARK = re.compile(r"(?:art(?:icle)?|news|info|post)?[-_]?source(?:[-_]?name)?|media[-_]?name|laiyuan", re.I)
+
+
+# The elements whose class or id may be a source mark (Source, source, Media: the first letter's
+# case aside, marks are lower case), for SOURCE_MARK to check: lxml's walk, in C.
+SOURCE_CANDIDATES = (
+    "//*[" + " or ".join(f"contains(@{a}, '{w}')" for a in ("class", "id") for w in ("ource", "edia", "aiyuan")) + "]"
+)
+
+
+def marked_source(root) -> str | None:
+    """The text of the short element whose class or id marks it as the source (a site's name, a
+    newspaper's), when it carries no label (a labelled one is the info bar's) and the page names
+    no other: marks repeated over a list are its related items' sources."""
+    found = set()
+    for el in root.xpath(SOURCE_CANDIDATES):  # lxml's walk in C; the marks are checked below
+        marks = [*(el.get("class") or "").split(), el.get("id") or ""]
+        if not any(SOURCE_MARK.fullmatch(mark) for mark in marks if mark):
+            continue
+        text = " ".join(_text(el).split())
+        # A label, a date or several items: an info bar's, read with its labels.
+        info_bar = re.search(r"\d{4}|[:：|｜]", text) or LABEL_RE.search(_probe(text))
+        if 2 <= len(text) <= 30 and HAN_RE.search(text) and not info_bar:
+            found.add(text)
+    return found.pop() if len(found) == 1 else None
 
 
 def _meta(metas: dict, field: str) -> str | None:
@@ -208,7 +248,13 @@ def _title_candidates(root) -> list[tuple[str, str]]:
 def find_title(root, metas: dict, page_title: str) -> tuple[str | None, str]:
     meta_title = _meta(metas, "title")
     if meta_title and len(meta_title) >= 4:
-        return meta_title.strip(), "meta"
+        meta_title = meta_title.strip()
+        # A quote inside the headline ends an attribute written without escaping it (content="写"救命啊"…"):
+        # the heading that goes on where the meta stops is the headline.
+        longer = [text for tag, text in _title_candidates(root) if tag == "h1" and text.startswith(meta_title)]
+        if longer and len(longer[0]) > len(meta_title) and longer[0][len(meta_title)] in "\"'“”":
+            return longer[0], "heading"
+        return meta_title, "meta"
     head = " ".join(page_title.split())
     candidates = _title_candidates(root)
     best, best_score = None, 0.0

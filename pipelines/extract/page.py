@@ -22,11 +22,12 @@ from pipelines.extract.body import (
     _date_near_title,
     _find_container,
     _line_index,
+    _squash,
     _take_info_fields,
     clean_body,
     join_url,
 )
-from pipelines.extract.bylines import BYLINE_LINE, _take_byline
+from pipelines.extract.bylines import _take_byline, byline_line
 from pipelines.extract.decode import decode_page, strip_controls
 from pipelines.extract.metadata import (
     _LABEL_FIELD,
@@ -39,11 +40,33 @@ from pipelines.extract.metadata import (
     find_channel,
     find_title,
     labelled_fields,
+    marked_source,
 )
 from pipelines.extract.shown_date import is_publication_label, prefer_shown_date, shown_date
 from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
 
+ORIGINAL_NOTE = re.compile(r"\s+原创稿?\s*$")
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
+
+
+def _meta_date(metas: dict) -> str | None:
+    """The meta's publication date, its time joined by a hyphen as 中国政府网 writes it
+    (``firstpublishedtime`` 2007-08-20-23:59:59) read as a time."""
+    value = _meta(metas, "published_at")
+    return re.sub(r"(\d{4}-\d{1,2}-\d{1,2})-(?=\d{1,2}:\d{2})", r"\1 ", value) if value else None
+
+
+def _is_headline_link(root, probe: str, compact: str, link_texts: set[str]) -> bool:
+    """A related item's headline that has a label word inside it (香港市民怒斥记者:…): the whole line is
+    one link's text and its first label is not where an info bar's is, at its start. ``link_texts``
+    is filled with the page's link texts on the first question."""
+    first = LABEL_RE.search(probe)
+    if first is None or first.start() <= 3:
+        return False
+    if not link_texts:
+        link_texts.update(" ".join(_text(a).split()) for a in root.iter("a"))
+        link_texts.add("")  # asked once, even on a page without links
+    return compact in link_texts
 
 
 def extract(body: bytes | str, url: str, *, headers: dict | None = None, candidates: dict | None = None) -> Record:
@@ -76,10 +99,12 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
         if label and _LABEL_FIELD[label["label"]] == name:  # content="来源：新华日报"
             assert value is not None  # label was matched in it
             value = value.strip()[label.end() :]
+        if value and name == "source":
+            value = ORIGINAL_NOTE.sub("", value)  # 人民网-文化频道 原创稿: a note, not the source's name
         if value:
             setattr(record, name, value.strip())
             record.provenance[name] = "meta"
-    meta_date = parse_date(_meta(metas, "published_at"))
+    meta_date = parse_date(_meta_date(metas))
     if meta_date:
         record.published_at = meta_date
         record.provenance["published_at"] = "meta"
@@ -101,6 +126,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
     body_text_lines = set(block_lines(container)) if container is not None else set()
     info_dates: list[tuple[int, str]] = []  # (page line, date): chosen once the body's place is known
     publication_dates: list[tuple[int, str]] = []  # those of them under a publication label
+    link_texts: set[str] = set()  # filled when first needed
     for index, line in enumerate(page_lines):
         compact = " ".join(line.split())
         if len(compact) > 200 or line in body_text_lines:
@@ -109,14 +135,21 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
         fields = labelled_fields(probe)
         strong = [m for m in LABEL_RE.finditer(probe) if m["label"] not in WEAK_LABELS]
         if fields and (len(fields) >= 2 or len(compact) < 40 or (strong and len(compact) < 100)):
+            if _is_headline_link(root, probe, compact, link_texts):
+                continue
             found = parse_date(fields.pop("published_at", None))
             if found:
                 info_dates.append((index, found))
                 if is_publication_label(probe):
                     publication_dates.append((index, found))
             _take_info_fields(record, fields, "info_bar")
-        elif len(probe) < 60 and (byline := BYLINE_LINE.fullmatch(probe.strip())):
+        elif byline := byline_line(probe, 60):
             _take_byline(record, byline.group(1))  # a byline block the body extractor may drop
+    if record.source is None and (source := marked_source(root)):
+        record.source, record.provenance["source"] = source, "marked"
+    if record.provenance.get("author") == "meta" and record.source and _squash(record.author) == _squash(record.source):
+        record.author = None  # the meta's author is the medium the page names as its source (新京报)
+        del record.provenance["author"]
     if record.site_code is None:
         match = re.search(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{6,})", "\n".join(page_lines[-40:]))
         if match:

@@ -1,5 +1,6 @@
 """The date the page shows: an info bar's 发布时间 or a date line under the headline, which wins
-over the ``<meta>`` tags' date when the two name different days.
+over the ``<meta>`` tags' date when the two disagree (different days, or a shown time of another
+minute).
 
 A republished page keeps its first ``PubDate``, a template stamps the day the page was indexed:
 what the reader sees is what the page says. Only a date in the article's info area counts — on
@@ -46,9 +47,12 @@ def shown_date(
     )
     start = heading + 1 if heading is not None else max(0, body_start - INFO_AREA_LINES // 2)
     by_line = dict(labelled)
-    for i in range(start, min(body_start, start + INFO_AREA_LINES)):
+    # The body's first line too: trafilatura may open the body with the info bar it comes from.
+    for i in range(start, min(body_start + 1, start + INFO_AREA_LINES)):
         if i in by_line:
             return by_line[i], "info_bar"
+        if i == body_start:
+            break
         probe = _probe(page_lines[i])
         if _is_date_line(probe) and not LABEL_RE.search(probe):
             found = parse_date(probe)
@@ -58,12 +62,21 @@ def shown_date(
 
 
 def prefer_shown_date(record: Record, shown: tuple[str, str] | None) -> None:
-    """When the meta's date and the shown one are different days, the shown one is ``published_at``
-    and the meta's is kept as ``meta_published_at``; when they agree, nothing changes."""
+    """When the meta's date and the shown one disagree, the shown one is ``published_at`` and the
+    meta's is kept as ``meta_published_at``; when they agree, nothing changes. They are compared
+    as precisely as the page shows its date: a day alone agrees with any time of that day, a shown
+    time (``2018年12月28日 19:55``) agrees only with a meta time of the same minute (a template
+    stamps the meta with the time the page was indexed, 19:56:29). A meta that gives the day alone
+    takes the time the page shows on that day."""
     if shown is None or record.provenance.get("published_at") != "meta" or not record.published_at:
         return
     date, how = shown
-    if date[:10] != record.published_at[:10]:
+    if len(record.published_at) == 10 and len(date) > 10 and date[:10] == record.published_at:
+        record.published_at = date  # the meta gave the day, the page shows its time as well
+        record.provenance["published_at"] = f"{how} (meta gave the day only)"
+        return
+    shown_precision = 16 if len(date) > 10 else 10  # YYYY-MM-DDTHH:MM, or YYYY-MM-DD
+    if date[:shown_precision] != record.published_at[:shown_precision]:
         record.meta_published_at = record.published_at
         record.published_at = date
         record.provenance["published_at"] = f"{how} (meta said {record.meta_published_at})"
