@@ -87,3 +87,12 @@ def demo_archive(tmp_path_factory):
         ]
         outputs = [finish(p) for p in processes]
         yield {"db": db, "server": server, "outputs": outputs, "feeds": feeds}
+
+
+def pytest_collection_modifyitems(items):
+    """The files with real crawls and servers (marked e2e) first, each file's tests kept together
+    and in order: with `make test`'s `--dist loadfile --no-loadscope-reorder` the xdist workers
+    take the long files first and the quick ones fill in at the end, so both finish together
+    (xdist's own order, most tests first, left a long file with few tests for the end)."""
+    heavy = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files stay whole and in order
