@@ -9,11 +9,12 @@ demo: setup                ## set up, then crawl the bundled offline demo into a
 	$(BIN)/govnews demo --db archive.db
 
 # One pytest worker per core (pytest-xdist); a file's tests stay on one worker, which starts its
-# servers once (measured: 10.4 min with 2 workers, 10.1 with 3: the suite is CPU-bound).
+# servers once (measured: 10.4 min with 2 workers, 10.1 with 3: the suite is CPU-bound). The
+# files in the order tests/conftest.py gives (those with real crawls first), not xdist's.
 PYTEST_WORKERS ?= 2
 
 test: setup-test chromium fonts redis pywb sqlite3 lint  ## set up, lint and type-check, then run the whole test suite
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: setup-test redis lint  ## the pure stages, the archive and the queue's parts (no crawl, no browser): about a minute
 	$(BIN)/python -m pytest -m "not e2e and not browser"

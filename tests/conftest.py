@@ -75,10 +75,24 @@ def demo_server(sites_copy):
 
 @pytest.fixture(scope="session")
 def demo_archive(tmp_path_factory):
-    """All demo sites crawled once by real `scrapy crawl` processes, in parallel."""
+    """All demo sites crawled once by real `scrapy crawl` processes, in parallel, each also
+    exporting its items as a feed (`-O site.jsonl`: tests/test_record_schema.py reads them)."""
     root = copy_sites(tmp_path_factory.mktemp("demo") / "sites")
     db = root.parent / "archive.db"
     with DemoServer(root) as server:
-        processes = [scrapy_crawl("-a", f"url={site.list_url}", db=db, wait=False) for site in server.sites.values()]
+        feeds = {name: root.parent / f"{name}.jsonl" for name in server.sites}
+        processes = [
+            scrapy_crawl("-a", f"url={site.list_url}", "-O", str(feeds[name]), db=db, wait=False)
+            for name, site in server.sites.items()
+        ]
         outputs = [finish(p) for p in processes]
-        yield {"db": db, "server": server, "outputs": outputs}
+        yield {"db": db, "server": server, "outputs": outputs, "feeds": feeds}
+
+
+def pytest_collection_modifyitems(items):
+    """The files with real crawls and servers (marked e2e) first, each file's tests kept together
+    and in order: with `make test`'s `--dist loadfile --no-loadscope-reorder` the xdist workers
+    take the long files first and the quick ones fill in at the end, so both finish together
+    (xdist's own order, most tests first, left a long file with few tests for the end)."""
+    heavy = {item.path for item in items if item.get_closest_marker("e2e")}
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files stay whole and in order

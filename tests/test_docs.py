@@ -69,6 +69,11 @@ SUBSTITUTIONS: list[tuple[str, str, str]] = [
         "{realpages_sample}",
         "scoring all 60 pages is the benchmark's business (the docs' numbers come from it): its first 10",
     ),
+    (
+        "re:(?<=govnews eval )tests/fixtures/corpus\\b",
+        "{corpus_sample}",
+        "tests/test_corpus.py scores the whole labeled corpus: here the first page of each CMS family",
+    ),
     ("re:(?:(?<=--port )|(?<=:))8001\\b", "{browse_port}", "Datasette's port: a free one (other runs may hold 8001)"),
     (
         "benchmarks/crawl_scale.py",
@@ -199,9 +204,14 @@ class World(dict):
         }
 
 
-def gold_sample(source: Path, folder: Path, pages: int) -> Path:
-    """The first `pages` lines of a gold folder's gold.jsonl, with their pages, in `folder`."""
-    lines = (source / "gold.jsonl").read_text(encoding="utf-8").splitlines()[:pages]
+def gold_sample(source: Path, folder: Path, pages: int | None = None) -> Path:
+    """The first `pages` lines of a gold folder's gold.jsonl (without `pages`: the first line of
+    each family), with their pages, in `folder`."""
+    lines = (source / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    if pages is None:
+        firsts = {json.loads(line)["family"]: line for line in reversed(lines)}
+        lines = [line for line in lines if line in firsts.values()]
+    lines = lines[:pages]
     for line in lines:
         name = json.loads(line)["file"]
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
@@ -227,6 +237,7 @@ def world(tmp_path_factory):
         world.update(
             cwced_sample=str(gold_sample(REPO.parent / "shared" / "benchmarks" / "cwced", root / "cwced", 10)),
             realpages_sample=str(gold_sample(REPO / "benchmarks" / "realpages", root / "realpages", 10)),
+            corpus_sample=str(gold_sample(REPO / "tests" / "fixtures" / "corpus", root / "corpus")),
         )
         # The archives the docs name, holding the demo sites; the saved page of `govnews extract`.
         first = folder / "archive.db"

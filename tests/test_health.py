@@ -19,6 +19,8 @@ from tests.support.cms import CmsServer, build_trs_site
 from tests.support.metrics import scrape_while, value
 from tests.support.webhook import WebhookServer
 
+pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
+
 # An article page of the redesigned template: a headline, and neither the date line nor the
 # body container (#zoom) the extractor and the TRS meta tags gave before.
 REDESIGNED = """<!DOCTYPE html>

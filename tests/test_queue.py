@@ -1,12 +1,12 @@
 """Scale-out on Redis (docs/scaling.md), with real processes: `govnews crawl --queue`, several
-`govnews worker`, one `govnews ingest`, a real redis-server, sites served on 127.0.0.1 — and
-the faults of issue 15, each checked against what a one-process crawl archives."""
+`govnews worker`, one `govnews ingest`, a real redis-server, sites served on 127.0.0.1, checked
+against what a one-process crawl archives.  The faults of issue 15 (a worker, the writer, Redis
+killed mid-crawl) are in tests/test_queue_faults.py, which uses this file's processes."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -111,12 +111,6 @@ def archived(db: Path) -> dict:
     }
 
 
-# A writer that commits every few captures, so that what it has written tracks where the worker
-# is: with the default batch a loaded machine lets the worker run ahead and the writer then
-# commits the whole site at once, and "killed mid-job" would not be mid-job.
-FOLLOWING = ("GOVNEWS_INGEST_BATCH=2",)
-
-
 def written(db: Path) -> int:
     if not db.exists():
         return 0
@@ -174,80 +168,6 @@ def test_three_workers_and_one_writer_archive_what_one_process_archives(tmp_path
     assert [(h["status"], h["reasons"]) for h in json.loads(health.stdout)] == [("ok", [])] * 10
     status = govnews("queue", "--queue", redis_server.url)
     assert status.returncode == 0 and "0 queued, 0 running, 0 failed" in status.stdout, status.stdout
-
-
-def test_a_killed_worker_s_job_runs_again_and_the_archive_loses_and_doubles_nothing(tmp_path, redis_server, procs):
-    spec = build_trs_site(tmp_path / "trs", 40, per_page=8)
-    with CmsServer(spec) as server:
-        one_process(tmp_path / "one.db", [server.list_url])
-        queued = tmp_path / "queued.db"
-        enqueue(redis_server.url, queued, [server.list_url])
-        writer = procs.ingest(redis_server.url, queued, *FOLLOWING)
-        first = procs.worker(redis_server.url, "DOWNLOAD_DELAY=0.15", burst=False)
-        wait_until(lambda: written(queued) >= 8)
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-        killed_at = written(queued)
-        second = procs.worker(redis_server.url, burst=False)
-        procs.wait(writer)
-        second.terminate()
-        second.wait(timeout=60)
-    assert killed_at < 40  # the first crawl really was cut short
-    assert archived(queued) == archived(tmp_path / "one.db")
-    runs = list(sqlite_utils.Database(queued).query("select status, job from crawl_runs order by id"))
-    assert [r["status"] for r in runs] == ["interrupted", "finished"] and runs[0]["job"] == runs[1]["job"]
-
-
-def test_a_writer_killed_between_commit_and_acknowledgement_writes_nothing_twice(tmp_path, redis_server, procs):
-    from archive.store import Archive
-    from crawler.ingest import Writer
-    from crawler.redis_client import connect
-
-    spec = build_trs_site(tmp_path / "trs", 30, per_page=10)
-    with CmsServer(spec) as server:
-        one_process(tmp_path / "one.db", [server.list_url])
-        queued = tmp_path / "queued.db"
-        enqueue(redis_server.url, queued, [server.list_url])
-        procs.wait(procs.worker(redis_server.url))
-    client = connect(redis_server.url)
-    in_stream = client.xlen(STREAM)
-    assert in_stream > 5
-
-    class Killed(BaseException):
-        pass
-
-    class DiesBeforeAcknowledging(Writer):
-        def _acknowledge(self, ids):
-            raise Killed  # the process dies here: the batch is committed, the stream not told
-
-    archive = Archive(queued)
-    with pytest.raises(Killed):
-        DiesBeforeAcknowledging(client, archive, batch=5, dead_after=DEAD_AFTER).run(burst=True)
-    archive.close()
-    assert written(queued) > 0 and client.xlen(STREAM) == in_stream  # committed, yet still in the stream
-    output = procs.wait(procs.ingest(redis_server.url, queued))
-    assert "5 already applied" in output, output[-2000:]
-    assert archived(queued) == archived(tmp_path / "one.db")
-    assert client.xlen(STREAM) == 0
-    snapshots = sqlite_utils.Database(queued).execute("select count(*), count(distinct url) from snapshots").fetchone()
-    assert snapshots == (30, 30)
-
-
-def test_redis_restarted_mid_crawl_the_crawl_completes(tmp_path, redis_server, procs):
-    spec = build_trs_site(tmp_path / "trs", 40, per_page=8)
-    with CmsServer(spec) as server:
-        one_process(tmp_path / "one.db", [server.list_url])
-        queued = tmp_path / "queued.db"
-        enqueue(redis_server.url, queued, [server.list_url])
-        writer = procs.ingest(redis_server.url, queued, *FOLLOWING)
-        crawler = procs.worker(redis_server.url, "DOWNLOAD_DELAY=0.15")
-        wait_until(lambda: written(queued) >= 5)
-        redis_server.restart(down_for=1.5)
-        restarted_at = written(queued)
-        procs.wait(crawler)
-        procs.wait(writer)
-    assert restarted_at < 40
-    assert archived(queued) == archived(tmp_path / "one.db")
 
 
 def test_a_slow_writer_keeps_the_stream_within_its_bound_and_the_workers_wait(tmp_path, redis_server, procs):

@@ -11,11 +11,10 @@ import typing
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, expected_records, finish, manifest, scrapy_crawl
+from conftest import REPO, expected_records, manifest
 from jsonschema import Draft202012Validator
 
 from crawler.cli import cli
-from crawler.demo.server import DemoServer, copy_sites
 from crawler.items import EXPORT_FIELDS
 from crawler.record import FIELD_DESCRIPTIONS, Record
 from crawler.record_schema import exported_schema, json_type, record_schema
@@ -103,18 +102,10 @@ def test_govnews_schema_prints_the_schema():
 
 
 @pytest.mark.e2e
-def test_the_items_a_crawl_exports_fit_the_exported_schema(tmp_path):
-    with DemoServer(copy_sites(tmp_path / "sites")) as demo:
-        feeds = {site.name: tmp_path / f"{site.name}.jsonl" for site in demo.sites.values()}
-        crawls = [
-            scrapy_crawl(
-                "-a", f"url={site.list_url}", "-O", str(feeds[site.name]), db=tmp_path / f"{site.name}.db", wait=False
-            )
-            for site in demo.sites.values()
-        ]
-        for crawl in crawls:
-            finish(crawl)
-        articles = {site.name: len(site.manifest["articles"]) for site in demo.sites.values()}
+def test_the_items_a_crawl_exports_fit_the_exported_schema(demo_archive):
+    # The session's crawls of the demo sites, each with `-O site.jsonl` (tests/conftest.py).
+    feeds = demo_archive["feeds"]
+    articles = {name: len(site.manifest["articles"]) for name, site in demo_archive["server"].sites.items()}
     assert len(feeds) == len(manifest())
     exported = []
     for name, feed in feeds.items():
