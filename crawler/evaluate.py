@@ -125,6 +125,11 @@ def _names(value: str | None) -> set[str]:
     return {canonical(v) for v in re.split(r"[\s、，,;；/]+", value or "") if v.strip()}
 
 
+# A cwced date written to the year or the month (`2018`, `1998-3`): a prediction agreeing with
+# what it states is right.
+GOLD_YEAR_MONTH = re.compile(r"((?:19|20)\d{2})(?:-(\d{1,2}))?")
+
+
 def field_hit(name: str, predicted, gold: dict) -> bool | None:
     """True/False, or None when this gold line says nothing about the field."""
     from pipelines.dates import parse_date
@@ -137,7 +142,12 @@ def field_hit(name: str, predicted, gold: dict) -> bool | None:
         if not want:
             return None
         got = parse_date(predicted) if predicted else None
-        return bool(got) and got[:10] == (parse_date(want) or "")[:10]
+        if not got:
+            return False
+        if partial := GOLD_YEAR_MONTH.fullmatch(want.strip()):  # an annotator's 2018 or 1998-3
+            year, month = partial.groups()
+            return got[:7] == f"{year}-{int(month):02d}" if month else got[:4] == year
+        return got[:10] == (parse_date(want) or "")[:10]
     if name not in gold:
         return None
     want = gold[name]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.evaluate import EXTRACTORS, FIELDS, evaluate, load_gold, summary
+from crawler.evaluate import EXTRACTORS, FIELDS, evaluate, field_hit, load_gold, summary
 
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 BOILERPLATE = [
@@ -161,3 +161,19 @@ def body_f1_of(output: dict, gold: dict) -> float:
     from crawler.evaluate import body_f1
 
     return body_f1(output.get("body"), gold["body"])
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "hit"),
+    [
+        ("2018-08-23", "2018", True),
+        ("2019-01-01", "2018", False),
+        ("1998-03-05T10:00:00+08:00", "1998-3", True),
+        ("1998-04-01", "1998-3", False),
+        ("2005-05-07T21:23:57+08:00", "2005-5-7 21:23:57", True),
+        ("2005-07-05T21:23:57+08:00", "2005-5-7 21:23:57", False),
+        (None, "2018", False),
+    ],
+)
+def test_a_cwced_date_is_compared_at_the_precision_its_annotator_wrote(predicted, gold, hit):
+    assert field_hit("published_at", predicted, {"publish_date": gold}) is hit

@@ -362,6 +362,15 @@ def test_a_schema_date_in_an_itemprop_meta_is_the_publish_time(itemprop):
     assert record.published_at == "2021-06-03T09:30:12+08:00" and record.provenance["published_at"] == "meta"
 
 
+@pytest.mark.parametrize("name", ["DC.date.issued", "dcterms.issued", "citation_publication_date", "citation_date"])
+def test_dublin_core_and_scholarly_date_metas_are_the_publish_date(name):
+    page = TRS_PAGE.replace("【发布时间：2021年6月3日 09:30】", "").replace(
+        "</title>", f'</title><meta name="{name}" content="2021/06/03">'
+    )
+    record = extract(page.encode(), "http://www.example.gov.cn/xw/a/2.html")
+    assert record.published_at == "2021-06-03" and record.provenance["published_at"] == "meta"
+
+
 def _with_body(paragraphs: str) -> bytes:
     start, end = TRS_PAGE.index('<div class="TRS_Editor">'), TRS_PAGE.index("</div>\n<p>责任编辑")
     return (TRS_PAGE[:start] + f'<div class="TRS_Editor">{paragraphs}' + TRS_PAGE[end:]).encode()

@@ -27,6 +27,11 @@ META_NAMES = {
         "ptime",
         "datePublished",  # schema.org, as itemprop
         "dateUpdate",  # 百家号's only date; a shown date of another day still wins (shown_date.py)
+        # Dublin Core and Highwire Press (the scholarly publishers' tags Google Scholar reads)
+        "DC.date.issued",
+        "dcterms.issued",
+        "citation_publication_date",
+        "citation_date",
     ),
     "source": ("ContentSource", "source", "og:article:source"),
     "author": ("Author", "article:author", "author"),
