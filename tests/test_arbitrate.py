@@ -7,7 +7,7 @@ from __future__ import annotations
 from crawler.evaluate import body_f1
 from pipelines.extract import extract
 from pipelines.extract.density import densest_block, measure
-from pipelines.extract.tree import _parse
+from pipelines.parse import parse_html
 
 TOPICS = [
     "高标准农田",
@@ -111,7 +111,7 @@ def test_a_government_page_whose_container_is_right_keeps_it_without_asking_traf
 def test_the_density_reading_is_one_linear_walk_even_on_deep_trees():
     # 1,500 nested divs (deeper than Python's recursion limit): no recursion, and the article is found.
     html = "<html><body>" + "<div>" * 1500 + "".join(f"<p>{p}</p>" for p in _article(3)) + "</body></html>"
-    root = _parse(html)
+    root = parse_html(html)
     block = densest_block(root, measure(root))
     assert block is not None and block.tag == "div"
     assert "高标准农田" in block.text_content()

@@ -328,10 +328,11 @@ def test_an_event_notice_keeps_its_organiser_lines():
 
 @pytest.mark.parametrize("leaf", ["", "text", "<!-- a comment -->", "<br>"])
 def test_the_depth_that_keeps_trafilatura_out_counts_every_level(leaf):
-    from pipelines.extract.tree import _parse, nests_deeper_than
+    from pipelines.extract.tree import nests_deeper_than
+    from pipelines.parse import parse_html
 
     for spans in (0, 1, 197, 198, 199, 250):
-        root = _parse("<html><body>" + "<span>" * spans + leaf + "</span>" * spans + "</body></html>")
+        root = parse_html("<html><body>" + "<span>" * spans + leaf + "</span>" * spans + "</body></html>")
         depth = 2 + spans + (leaf not in ("", "text"))  # html, body, the spans, the comment or <br>
         assert [nests_deeper_than(root, limit) for limit in (depth - 2, depth - 1, depth, depth + 1)] == [
             True,

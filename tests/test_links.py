@@ -136,6 +136,32 @@ def test_the_structure_rule_stays_linear_on_a_huge_flat_list():
     assert time.perf_counter() - started < 10
 
 
+ARTICLES = [f"http://www.example.gov.cn/zwxx/wdyw/202004/t20200430_{n}.html" for n in range(1, 4)]
+ARTICLE_LIST = "".join(
+    f'<li><a href="{url}">我区召开全区领导干部会议第{n}次</a></li>' for n, url in enumerate(ARTICLES)
+)
+
+
+def test_a_list_after_an_included_header_that_closes_the_document_keeps_its_links():
+    # A site-wide header included as a whole document: libxml2 (parsel's parser) stops at its
+    # </html>, so the list after it had no links; a browser's body goes on.
+    header = "<html><head><title>区政府</title></head><body><div class='head'><a href='/'>首页</a></div></body></html>"
+    links = find_links(LIST, header + f"<ul class='list'>{ARTICLE_LIST}</ul><a href='index_1.html'>下一页</a>")
+    assert links.articles == ARTICLES and links.pages == ["http://www.example.gov.cn/zwxx/wdyw/index_1.html"]
+
+
+def test_a_list_nested_past_libxml2s_depth_limit_keeps_its_links():
+    # libxml2 stops building the tree at 2,048 levels of nesting (unclosed tags of a broken template)
+    deep = "<div>" * 3000 + "<span>栏目</span>" + "</div>" * 3000
+    assert find_links(LIST, page(deep + f"<ul>{ARTICLE_LIST}</ul>")).articles == ARTICLES
+    assert find_links(LIST, page("<font>" * 3000 + f"<ul>{ARTICLE_LIST}</ul>")).articles == ARTICLES
+
+
+def test_a_page_without_markup_has_no_links():
+    assert find_links(LIST, "").articles == find_links(LIST, " \n").articles == []
+    assert find_links(LIST, "正文，没有链接").articles == []
+
+
 def test_site_patterns_from_config_are_honoured():
     html = page('<a href="/zw/info/77">某某</a><a href="/zw/more/2">2</a>')
     links = find_links(

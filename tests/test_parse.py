@@ -7,7 +7,8 @@ import time
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.tree import _parse, block_lines, ends_before_its_content
+from pipelines.extract.tree import block_lines, nests_deeper_than
+from pipelines.parse import ends_before_its_content, flatten_deep_nesting, parse_html
 
 ARTICLE = [
     "国务院常务会议12日召开，部署进一步做好稳就业工作，确定支持中小微企业发展的政策措施。",
@@ -68,7 +69,7 @@ def test_trafilatura_gets_the_browsers_tree_too():
 def test_content_after_an_early_end_tag_stays_in_the_body(closing):
     page = "<html><head><title>t</title></head><body><div>网站头部</div>" + closing + ARTICLE_PART
     assert ends_before_its_content(page)
-    lines = block_lines(_parse(page).find("body"))
+    lines = block_lines(parse_html(page).find("body"))
     assert lines[0] == "网站头部" and all(p in lines for p in ARTICLE)
 
 
@@ -77,7 +78,7 @@ def test_xhtml_self_closed_elements_stay_closed_on_either_parser():
     # (density and link shares read it so); libxml2 closes it, and so does the page given to lexbor.
     article = '<a name="top"/><div class="clear"/><div class="text"><p>正文第一段。</p></div>'
     for page in (article, HEADER_INCLUDE + article):
-        root = _parse(page)
+        root = parse_html(page)
         assert ends_before_its_content(page) == (page != article)
         assert not root.xpath("//p[ancestor::a]") and root.xpath("//div[@class='text']/p")
 
@@ -140,7 +141,49 @@ def test_deeply_nested_pages_with_an_early_end_tag_parse_in_linear_time():
     many = "<html><body>" + "<div>" * 1500 + "<span>项</span>" * 20_000 + "</body></html><p>正文在后面。</p>"
     for page in (deep, many):
         start = time.perf_counter()
-        root = _parse(page)
+        root = parse_html(page)
         assert time.perf_counter() - start < 2
-    # (libxml2 drops what nests deeper than 2048 elements: the deep page's paragraph is lost to that.)
-    assert "正文在后面" in root.find("body").text_content()
+        assert "正文在后面" in root.find("body").text_content()
+
+
+PARAGRAPHS = [f"第{i}段：区政府召开常务会议，研究部署安全生产工作。" for i in range(3000)]
+
+
+@pytest.mark.parametrize(
+    "article",
+    [
+        "".join(f"<div><p>{p}</p>" for p in PARAGRAPHS) + "</div>" * len(PARAGRAPHS),  # a template's unclosed loop
+        "".join(f"<p><font color=red>{p}" for p in PARAGRAPHS),  # unclosed <font>, nesting one more a paragraph
+    ],
+)
+def test_a_page_nested_past_libxml2s_limit_keeps_what_follows(article):
+    # libxml2 stops building the tree at 2,048 levels: every paragraph after that point was lost.
+    page = f'<html><body><h1>深层页面</h1><div class="TRS_Editor">{article}</div><div class="footer">版权所有</div>'
+    record = extract(page.encode("utf-8"), "http://www.example.gov.cn/xw/202406/t20240612_1.html")
+    assert record.text.split("\n") == PARAGRAPHS
+
+
+def test_elements_past_the_browsers_depth_are_emptied_and_their_content_follows_them():
+    page = (
+        "<body>"
+        + "<div>" * 600
+        + "<p>深处</p><!-- <div><div> --><script>'<div>'</script>"
+        + "</div>" * 600
+        + "<p>后面</p>"
+    )
+    flat = flatten_deep_nesting(page, max_depth=512)
+    assert flat.count("<div></div>") == 600 - 511 and flat.count("</div>") == 600  # <body> is the first level
+    # the <p> past the limit is emptied too, its text follows it; what a comment or script holds is no tag
+    assert flat.index("<p></p>深处") < flat.index("<!-- <div><div> -->") < flat.index("<p>后面</p>")
+    root = parse_html(flat)
+    assert not nests_deeper_than(root, 520) and root.find("body").text_content().endswith("深处'<div>'后面")
+    # a page within the limit, void and self-closed elements and stray end tags: unchanged
+    ordinary = "<div><br><img src=a.png><a name=top/></span><p>正文</div>"
+    assert flatten_deep_nesting(ordinary, max_depth=2) == ordinary
+
+
+def test_flattening_is_linear_in_unclosed_comments_scripts_and_tags():
+    for page in ("<!--<div>" * 50_000, "<script><div>" * 50_000, "<a" * 200_000, "</div>" * 200_000):
+        start = time.perf_counter()
+        flatten_deep_nesting(page)
+        assert time.perf_counter() - start < 2

@@ -43,7 +43,8 @@ from pipelines.extract.metadata import (
     marked_source,
 )
 from pipelines.extract.shown_date import is_publication_label, prefer_shown_date, shown_date
-from pipelines.extract.tree import HAN_RE, _parse, _text, block_lines
+from pipelines.extract.tree import HAN_RE, _text, block_lines
+from pipelines.parse import parse_html
 
 ORIGINAL_NOTE = re.compile(r"\s+原创稿?\s*$")
 MAX_PAGE_BYTES = 12 * 1024 * 1024  # a larger "page" is not an article: refuse it with a reason
@@ -80,7 +81,7 @@ def extract(body: bytes | str, url: str, *, headers: dict | None = None, candida
     html = strip_controls(decode_page(body, headers))
     if not html.strip():
         raise ExtractionError("empty page: no content in the response body")
-    root = _parse(html)
+    root = parse_html(html)
     base = root.xpath("//base/@href")
     record = Record(url=url)
     base_url = join_url(url, base[0]) if base else url

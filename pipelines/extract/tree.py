@@ -1,9 +1,6 @@
-"""The page as a tree: the HTML parsed as a browser parses it, as an lxml tree, and read back as lines.
+"""The page as a tree, read back as lines, and the vocabulary of its chrome and containers.
 
-lxml's libxml2 parser (huge_tree, one parser a thread) builds the tree, except where it
-would build another tree than a browser: a page with content after a ``</body>`` or
-``</html>`` end tag (an included header that closes the document, then the article)
-loses it in libxml2, so such a page is parsed by lexbor, an HTML5 parser, first.
+The tree is the one a browser builds (pipelines/parse.py).
 
 :func:`block_lines` gives one line per block element, table rows as ``cell | cell``,
 images and caption elements as marker lines; beside it, the vocabulary of government
@@ -14,13 +11,6 @@ chrome, the content containers of the common CMSes, and caption classes.
 from __future__ import annotations
 
 import re
-import threading
-
-import lxml.etree
-import lxml.html
-from selectolax.lexbor import LexborHTMLParser
-
-from pipelines.errors import ExtractionError
 
 BLOCK_TAGS = {
     "p",
@@ -136,99 +126,6 @@ CAPTION_CLASS = re.compile(
     r"(?:caption|pic-?desc|img-?desc|pic_?txt|img_?txt|pic-?text|img-?text|tpsm|imgtitle|"
     r"pic-?title|img-?title|photo-?desc|tuzhu)",
     re.I,
-)
-
-
-# huge_tree: libxml2 otherwise drops everything after 10 MB of one text or attribute (an inline
-# data: image); pages are capped at MAX_PAGE_BYTES anyway. One parser a thread: lxml parsers
-# are not to be shared between threads.
-_parsers = threading.local()
-
-
-def _huge_parser() -> lxml.html.HTMLParser:
-    if not hasattr(_parsers, "html"):
-        _parsers.html = lxml.html.HTMLParser(huge_tree=True)
-        # HtmlElement for every element, chosen in C: lxml.html's own lookup is Python code that runs
-        # for every element object made (half a million a hundred pages, in our walks and in
-        # trafilatura's), to give <form>, <input>, <select> … form classes this project never uses.
-        _parsers.html.set_element_class_lookup(
-            lxml.etree.ElementDefaultClassLookup(
-                element=lxml.html.HtmlElement,
-                comment=lxml.html.HtmlComment,
-                pi=lxml.html.HtmlProcessingInstruction,
-                entity=lxml.html.HtmlEntity,
-            )
-        )
-    return _parsers.html
-
-
-def _parse(html: str) -> lxml.html.HtmlElement:
-    html = re.sub(r"^\s*<\?xml[^>]*\?>", "", html)  # lxml refuses str input with an encoding declaration
-    if ends_before_its_content(html):
-        html = browser_serialization(html)
-    try:
-        root = lxml.html.document_fromstring(html, parser=_huge_parser())
-    except (lxml.etree.ParserError, ValueError) as exc:
-        raise ExtractionError(f"not an HTML page: {exc}") from exc
-    return root
-
-
-# </body> and </html>; libxml2 stops at the first </html> (what follows is lost) and puts what
-# follows a </body> beside the body, where a browser goes on with the body (HTML5 "after body":
-# any content reopens it).
-_DOCUMENT_END = re.compile(r"</(?:body|html)\s*>", re.I)
-# What changes nothing in a browser's body: comments, scripts, styles, end tags, a doctype, space.
-_INERT = re.compile(
-    r"<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)|</[^>]*(?:>|\Z)|<![^>]*(?:>|\Z)|&nbsp;|\s+", re.I | re.S
-)
-
-
-def ends_before_its_content(html: str) -> bool:
-    """Whether a </body> or </html> end tag comes before more of the page (text or elements),
-    outside comments and scripts: there libxml2's tree would lose or misplace that content."""
-    end = _DOCUMENT_END.search(html)
-    if end is None or not _holds_content(html, end.end()):
-        return False  # no end tag, or nothing but scripts, comments and end tags after it: the usual page
-    # An end tag inside a script (document.write("</body>")) or a comment does not count: look again
-    # with those removed. Only pages with something after their first end tag pay for this.
-    live = re.sub(r"<!--.*?(?:-->|\Z)|<(script|style)\b.*?(?:</\1\s*>|\Z)", "", html, flags=re.I | re.S)
-    end = _DOCUMENT_END.search(live)
-    return end is not None and _holds_content(live, end.end())
-
-
-def _holds_content(html: str, start: int) -> bool:
-    """Whether ``html[start:]`` holds anything but comments, scripts, end tags and space; stops at the first."""
-    pos = start
-    for inert in _INERT.finditer(html, start):
-        if inert.start() > pos:
-            return True
-        pos = inert.end()
-    return pos < len(html)
-
-
-# lexbor's tree construction costs a walk of the open elements per tag (as a browser's does): quadratic
-# in the depth, 0.5 s at 20,000 nested tags. A page with more tags than this is not given to it.
-LEXBOR_MAX_TAGS = 20_000
-_START_TAG = re.compile(r"<[A-Za-z]")
-
-
-def browser_serialization(html: str) -> str:
-    """The page as an HTML5 parser (lexbor) builds it, serialized again: one html, head and body,
-    whatever end tags came early; libxml2 parses that into the same tree.
-
-    A page of more than LEXBOR_MAX_TAGS tags loses its </body> and </html> end tags instead (linear),
-    which is what they amount to in a browser when content follows them: the body goes on."""
-    if sum(1 for _ in zip(range(LEXBOR_MAX_TAGS + 1), _START_TAG.finditer(html))) > LEXBOR_MAX_TAGS:
-        return _DOCUMENT_END.sub("", html)
-    return LexborHTMLParser(_SELF_CLOSED.sub(r"<\1\2></\1>", html)).html or html
-
-
-# XHTML's self-closed elements (<a name="top"/>, <div class="clear"/>): libxml2 closes them, an HTML5
-# parser opens them, and an <a> left open would make the whole article link text. Both parsers are
-# given them closed, as their authors meant (XHTML quotes its attributes: <a href=/xw/> is an HTML link).
-_SELF_CLOSED = re.compile(
-    r"<(?!(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)\b)([A-Za-z][\w:-]*)"
-    r"""(\s[^<>]*?[\s"'])?/>"""
 )
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from parsel import Selector
 
+from pipelines.errors import ExtractionError
+from pipelines.parse import parse_html
 from spiders.links.context import Sibling, articles_by_context, candidate, signature
 from spiders.links.feeds import _advertised_feeds, _feed_entries, xml_root
 from spiders.links.hanweb import HANWEB_PROXY, _hanweb_posts, datastore_records
@@ -96,6 +98,15 @@ def _join(base_url: str, fast: tuple[str, str, str] | None, href: str) -> _Link:
         parts.path,
         parts.path + ("?" + parts.query if parts.query else ""),
     )
+
+
+def _page_selector(html: str) -> Selector:
+    """The list page's tree as a browser builds it (pipelines/parse.py): parsel's own libxml2 tree
+    loses every link after an included header's ``</html>`` and past 2,048 levels of nesting."""
+    try:
+        return Selector(root=parse_html(html), type="html")
+    except ExtractionError:  # nothing a parser can read (no markup at all): no links
+        return Selector(text="<html></html>")
 
 
 def find_links(
@@ -220,7 +231,7 @@ def find_links(
         anchors(Selector(text="\n".join(records) or "<html></html>"), url, paging=False)
         return found
 
-    selector = Selector(text=html or "<html></html>")
+    selector = _page_selector(html)
     base = selector.xpath("//base/@href").get()
     base_url = (join(url, base) or url) if base else url
     anchors(selector, base_url, paging=True)
