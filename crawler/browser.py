@@ -233,6 +233,9 @@ def _as_dict(cookies) -> dict:
     return {c["name"]: c["value"] for c in cookies or []}
 
 
+_WEB_SOCKET_SCHEME = re.compile(r"^ws(?=s?:)", re.I)
+
+
 class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright, started by the first request that needs the browser instead of with
     the crawl: its Node driver (about 125 MB, one a scheme) stays out of the many crawls that
@@ -249,23 +252,65 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         started = self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API else self._engine_started
         crawler.signals.disconnect(started, signal=signals.engine_started)
         self._lazy_launch_lock = asyncio.Lock()
+        # set once _launch has returned: scrapy-playwright sets `browser_provider` before it has
+        # started, so a second request that judged by it would go on to an unstarted browser
+        self._launched = False
 
     def _offsite(self, playwright_request) -> bool:
-        url = playwright_request.url
+        return self._refused(playwright_request.url)
+
+    def _refused(self, url: str) -> bool:
         if url.startswith(("data:", "blob:", "about:")):
             return False
         crawler = self._policy_crawler
-        why = offsite_reason(url, getattr(crawler.spider, "allowed_domains", None) or ())
+        # a WebSocket's ws:/wss: URL is judged as the http:/https: URL of its handshake
+        why = offsite_reason(
+            _WEB_SOCKET_SCHEME.sub("http", url), getattr(crawler.spider, "allowed_domains", None) or ()
+        )
         if why:
             crawler.stats.inc_value("govnews/offsite/browser_refused")
             logger.info("browser request refused: %s: %s", url, why)
         return bool(why)
 
+    async def _create_browser_context(self, name, context_kwargs, spider=None):
+        # Service workers fetch beside the pages' routes, where no policy sees their requests: none run.
+        context_kwargs = {**(context_kwargs or {}), "service_workers": "block"}
+        wrapper = await super()._create_browser_context(name, context_kwargs, spider)
+        await self._confine(wrapper.context)
+        return wrapper
+
+    async def _confine(self, context) -> None:
+        """The off-site policy for what scrapy-playwright's page routes do not see: the pages a script
+        opens (window.open, a form or link aimed at a new window), which are closed at once, and
+        WebSockets, whose handshake no route intercepts."""
+
+        async def route(intercepted) -> None:
+            if self._offsite(intercepted.request):
+                await intercepted.abort()
+            else:
+                await intercepted.fallback()
+
+        async def web_socket(socket) -> None:
+            if self._refused(socket.url):
+                await socket.close(code=1008, reason="off-site")
+            else:
+                socket.connect_to_server()
+
+        async def close_popup(page) -> None:
+            if await page.opener() is not None:
+                self._policy_crawler.stats.inc_value("govnews/browser/popups_closed")
+                await page.close()
+
+        await context.route("**/*", route)
+        await context.route_web_socket(re.compile(".*"), web_socket)
+        context.on("page", close_popup)
+
     async def download_request(self, request, spider=None):
-        if request.meta.get("playwright") and getattr(self, "browser_provider", None) is None:
+        if request.meta.get("playwright") and not self._launched:
             async with self._lazy_launch_lock:
-                if getattr(self, "browser_provider", None) is None:
+                if not self._launched:
                     await self._maybe_future_from_coro(self._launch())
+                    self._launched = True
         if spider is None:
             return await super().download_request(request)
         return await super().download_request(request, spider)

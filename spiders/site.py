@@ -269,10 +269,10 @@ class SiteSpider(scrapy.Spider):
             self.logger.info("article %s is filled in by scripts: through the browser", response.url)
             yield self._through_browser(response)
             return
-        # After redirects, the first URL asked for (the one the list linked to).
-        request_url = (
-            response.meta.get("govnews_request_url") or (response.meta.get("redirect_urls") or [response.url])[0]
-        )
+        # After redirects, the first URL asked for (the one the list linked to); a rendered page's
+        # response URL is where its scripts ended, its request's the one asked for.
+        asked = response.request.url if response.request is not None else response.url
+        request_url = response.meta.get("govnews_request_url") or (response.meta.get("redirect_urls") or [asked])[0]
         if response.status == 304 and request_url != response.url:
             # The validators were the old URL's; the page it moved to is asked for plainly.
             yield self._request(response.url, self.parse_article, govnews_request_url=request_url).replace(
@@ -280,6 +280,9 @@ class SiteSpider(scrapy.Spider):
             )
             return
         rendered = bool(response.meta.get("playwright"))
+        if rendered and not response.url.startswith(("http://", "https://")):
+            yield self._left_by_its_scripts(response, request_url)
+            return
         yield PageItem(
             url=response.url,
             request_url=request_url,
@@ -292,6 +295,26 @@ class SiteSpider(scrapy.Spider):
             render="browser" if rendered else None,
             server_capture=self._server_capture(response) if rendered else None,
         )
+
+    def _left_by_its_scripts(self, response: Response, request_url: str) -> PageItem:
+        """A rendered page whose scripts navigated to an address the browser refused (off the site)
+        or could not load: Chromium shows its own error page (chrome-error://chromewebdata/), which
+        is not the site's. What the server sent is kept; the fetch fails with that reason."""
+        self.crawler.stats.inc_value("govnews/browser/left_the_page")
+        item = PageItem(
+            url=request_url,
+            request_url=request_url,
+            status=response.status,
+            headers={},
+            body=b"",
+            fetched_at=utcnow(),
+            site=self.site.name,
+            site_config=self.site.to_dict(),
+            render="browser",
+            server_capture=self._server_capture(response),
+        )
+        item.fail("fetch", f"the page's scripts left it for an address refused or not loaded ({response.url})")
+        return item
 
     @staticmethod
     def _server_capture(response: Response) -> dict | None:

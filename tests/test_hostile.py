@@ -7,6 +7,7 @@ import pytest
 import sqlite_utils
 from conftest import scrapy_crawl
 
+from archive.store import Archive
 from crawler.offsite import offsite_reason, request_host
 from tests.support.hostile import HostileSite, OtherHost
 
@@ -33,6 +34,16 @@ def test_the_crawl_never_leaves_its_site(tmp_path):
     assert site.url("/news/index.html") in bad[0]["error"]
     assert "'govnews/offsite/refused'" in output
     assert "'govnews/offsite/browser_refused'" in output  # the shell's navigation, images and fetches
+    assert "'govnews/browser/popups_closed': 1" in output  # the window it opened
+    # the shell's scripts ended on Chromium's error page for the refused navigation: not archived as
+    # a page; the shell as the server sent it is kept, and the fetch failed with that reason
+    assert all(url.startswith("http://127.0.0.1:") for url in urls), urls
+    shell = site.url("/news/202405/t20240506_3.html")
+    assert "scripts left it" in next(row["error"] for row in db["failures"].rows if row["url"] == shell)
+    [capture] = [row for row in db["snapshots"].rows if row["url"] == shell]
+    assert capture["request_url"] == shell and b"new WebSocket" in Archive(db_path, read_only=True).snapshot_body(
+        capture["id"]
+    )
 
 
 def test_response_headers_past_the_limit_fail_the_fetch_with_that_reason(tmp_path):

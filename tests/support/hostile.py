@@ -3,7 +3,8 @@
 The hostile site tries every way a crawl can be made to leave it: links and redirects to the other
 host, an attachment that redirects there, one that meta-refreshes there, one whose URL reads as
 the other host to a browser (a backslash before ``@``), a challenge page whose script fetches from
-there, and a script shell that navigates there, loads its images and iframes and fetches from it.
+there, and a script shell that navigates there, loads its images and iframes, fetches from it, opens
+a WebSocket and a window to it and registers a service worker that fetches from it.
 It also has one valid article and a malformed link on its list page, and a list page whose
 response headers never end.
 """
@@ -26,8 +27,13 @@ SHELL = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>区人民政�
 <script>
 fetch('{other}/api').catch(() => null);
 new Image().src = '{other}/beacon.gif';
+try {{ new WebSocket('{other_ws}/socket'); }} catch (e) {{}}
+window.open('{other}/popup.html');
+if (navigator.serviceWorker) navigator.serviceWorker.register('/sw.js').catch(() => null);
 setTimeout(() => {{ location = '{other}/evil.html'; }}, 50);
 </script></body></html>"""
+# A service worker's requests pass beside the page's routes.
+SERVICE_WORKER = "self.addEventListener('install', () => fetch('{other}/sw-fetch'));"
 
 
 class OtherHost(LoopbackServer):
@@ -112,7 +118,9 @@ class HostileSite(LoopbackServer):
         if path == "/news/202405/t20240506_2.html":
             return 302, {"Location": f"{other}/news/202405/t20240506_2.html"}, b""
         if path == "/news/202405/t20240506_3.html":
-            return 200, html, SHELL.format(other=other).encode()
+            return 200, html, SHELL.format(other=other, other_ws=other.replace("http:", "ws:", 1)).encode()
+        if path == "/sw.js":
+            return 200, {"Content-Type": "application/javascript"}, SERVICE_WORKER.format(other=other).encode()
         if path == "/news/202405/t20240506_4.html":
             script = f"<script>fetch('{other}/challenge.js');document.cookie='x=1';location.reload();</script>"
             return 412, html, f"<html><body>{script}</body></html>".encode()
