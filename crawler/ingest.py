@@ -30,7 +30,14 @@ from crawler.alerts import AlertConfig, deliver
 from crawler.common import utcnow
 from crawler.jobs import clean_registries, unfinished_jobs
 from crawler.metrics import WEAK_WARNINGS, MetricsError
-from crawler.redis_client import CONNECTION_ERRORS, STREAM, WRITER_CONSUMER, WRITER_GROUP, WRITER_STATUS
+from crawler.redis_client import (
+    CONNECTION_ERRORS,
+    STREAM,
+    STREAM_BYTES,
+    WRITER_CONSUMER,
+    WRITER_GROUP,
+    WRITER_STATUS,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +98,7 @@ class Writer:
                 if fields:  # None: deleted from the stream while pending; nothing to apply
                     self._apply(entry_id.decode(), fields.get(b"m", b""))
         # Committed: now, and only now, the stream may forget them.
-        self._acknowledge([entry_id for entry_id, _ in entries])
+        self._acknowledge([entry_id for entry_id, _ in entries], sum(len((f or {}).get(b"m", b"")) for _, f in entries))
         self._measure(committed=True)
         self._judge_finished()
         return len(entries)
@@ -121,10 +128,13 @@ class Writer:
                 )
             self.archive.set_run_health(run_id, health.status, health.reasons, alert)
 
-    def _acknowledge(self, ids: list[bytes]) -> None:
+    def _acknowledge(self, ids: list[bytes], size: int) -> None:
+        """Forget the messages `ids` (of `size` bytes in all), in one step: a crash before it leaves
+        them pending, to be applied again, and never counts them off the stream's bytes twice."""
         with self.client.pipeline(transaction=True) as pipe:
             pipe.xack(STREAM, WRITER_GROUP, *ids)
             pipe.xdel(STREAM, *ids)
+            pipe.decrby(STREAM_BYTES, size)
             pipe.hset(WRITER_STATUS, mapping={"at": utcnow(), "pid": os.getpid(), "host": socket.gethostname()})
             pipe.hincrby(WRITER_STATUS, "written", len(ids))
             pipe.execute()

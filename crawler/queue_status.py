@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from crawler.jobs import describe_jobs
-from crawler.redis_client import STREAM, WRITER_GROUP, WRITER_STATUS, display
+from crawler.redis_client import STREAM, STREAM_BYTES, WRITER_GROUP, WRITER_STATUS, display
 
 
 def queue_status(client) -> dict:
@@ -22,6 +22,7 @@ def queue_status(client) -> dict:
         "stream": {
             "name": STREAM,
             "length": length,
+            "bytes": int(client.get(STREAM_BYTES) or 0) if length else 0,  # the messages' compressed size
             # Written messages leave the stream, so its length is what the writer has still to write.
             "writer_lag": length,
             "pending": group.get("pending") if group else None,
@@ -63,7 +64,9 @@ def format_status(status: dict, url: str) -> str:
         lines.append(f"  failed   {row['site']:<24} job {row['id']}  {row['error'] or ''}")
     stream, writer = status["stream"], status["writer"]
     age = f", the oldest {stream['oldest_age_s']} s old" if stream["oldest_age_s"] is not None else ""
-    lines.append(f"stream {stream['name']}: {stream['length']} messages not yet written{age}")
+    lines.append(
+        f"stream {stream['name']}: {stream['length']} messages ({stream['bytes']:,} bytes) not yet written{age}"
+    )
     if writer["last_commit_at"]:
         lines.append(
             f"writer: {writer['written']} messages written, last commit {writer['last_commit_at']}"

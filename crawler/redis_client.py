@@ -16,6 +16,7 @@ from redis.retry import Retry
 PREFIX = "govnews:"
 QUEUE_NAME = "govnews"  # the RQ queue of crawl jobs
 STREAM = PREFIX + "captures"  # what workers send the writer
+STREAM_BYTES = PREFIX + "captures:bytes"  # the size of the messages in it: added by workers, taken off by the writer
 WRITER_GROUP = "writer"  # the stream's consumer group, read by `govnews ingest`
 WRITER_CONSUMER = "writer"  # one writer: a restarted writer takes over its own pending messages
 WRITER_STATUS = PREFIX + "writer"  # hash: when the writer last committed, how much

@@ -35,6 +35,10 @@ GOVNEWS_QUEUE = ""
 GOVNEWS_QUEUE_JOB = ""
 # The stream's bound, in messages (about one per page, its raw capture inside): crawls wait at it.
 GOVNEWS_QUEUE_STREAM_MAX = 500
+# ... and in bytes (the messages' compressed size): pages of megabytes and their attachments
+# would otherwise fill Redis's memory long before the count bound. A message larger than this
+# is sent alone, when the stream is empty.
+GOVNEWS_QUEUE_STREAM_MAX_BYTES = 256 * 1024 * 1024
 # Seconds without a heartbeat after which a worker counts as dead: its job runs again on
 # another worker, and the host locks it held lapse.
 GOVNEWS_QUEUE_DEAD_AFTER = 60

@@ -6,9 +6,9 @@ as one message to the Redis stream the writer (`govnews ingest`) reads, after ea
 when the spider closes. Reads are answered from the incremental state the job brought
 (archive/crawl_state.py), taken from the archive when the job was enqueued.
 
-The stream is bounded (GOVNEWS_QUEUE_STREAM_MAX messages): a message is added only while the
-stream is shorter than its bound, checked and added in one step in Redis, so however many
-workers send, it never grows past it. A crawl whose message finds no room waits, without
+The stream is bounded (GOVNEWS_QUEUE_STREAM_MAX messages and GOVNEWS_QUEUE_STREAM_MAX_BYTES
+bytes): a message is added only while the stream has room for it, checked and added in one step
+in Redis, so however many workers send, it never grows past either bound. A crawl whose message finds no room waits, without
 blocking the reactor: its items stop at the archive stage, Scrapy stops taking responses, and
 the crawl goes on once the writer catches up.
 """
@@ -27,13 +27,23 @@ import zstandard
 from archive.crawl_state import CrawlStateView
 from archive.oplog import Operation, encode
 from crawler.common import utcnow
-from crawler.redis_client import CONNECTION_ERRORS, STREAM, connect, state_key
+from crawler.redis_client import CONNECTION_ERRORS, STREAM, STREAM_BYTES, connect, state_key
 
 logger = logging.getLogger(__name__)
 
-# XADD only while the stream is shorter than its bound; nil when it is full.
+# XADD only while the stream is shorter than its bound and the message fits in its bytes (a
+# message larger than them goes alone, into an empty stream); nil when it is full. The byte count
+# (KEYS[2]) is the writer's to lower; an empty stream starts it again from 0.
 ADD_IF_ROOM = """
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+local length = redis.call('XLEN', KEYS[1])
+if length >= tonumber(ARGV[1]) then return false end
+local size = string.len(ARGV[2])
+if length == 0 then
+  redis.call('SET', KEYS[2], 0)
+elseif tonumber(redis.call('GET', KEYS[2]) or '0') + size > tonumber(ARGV[3]) then
+  return false
+end
+redis.call('INCRBY', KEYS[2], size)
 return redis.call('XADD', KEYS[1], '*', 'm', ARGV[2])
 """
 WAIT_FIRST, WAIT_MAX = 0.05, 1.0  # seconds between tries while the stream is full or Redis away
@@ -52,8 +62,8 @@ def load_state(client, job_id: str) -> CrawlStateView:
 
 
 class StreamArchive:
-    def __init__(self, client, *, maxlen: int, state: CrawlStateView, job: str | None = None):
-        self.client, self.maxlen, self.state, self.job = client, maxlen, state, job or None
+    def __init__(self, client, *, maxlen: int, maxbytes: int, state: CrawlStateView, job: str | None = None):
+        self.client, self.maxlen, self.maxbytes, self.state, self.job = client, maxlen, maxbytes, state, job or None
         self.producer = uuid.uuid4().hex  # names this crawl's refs and messages
         self._numbers = itertools.count(1)
         self.outbox: list[Operation] = []
@@ -65,7 +75,13 @@ class StreamArchive:
     def from_settings(cls, settings) -> StreamArchive:
         client = connect(settings.get("GOVNEWS_QUEUE"))
         job = settings.get("GOVNEWS_QUEUE_JOB")
-        return cls(client, maxlen=settings.getint("GOVNEWS_QUEUE_STREAM_MAX"), state=load_state(client, job), job=job)
+        return cls(
+            client,
+            maxlen=settings.getint("GOVNEWS_QUEUE_STREAM_MAX"),
+            maxbytes=settings.getint("GOVNEWS_QUEUE_STREAM_MAX_BYTES"),
+            state=load_state(client, job),
+            job=job,
+        )
 
     def _ref(self, kind: str) -> str:
         return f"{kind}:{self.producer}:{next(self._numbers)}"
@@ -151,7 +167,7 @@ class StreamArchive:
             wait, waited = WAIT_FIRST, False
             while True:
                 try:
-                    if self._add(keys=[STREAM], args=[self.maxlen, message]) is not None:
+                    if self._add(keys=[STREAM, STREAM_BYTES], args=[self.maxlen, message, self.maxbytes]) is not None:
                         break
                     why = "the stream is full"
                 except CONNECTION_ERRORS as exc:

@@ -89,7 +89,8 @@ class AttachmentsPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.archive = ArchiveRun.of(self.crawler).archive  # the connection the other stages share
+        self.run = ArchiveRun.of(self.crawler)
+        self.archive = self.run.archive  # the connection the other stages share
 
     def _count(self, what: str) -> None:
         self.stats.inc_value(f"{STATS}/{what}")
@@ -136,6 +137,8 @@ class AttachmentsPipeline:
         try:
             outcome, body = await self._download(url, item.url)
             digest = self._add_row(url, link, outcome, body=body, **where)
+            # A queued crawl sends each file as it comes: an article's files together could be gigabytes.
+            await self.run.settle()
             shared = {**outcome, "sha256": digest, "size": len(body) if body is not None else None}
         finally:
             self._outcomes[url] = shared

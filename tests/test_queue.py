@@ -192,6 +192,9 @@ def test_a_slow_writer_keeps_the_stream_within_its_bound_and_the_workers_wait(tm
         wait_until(lambda: client.xlen(STREAM) >= bound)
         time.sleep(3)  # no writer yet: the workers wait at the bound
         assert client.xlen(STREAM) == bound and all(w.poll() is None for w in workers)
+        waiting = json.loads(govnews("queue", "--queue", redis_server.url, "--json").stdout)["stream"]
+        in_stream = sum(len(fields[b"m"]) for _, fields in client.xrange(STREAM))
+        assert (waiting["length"], waiting["bytes"]) == (bound, in_stream)  # what the writer has still to write
         writer = procs.ingest(redis_server.url, queued, "GOVNEWS_INGEST_BATCH=1")
         logs = [procs.wait(w) for w in workers]
         procs.wait(writer)

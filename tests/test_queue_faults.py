@@ -12,7 +12,7 @@ import sqlite_utils
 import test_queue as queue
 from test_queue import DEAD_AFTER, archived, enqueue, one_process, wait_until, written
 
-from crawler.redis_client import STREAM
+from crawler.redis_client import STREAM, STREAM_BYTES
 from tests.support.cms import CmsServer, build_trs_site
 
 pytestmark = pytest.mark.e2e
@@ -77,7 +77,7 @@ def test_a_writer_killed_between_commit_and_acknowledgement_writes_nothing_twice
         pass
 
     class DiesBeforeAcknowledging(Writer):
-        def _acknowledge(self, ids):
+        def _acknowledge(self, ids, size):
             raise Killed  # the process dies here: the batch is committed, the stream not told
 
     archive = Archive(queued)
@@ -88,7 +88,7 @@ def test_a_writer_killed_between_commit_and_acknowledgement_writes_nothing_twice
     output = procs.wait(procs.ingest(redis_server.url, queued))
     assert "5 already applied" in output, output[-2000:]
     assert archived(queued) == archived(tmp_path / "one.db")
-    assert client.xlen(STREAM) == 0
+    assert client.xlen(STREAM) == 0 and client.get(STREAM_BYTES) == b"0"  # each message's bytes counted off once
     snapshots = sqlite_utils.Database(queued).execute("select count(*), count(distinct url) from snapshots").fetchone()
     assert snapshots == (30, 30)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 
@@ -17,7 +18,7 @@ from crawler.archive_run import ArchiveRun
 from crawler.health import health_config
 from crawler.host_lock import HostLocks, site_hosts
 from crawler.ingest import Writer
-from crawler.redis_client import STREAM, connect, display
+from crawler.redis_client import STREAM, STREAM_BYTES, connect, display
 from crawler.run import govnews_settings
 from crawler.stream import StreamArchive
 from tests.support.redis_server import RedisServer
@@ -104,7 +105,7 @@ def test_the_stream_never_outgrows_its_bound_and_keeps_each_crawls_order(client,
 
         await asyncio.gather(*(page(n) for n in range(pages)))
 
-    archives = [StreamArchive(client, maxlen=bound, state=CrawlStateView()) for _ in range(3)]
+    archives = [StreamArchive(client, maxlen=bound, maxbytes=2**30, state=CrawlStateView()) for _ in range(3)]
     thread = threading.Thread(target=slow_writer)
 
     async def crawls():
@@ -125,6 +126,46 @@ def test_the_stream_never_outgrows_its_bound_and_keeps_each_crawls_order(client,
     for archive in archives:
         mine = [op.kwargs["url"] for key, ops in received if archive.producer in key for op in ops]
         assert mine == [f"http://a.example/{archive.producer}/{n}" for n in range(8)]  # all, in order
+
+
+def test_the_stream_is_bounded_in_bytes_and_the_writer_counts_them_off(client, server, tmp_path):
+    # Pages of megabytes would fill Redis long before 500 messages: 3 incompressible pages of
+    # 40 KB fit in 100 KB, a 4th waits for the writer; one larger than the bound goes alone.
+    pages = [random.randbytes(40_000) for _ in range(5)] + [random.randbytes(150_000)]
+    stream = StreamArchive(client, maxlen=100, maxbytes=100_000, state=CrawlStateView())
+    sizes = []
+
+    async def crawl():
+        for n, body in enumerate(pages):
+            stream.add_snapshot(url=f"http://a.example/{n}", status=200, headers={}, body=body)
+            await stream.flush()
+            sizes.append((client.xlen(STREAM), int(client.get(STREAM_BYTES))))
+
+    def write(sent: threading.Event):  # the writer, in its own thread with its own archive connection
+        writer = Writer(connect(server.url), Archive(tmp_path / "a.db"), batch=1, dead_after=3)
+        writer.ensure_group()
+        while not sent.is_set():
+            writer.step()
+        writer.run(burst=True)
+
+    async def crawl_and_writer():
+        sending, sent = asyncio.ensure_future(crawl()), threading.Event()
+        while len(sizes) < 2:
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)
+        assert not sending.done() and client.xlen(STREAM) == 2  # a third 40 KB page would pass 100 KB
+        thread = threading.Thread(target=write, args=(sent,))
+        thread.start()
+        await sending
+        sent.set()
+        await asyncio.get_running_loop().run_in_executor(None, thread.join)
+
+    asyncio.run(crawl_and_writer())
+    assert all(length <= 2 and size <= 100_000 for length, size in sizes[:-1])
+    assert sizes[-1][0] == 1 and sizes[-1][1] > 150_000  # the large page, alone in the stream
+    assert client.xlen(STREAM) == 0 and int(client.get(STREAM_BYTES)) == 0  # the writer counted every byte off
+    archive = Archive(tmp_path / "a.db", read_only=True)
+    assert [archive.snapshot_body(n) for n in range(1, 7)] == pages
 
 
 def test_the_writer_records_a_bad_message_and_goes_on(client, tmp_path):
@@ -152,7 +193,7 @@ def test_the_writer_judges_each_finished_run_and_alerts_a_change_of_health(clien
             client, archive, batch=10, dead_after=3, health=health_config(govnews_settings()), alerts=alerts
         )
         for links in (6, 0, 0):  # the list page's links, then a maintenance notice twice
-            stream = StreamArchive(client, maxlen=100, state=CrawlStateView())
+            stream = StreamArchive(client, maxlen=100, maxbytes=2**30, state=CrawlStateView())
             run = stream.start_run("site", "weidu", ["http://weidu.example/list.html"])
             stream.finish_run(run, "finished", {"list_pages": 1, "list_links": links})
             asyncio.run(stream.flush())
