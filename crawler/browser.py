@@ -247,8 +247,9 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         self._policy_crawler = crawler
+        self._skipped_types = frozenset(crawler.settings.getlist("GOVNEWS_BROWSER_SKIP_RESOURCES"))
         if self.abort_request is None:  # PLAYWRIGHT_ABORT_REQUEST, when given, is the user's
-            self.abort_request = self._offsite
+            self.abort_request = self._aborted
         started = self._maybe_launch_in_thread if scrapy_playwright.handler._SCRAPY_ASYNC_API else self._engine_started
         crawler.signals.disconnect(started, signal=signals.engine_started)
         self._lazy_launch_lock = asyncio.Lock()
@@ -256,8 +257,14 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         # started, so a second request that judged by it would go on to an unstarted browser
         self._launched = False
 
-    def _offsite(self, playwright_request) -> bool:
-        return self._refused(playwright_request.url)
+    def _aborted(self, playwright_request) -> bool:
+        """Off the site, or of a type the DOM does not need (GOVNEWS_BROWSER_SKIP_RESOURCES)."""
+        if self._refused(playwright_request.url):
+            return True
+        if playwright_request.resource_type in self._skipped_types:
+            self._policy_crawler.stats.inc_value(f"govnews/browser/skipped/{playwright_request.resource_type}")
+            return True
+        return False
 
     def _refused(self, url: str) -> bool:
         if url.startswith(("data:", "blob:", "about:")):
@@ -285,7 +292,7 @@ class LazyPlaywrightDownloadHandler(ScrapyPlaywrightDownloadHandler):
         WebSockets, whose handshake no route intercepts."""
 
         async def route(intercepted) -> None:
-            if self._offsite(intercepted.request):
+            if self._refused(intercepted.request.url):
                 await intercepted.abort()
             else:
                 await intercepted.fallback()

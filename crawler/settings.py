@@ -168,6 +168,9 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.browser.LazyPlaywrightDownloadHandler",
 }
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# What Chromium does not fetch for a rendered page: the DOM (with every <img src>) is what is
+# archived, and each such request would reach the site beside the crawl's politeness delay.
+GOVNEWS_BROWSER_SKIP_RESOURCES = ["image", "media", "font"]
 PLAYWRIGHT_LAUNCH_OPTIONS = {
     "executable_path": "/usr/bin/chromium",
     "headless": True,

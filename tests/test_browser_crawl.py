@@ -54,7 +54,10 @@ def test_a_site_that_keeps_refusing_stops_the_crawl_with_a_report(jincheng_root,
 def test_a_scripted_list_and_a_scripted_article_are_rendered_and_both_captures_kept(jincheng_root, tmp_path):
     db_path = tmp_path / "archive.db"
     with BrowserSite(jincheng_root, "scripted", articles=JINCHENG["articles"]) as site:
-        scrapy_crawl("-a", f"url={site.list_url}", db=db_path)
+        output = scrapy_crawl("-a", f"url={site.list_url}", db=db_path)
+        # Chromium fetched the page's scripts and data, not its images (GOVNEWS_BROWSER_SKIP_RESOURCES)
+        assert site.hits["/api/article_1132000.json"] == 1 and site.hits["/images/logo.png"] == 0
+        assert "'govnews/browser/skipped/image': 1" in output
         archive = Archive(db_path)
         db = archive.db
         expected = {site.url(p) for p in [*JINCHENG["articles"], SHELL_ARTICLE_PATH]}

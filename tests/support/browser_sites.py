@@ -49,7 +49,7 @@ SHELL_ARTICLE = {
     ],
 }
 SHELL_ARTICLE_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>晋城市人民政府</title></head>
-<body><div class="header">晋城市人民政府</div><div id="article"></div>
+<body><div class="header"><img src="/images/logo.png" alt="晋城市人民政府"></div><div id="article"></div>
 <script>
 fetch('/api/article_1132000.json').then(r => r.json()).then(a => {
   const box = document.getElementById('article');
