@@ -52,6 +52,10 @@ GOVNEWS_INGEST_BATCH = 100
 # (OSError: Address already in use, from listen() after bind); its shell into the crawl is
 # nothing an operator of scheduled crawls uses. -s TELNETCONSOLE_ENABLED=True brings it back.
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control is off for the same reasons, and more: it is an HTTP server in every
+# crawl that runs Python code sent to it (its token in a job file under ~/.local/state/scrapy,
+# one more file for each crawl, never removed). -s REMOTE_CONTROL_ENABLED=True brings it back.
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "crawler.archive_run.ArchiveRun": 0,
     "crawler.limits.ResponseLimits": 0,

@@ -35,6 +35,8 @@ def test_the_crawl_never_leaves_its_site(tmp_path):
     assert "'govnews/offsite/refused'" in output
     assert "'govnews/offsite/browser_refused'" in output  # the shell's navigation, images and fetches
     assert "'govnews/browser/popups_closed': 1" in output  # the window it opened
+    # nothing in the crawl listens: no telnet console, no remote control running code sent to it
+    assert "TelnetConsole" not in output and "RemoteControl" not in output and "Enabled extensions" in output
     # the shell's scripts ended on Chromium's error page for the refused navigation: not archived as
     # a page; the shell as the server sent it is kept, and the fetch failed with that reason
     assert all(url.startswith("http://127.0.0.1:") for url in urls), urls
