@@ -52,3 +52,22 @@ def test_a_stage_worker_imports_neither_scrapy_nor_the_crawl_main(tmp_path):
     assert main_file is None  # the crawl's main script was not run again
     # the worker did start as a stage worker: the stages and their segmenter are loaded
     assert {"pipelines.extract", "pipelines.enrich", "rjieba"} <= modules
+
+
+def test_the_crawl_process_leaves_the_stages_code_to_its_workers():
+    # Importing the item pipelines (as every crawl does) loads neither the stages' code nor their
+    # dictionaries' modules: with GOVNEWS_STAGE_PROCESSES ≥ 1 only the workers run them.
+    probe = (
+        "import json, sys, pipelines.stages; print(json.dumps([m for m in sys.modules if m.startswith('pipelines.')]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    loaded = set(json.loads(done.stdout))
+    assert "pipelines.stage_worker" in loaded
+    assert not loaded & {"pipelines.extract", "pipelines.enrich"}
