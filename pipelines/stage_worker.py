@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from crawler.record import Record
 from pipelines.errors import ExtractionError
@@ -89,7 +89,7 @@ def run_stages(stages: tuple[str, ...], page: StagePage) -> tuple[StagePage, tup
     return page, failure
 
 
-def start_worker(crawl_pid: int, stop_signals: Iterable[int]) -> None:
+def start_worker(crawl_pid: int, stop_signals: tuple[int, ...]) -> None:
     """A stage worker loads the dictionaries, and leaves when its crawl is gone: a crawl killed
     with SIGKILL cannot stop its workers, and they would wait for work forever.
 
