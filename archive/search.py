@@ -25,7 +25,6 @@ removing with other words would corrupt it.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import cast
 
@@ -34,17 +33,11 @@ from sqlite_utils.db import Table
 
 from archive.rows import write_transaction
 from pipelines.normalize import clean_text
-from pipelines.segment import segment, segment_for_index, segmenter_fingerprint
+from pipelines.segment import index_terms, page_terms, segment, segment_for_index, segmenter_fingerprint
 
 FTS_TABLE = "pages_fts"
 WORD = re.compile(r"\w", re.UNICODE)
 SEGMENTER_KEY = "fts_segmenter"
-
-
-@functools.lru_cache(maxsize=64)  # a changed page is removed with the words it was added with
-def index_terms(text: str | None) -> str:
-    # Punctuation tokens need no filtering: FTS5's unicode61 tokenizer drops them itself.
-    return " ".join(segment_for_index(text or ""))
 
 
 def normalize_query(query: str) -> str:
@@ -148,12 +141,6 @@ def ensure_index(db: sqlite_utils.Database) -> None:
         for row in db.query("select page_id, title, text from pages where page_id is not null"):
             add_page(db, row["page_id"], row["title"], row["text"])
         cast(Table, db["archive_meta"]).upsert({"key": SEGMENTER_KEY, "value": fingerprint}, pk="key")
-
-
-def page_terms(title: str | None, text: str | None) -> tuple[str, str]:
-    """What `add_page` indexes for a page: its title's and text's words, segmented. A crawl
-    computes them in its stage workers and hands them to the archive with the record."""
-    return index_terms(title), index_terms(text)
 
 
 def add_page(

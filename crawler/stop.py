@@ -10,7 +10,7 @@ the reason `shutdown`; a second signal forces an unclean stop). This extension o
   130 for SIGINT, 143 for SIGTERM (`govnews crawl`, and `scrapy crawl` through the project's
   `crawl` command, crawler/commands/crawl.py).
 
-The stage worker processes ignore both signals (pipelines/stages.py): a terminal sends Ctrl-C to
+The stage worker processes ignore both signals (pipelines/stage_worker.py): a terminal sends Ctrl-C to
 the whole process group, and the crawl stops its workers itself once the pages they hold are done.
 """
 

@@ -24,6 +24,7 @@ from crawler.record import Record
 from pipelines.region import division_names, find_region
 from pipelines.segment import jieba_dir, segment, segmenter
 from pipelines.surnames import surnames as _surnames
+from pipelines.table_cache import cached
 
 # importlib.resources: the files are also read from a zipped egg (Scrapyd runs the project from one).
 DATA = importlib.resources.files("pipelines") / "data"
@@ -83,10 +84,13 @@ DOC_TYPE_RULES = [
 ]
 
 
-@lru_cache(maxsize=1)
 def _idf() -> tuple[dict[str, float], float]:
     """jieba's IDF table and its median (what jieba.analyse.TFIDF loads), read from jieba's file:
     the jieba objects that would load it also build a prefix dictionary we never use (~200 MB)."""
+    return _jieba_tables()[1]
+
+
+def _build_idf() -> tuple[dict[str, float], float]:
     idf = {}
     with (jieba_dir() / "analyse" / "idf.txt").open(encoding="utf-8") as lines:
         for line in lines:
@@ -94,6 +98,23 @@ def _idf() -> tuple[dict[str, float], float]:
             if value:
                 idf[sys.intern(word)] = float(value)
     return idf, sorted(idf.values())[len(idf) // 2]
+
+
+@lru_cache(maxsize=1)
+def _jieba_tables() -> tuple[dict[str, str], tuple[dict[str, float], float]]:
+    """The word tags and the IDF table, built once per cache (pipelines/table_cache.py): from
+    jieba's text files they take about a second, a stage worker's longest start-up work."""
+    return cached("jieba-tables", _jieba_table_inputs, lambda: (_build_word_tags(), _build_idf()))
+
+
+def _jieba_table_inputs() -> list[bytes]:
+    """What the tables are built from: jieba's two files, ours, and this module's code."""
+    return [
+        (jieba_dir() / "dict.txt").read_bytes(),
+        (jieba_dir() / "analyse" / "idf.txt").read_bytes(),
+        (DATA / "gov_terms.txt").read_bytes(),
+        (importlib.resources.files("pipelines") / "enrich.py").read_bytes(),
+    ]
 
 
 def load_tables() -> None:
@@ -185,9 +206,12 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.+-]*")
 NUMBER = re.compile(r"[\d.%,]+")
 
 
-@lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
     """jieba's dictionary tags (what jieba.posseg tags words with), with our government terms' over them."""
+    return _jieba_tables()[0]
+
+
+def _build_word_tags() -> dict[str, str]:
     tags = {}
     with (jieba_dir() / "dict.txt").open(encoding="utf-8") as lines:
         for line in lines:

@@ -49,6 +49,20 @@ def segment_for_index(text: str) -> list[str]:
     return segmenter().cut_for_search(text, hmm=True) if text else []
 
 
+@lru_cache(maxsize=64)  # a changed page is removed from the index with the words it was added with
+def index_terms(text: str | None) -> str:
+    """A text's words as the search index holds them (archive/search.py), space-separated.
+    Punctuation tokens need no filtering: FTS5's unicode61 tokenizer drops them itself."""
+    return " ".join(segment_for_index(text or ""))
+
+
+def page_terms(title: str | None, text: str | None) -> tuple[str, str]:
+    """What the archive's `add_page` indexes for a page: its title's and text's words. A crawl
+    computes them in its stage workers (here, without the archive's SQLite modules) and hands
+    them to the archive with the record."""
+    return index_terms(title), index_terms(text)
+
+
 def segmenter_fingerprint() -> str:
     """Changes whenever segmentation may: the segmenter's version and the project dictionary."""
     digest = hashlib.sha256((DATA / "gov_terms.txt").read_bytes()).hexdigest()[:16]  # also inside a zipped egg

@@ -14,14 +14,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import concurrent.futures.process
-import dataclasses
 import functools
 import logging
-import multiprocessing
 import os
 import signal
-import threading
-import time
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -29,15 +25,10 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 
 from archive.rows import GONE_STATUSES
-from archive.search import page_terms
 from crawler.archive_run import ArchiveRun
 from crawler.items import PageItem
-from crawler.record import Record
 from crawler.stop import STOP_SIGNALS
-from pipelines.enrich import enrich, load_tables
-from pipelines.errors import ExtractionError
-from pipelines.extract import extract
-from pipelines.normalize import normalize
+from pipelines.stage_worker import StagePage, WorkerContext, load_stages, run_stages, start_worker
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +57,8 @@ class _PureStage(_Stage):
     one worker call, by the first of them: a page crosses to the worker and back once, not once
     a stage (each crossing pickles the record both ways and wakes the pool's threads, which
     compete with the reactor for the crawl process's GIL). Each stage still runs, in order,
-    and a failure is still its own stage's; the later stages of the run find their work done."""
-
-    result = "record"  # the item attribute the stage's function gives
+    and a failure is still its own stage's; the later stages of the run find their work done.
+    What a stage runs is `page_stages()[stage]` (pipelines/stage_worker.py): a worker gets names."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
@@ -83,11 +73,6 @@ class _PureStage(_Stage):
         """Whether the item goes through the stage (in the reactor's thread, before any worker call)."""
         return True
 
-    @staticmethod
-    def call(page: StagePage):
-        """(function, args, kwargs) of this stage for the page, or None when there is nothing to do."""
-        raise NotImplementedError
-
     async def process_item(self, item: PageItem) -> PageItem:
         if item.failure is not None or item.status == NOT_MODIFIED or self.stage in item.stages_done:
             return item
@@ -95,7 +80,7 @@ class _PureStage(_Stage):
             return item
         page = StagePage(item.url, item.headers, item.body, item.site_config, item.record, item.index_terms)
         try:
-            page, failure = await self.workers.run(run_stages, self.run_stages, page)
+            page, failure = await self.workers.run(run_stages, tuple(s.stage for s in self.run_stages), page)
         except Exception as exc:  # a dead worker (BrokenProcessPool) …: the page is kept, failed here
             logger.error("%s failed on %s: %s: %s", self.stage, item.url, type(exc).__name__, exc)
             item.fail(self.stage, f"{type(exc).__name__}: {exc}")
@@ -108,39 +93,6 @@ class _PureStage(_Stage):
                 logger.error("%s failed on %s: %s", stage, item.url, error)
             item.fail(stage, error)
         return item
-
-
-@dataclasses.dataclass
-class StagePage:
-    """What the pure stages read and write of an item, sent to a worker and back."""
-
-    url: str
-    headers: dict
-    body: bytes
-    site_config: dict | None
-    record: Record | None
-    index_terms: tuple[str, str] | None
-
-
-def run_stages(stages: tuple[type[_PureStage], ...], page: StagePage) -> tuple[StagePage, tuple[str, str, bool] | None]:
-    """Run the stages on the page in order (in a worker), up to the first that fails: the page
-    (without its body, which the crawl still has) and None, or (stage, error, whether a bug)."""
-    failure = None
-    for stage in stages:
-        call = stage.call(page)
-        if call is None:
-            continue
-        function, args, kwargs = call
-        try:
-            setattr(page, stage.result, function(*args, **kwargs))
-        except ExtractionError as exc:
-            failure = (stage.stage, str(exc), False)
-            break
-        except Exception as exc:
-            failure = (stage.stage, f"{type(exc).__name__}: {exc}", True)
-            break
-    page.body = b""
-    return page, failure
 
 
 def _pure_run(crawler, stage: type[_PureStage]) -> tuple[type[_PureStage], ...]:
@@ -172,7 +124,7 @@ class StageWorkers:
             if self.processes > 0:
                 self.pool = self._new_pool()
             else:
-                load_tables()  # before any download is in flight, not at the first article
+                load_stages()  # before any download is in flight, not at the first article
         self.users += 1
         return self
 
@@ -186,9 +138,9 @@ class StageWorkers:
         # spawn: a fork of a process running a reactor and threads is not safe.
         pool = concurrent.futures.ProcessPoolExecutor(
             self.processes,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=WorkerContext(),
             initializer=start_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), STOP_SIGNALS),
         )
         # The pool starts its workers at the first task: start them now, so that they import and
         # load the dictionaries while the crawl starts, not while the first articles wait (with
@@ -223,26 +175,6 @@ class StageWorkers:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self.pool = self._new_pool()
             raise
-
-
-def start_worker(crawl_pid: int) -> None:
-    """A stage worker loads the dictionaries, and leaves when its crawl is gone: a crawl killed
-    with SIGKILL cannot stop its workers, and they would wait for work forever.
-
-    It ignores SIGINT and SIGTERM: Ctrl-C reaches the whole process group (and systemd's stop
-    the whole unit), and a worker that died of it would fail the pages it holds. The crawl stops
-    gracefully and shuts its workers down itself (crawler/stop.py)."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-
-    def watch() -> None:
-        while os.getppid() == crawl_pid:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="crawl-watch", daemon=True).start()
-    load_tables()
 
 
 _stage_workers: dict[int, StageWorkers] = {}
@@ -302,25 +234,13 @@ class ExtractPipeline(_PureStage):
             return False
         return True
 
-    @staticmethod
-    def call(page: StagePage):
-        return extract, (page.body, page.url), {"headers": page.headers}
-
 
 class NormalizePipeline(_PureStage):
     stage = "normalize"
 
-    @staticmethod
-    def call(page: StagePage):
-        return normalize, (page.record,), {}
-
 
 class EnrichPipeline(_PureStage):
     stage = "enrich"
-
-    @staticmethod
-    def call(page: StagePage):
-        return enrich, (page.record,), {"site": page.site_config}
 
 
 class IndexPipeline(_PureStage):
@@ -328,11 +248,6 @@ class IndexPipeline(_PureStage):
     archive in the reactor's thread (nor with the segmenter's dictionary in its memory)."""
 
     stage = "index"
-    result = "index_terms"
-
-    @staticmethod
-    def call(page: StagePage):
-        return page_terms, (page.record.title, page.record.text), {}
 
 
 class ArchivePipeline(_Stage):

@@ -13,7 +13,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("crawler", "spiders", "pipelines", "archive")
 CRAWL_FRAMEWORKS = {"scrapy", "scrapy_playwright", "twisted"}
-PURE_STAGES = ("pipelines.extract", "pipelines.normalize", "pipelines.enrich")
+# and what a stage worker process runs: it imports no Scrapy (tests/test_stage_worker.py: a real one)
+PURE_STAGES = ("pipelines.extract", "pipelines.normalize", "pipelines.enrich", "pipelines.stage_worker")
 
 
 def module_name(path: Path) -> str:
