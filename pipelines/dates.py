@@ -13,14 +13,19 @@
     >>> parse_date("4月30日") is None   # no year: not completed
     True
 
+    >>> parse_date("2020-04-30T00:40:00Z")   # an ISO time with its offset: the same moment in China
+    '2020-04-30T08:40:00+08:00'
+
 A time is kept (with China's +08:00) when the text gives one; a date without a
-day or a year gives None.
+day or a year gives None. A time written as ISO 8601 writes it (``T``, then ``Z`` or an offset,
+as metas and JSON-LD do) is that moment, given in China's time; elsewhere a time is China's own
+(``09:00-11:30`` is a span of a morning, not an offset).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import overload
 
 _SEP = r"\s*[-/.]\s*"
@@ -121,15 +126,38 @@ def _date_parts(match: re.Match) -> tuple:
     return match.groups()
 
 
+# What follows an ISO date-time's seconds: a fraction, then Z or an offset (+08:00, +0800, -05).
+_ISO_OFFSET = re.compile(r"(?:[.,]\d+)?\s*(?:(Z)|([+-])(\d{2}):?(\d{2})?)(?![\d:])")
+CHINA = timezone(timedelta(hours=8))
+
+
+def _with_offset(iso: str, match: re.Match, text: str) -> str:
+    """`iso` (a China time, +08:00) moved to the moment an ISO offset after `match` says it is."""
+    if "T" not in match.group(0) or match.group(4) is None:
+        return iso
+    offset = _ISO_OFFSET.match(text, match.end())
+    if offset is None:
+        return iso
+    zulu, sign, hours, minutes = offset.groups()
+    delta = (
+        timedelta(0) if zulu else (1 if sign == "+" else -1) * timedelta(hours=int(hours), minutes=int(minutes or 0))
+    )
+    if abs(delta) > timedelta(hours=14):
+        return iso
+    moment = datetime.fromisoformat(iso[:19]).replace(tzinfo=timezone(delta))
+    return moment.astimezone(CHINA).isoformat()
+
+
 def parse_date(text: str | None) -> str | None:
     """The first complete date (with its time, if any) in `text`, as ISO 8601."""
     if not text:
         return None
     matches = [m for m in (p.search(text) for p in (NUMERIC_DATE, HAN_DATE, US_DATE)) if m]
     if matches:
-        iso = _iso(*_date_parts(min(matches, key=lambda m: m.start())))
+        first = min(matches, key=lambda m: m.start())
+        iso = _iso(*_date_parts(first))
         if iso:
-            return iso
+            return _with_offset(iso, first, text) if first.re is NUMERIC_DATE and "T" in iso else iso
     match = NUMERAL_DATE.search(text)
     if match:
         try:

@@ -46,6 +46,24 @@ def test_incomplete_or_impossible_dates_give_none(text):
     assert parse_date(text) is None
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2022-02-06T12:48:06+00:00", "2022-02-06T20:48:06+08:00"),  # a JSON-LD datePublished in UTC
+        ("2024-05-06T02:00:00.000Z", "2024-05-06T10:00:00+08:00"),
+        ("2024-05-06T23:30:00Z", "2024-05-07T07:30:00+08:00"),  # the next day in China
+        ("2024-05-06T20:00:00-05:00", "2024-05-07T09:00:00+08:00"),
+        ("2024-05-06T10:00:00+0800", "2024-05-06T10:00:00+08:00"),
+        ("2024-05-06T10:00:00+08:00", "2024-05-06T10:00:00+08:00"),
+        ("2024-05-06T10:00:00+99:00", "2024-05-06T10:00:00+08:00"),  # no such offset: as written
+        ("会议时间：2024-05-06 09:00-11:30", "2024-05-06T09:00:00+08:00"),  # a span, not an offset
+        ("2024-05-06 10:00 Z", "2024-05-06T10:00:00+08:00"),  # no ISO T: a time in China
+    ],
+)
+def test_an_iso_time_with_an_offset_is_that_moment_in_china(text, expected):
+    assert parse_date(text) == expected
+
+
 def test_an_impossible_time_keeps_the_date():
     assert parse_date("2020-04-30 25:61") == "2020-04-30"
 
