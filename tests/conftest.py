@@ -89,10 +89,31 @@ def demo_archive(tmp_path_factory):
         yield {"db": db, "server": server, "outputs": outputs, "feeds": feeds}
 
 
+# The longest files, longest first (`--durations` of whole-suite runs, summed by file): given out
+# first, they do not leave one worker finishing a long file alone while the other has none left.
+LONGEST_FILES = [
+    "test_docs.py",
+    "test_queue.py",
+    "test_queue_faults.py",
+    "test_demo_crawl.py",
+    "test_cms_sites.py",
+    "test_metrics.py",
+    "test_cli.py",
+    "test_crash_resume.py",
+    "test_health.py",
+]
+
+
 def pytest_collection_modifyitems(items):
-    """The files with real crawls and servers (marked e2e) first, each file's tests kept together
-    and in order: with `make test`'s `--dist loadfile --no-loadscope-reorder` the xdist workers
-    take the long files first and the quick ones fill in at the end, so both finish together
-    (xdist's own order, most tests first, left a long file with few tests for the end)."""
+    """The files with real crawls and servers (marked e2e) first, the longest of them (LONGEST_FILES)
+    before the others, each file's tests kept together and in order: with `make test`'s
+    `--dist loadfile --no-loadscope-reorder` the xdist workers take the long files first and the
+    quick ones fill in at the end, so both finish together (xdist's own order, most tests first,
+    left a long file with few tests for the end)."""
     heavy = {item.path for item in items if item.get_closest_marker("e2e")}
-    items.sort(key=lambda item: item.path not in heavy)  # stable: files stay whole and in order
+
+    def order(item) -> tuple[bool, int]:
+        name = item.path.name
+        return item.path not in heavy, LONGEST_FILES.index(name) if name in LONGEST_FILES else len(LONGEST_FILES)
+
+    items.sort(key=order)  # stable: files stay whole and in order

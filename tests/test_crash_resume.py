@@ -1,6 +1,7 @@
-"""A crawl killed with SIGKILL resumes from the archive's own state: killed at ten random
-points of a real `scrapy crawl` over a generated TRS site and restarted each time, it ends
-with the archive an uninterrupted crawl writes — nothing lost, no version twice."""
+"""A crawl killed with SIGKILL resumes from the archive's own state: killed at six random
+points of a real `scrapy crawl` over a generated TRS site, one among the articles of each of
+its first six list pages, and restarted each time, it ends with the archive an uninterrupted
+crawl writes — nothing lost, no version twice."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from tests.support.cms import CmsServer, build_trs_site
 pytestmark = pytest.mark.e2e  # real servers and `scrapy crawl` processes on 127.0.0.1
 
 ARTICLES = 80
-KILLS = 10
+PER_PAGE = 10  # articles a list page links
+KILLS = 6  # one in each of the first six list pages' articles
 
 
 def versions_so_far(db_path) -> int | None:
@@ -53,12 +55,12 @@ def archive_state(db_path) -> dict:
 
 @pytest.fixture(scope="module")
 def trs_site(tmp_path_factory):
-    spec = build_trs_site(tmp_path_factory.mktemp("trs"), ARTICLES, per_page=10)
+    spec = build_trs_site(tmp_path_factory.mktemp("trs"), ARTICLES, per_page=PER_PAGE)
     with CmsServer(spec) as server:
         yield server
 
 
-def test_sigkill_at_ten_random_points_then_resume_equals_an_uninterrupted_crawl(trs_site, tmp_path):
+def test_sigkill_at_six_random_points_then_resume_equals_an_uninterrupted_crawl(trs_site, tmp_path):
     # Two requests at a time, 30 ms apart: slow enough for a kill to land where it was aimed.
     args = (
         "-a",
@@ -79,10 +81,14 @@ def test_sigkill_at_ten_random_points_then_resume_equals_an_uninterrupted_crawl(
 
     killed = tmp_path / "killed.db"
     rng = random.Random(20261123)
-    # Kill points: after a random number of archived versions (1 to ARTICLES − 20: versions
-    # arrive in bursts of up to ten from the stage worker, so a kill lands a little after its
-    # aim), so every kill lands inside the work, at whatever the crawl was doing at that moment.
-    targets = sorted(rng.sample(range(1, ARTICLES - 20), KILLS))
+    # Kill points: after a random number of archived versions, one among each list page's
+    # articles (1-9, 11-19, … 51-59: up to ARTICLES − 20, as versions arrive in bursts of up to
+    # ten from the stage worker, so a kill lands a little after its aim), so every kill lands
+    # inside the work, at whatever the crawl was doing at that moment, and each restart resumes
+    # with the known articles ending on another list page (where its paging stops). Ten points
+    # drawn from 1-59 put three kills one version apart (35, 36, 37) and two more (11, 12):
+    # restarts that resumed from the same list page, on the same path.
+    targets = [rng.randrange(page * PER_PAGE + 1, (page + 1) * PER_PAGE) for page in range(KILLS)]
     landed = []
     for target in targets:
         process = scrapy_crawl(*args, db=killed, wait=False)

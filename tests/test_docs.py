@@ -62,12 +62,12 @@ SUBSTITUTIONS: list[tuple[str, str, str]] = [
     (
         "../shared/benchmarks/cwced",
         "{cwced_sample}",
-        "scoring all 69 pages is the benchmark's business (the docs' numbers come from it): its first 10",
+        "scoring all 69 pages is the benchmark's business (the docs' numbers come from it): its first 5",
     ),
     (
         "re:(?<=govnews eval )benchmarks/realpages\\b",
         "{realpages_sample}",
-        "scoring all 60 pages is the benchmark's business (the docs' numbers come from it): its first 10",
+        "scoring all 60 pages is the benchmark's business (the docs' numbers come from it): its first 5",
     ),
     (
         "re:(?<=govnews eval )tests/fixtures/corpus\\b",
@@ -235,8 +235,8 @@ def world(tmp_path_factory):
     ):
         world = World(folder, server, redis)
         world.update(
-            cwced_sample=str(gold_sample(REPO.parent / "shared" / "benchmarks" / "cwced", root / "cwced", 10)),
-            realpages_sample=str(gold_sample(REPO / "benchmarks" / "realpages", root / "realpages", 10)),
+            cwced_sample=str(gold_sample(REPO.parent / "shared" / "benchmarks" / "cwced", root / "cwced", 5)),
+            realpages_sample=str(gold_sample(REPO / "benchmarks" / "realpages", root / "realpages", 5)),
             corpus_sample=str(gold_sample(REPO / "tests" / "fixtures" / "corpus", root / "corpus")),
         )
         # The archives the docs name, holding the demo sites; the saved page of `govnews extract`.

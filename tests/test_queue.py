@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import threading
 import time
@@ -19,7 +20,6 @@ import redis
 import sqlite_utils
 from conftest import BIN, REPO, finish, scrapy_crawl
 
-from crawler.demo.server import DemoServer, copy_sites
 from crawler.redis_client import STREAM
 from tests.support.cms import CmsServer, build_feed_site, build_hanweb_site, build_paged_site, build_trs_site
 from tests.support.redis_server import RedisServer
@@ -135,12 +135,23 @@ CMS_SITES = {
 }
 
 
-def test_three_workers_and_one_writer_archive_what_one_process_archives(tmp_path, redis_server, procs):
+def copy_of(db: Path, target: Path) -> Path:
+    """A copy of an archive other tests read, WAL and all (SQLite's backup)."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    return target
+
+
+def test_three_workers_and_one_writer_archive_what_one_process_archives(demo_archive, tmp_path, redis_server, procs):
+    # The reference: the session's demo sites as their one-process crawls archived them (each by
+    # its own `scrapy crawl`, conftest's demo_archive), and each CMS site crawled so into a copy.
+    demo = demo_archive["server"]
     with ExitStack() as stack:
-        demo = stack.enter_context(DemoServer(copy_sites(tmp_path / "demo")))
         cms = [stack.enter_context(CmsServer(build(tmp_path / name))) for name, build in CMS_SITES.items()]
         urls = [site.list_url for site in demo.sites.values()] + [server.list_url for server in cms]
-        one_process(tmp_path / "one.db", urls)
+        one_process(copy_of(demo_archive["db"], tmp_path / "one.db"), [server.list_url for server in cms])
         queued = tmp_path / "queued.db"
         print(enqueue(redis_server.url, queued, urls))
         workers = [procs.worker(redis_server.url) for _ in range(3)]
