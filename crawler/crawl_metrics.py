@@ -71,7 +71,7 @@ class CrawlMetrics:
                 logger.error("metrics: %s; the crawl goes on without them", exc)
                 self.config = MetricsConfig(textfile=self.config.textfile)  # said once, not each crawl
         self.task = create_looping_call(self.tick)
-        self.task.start(TICK, now=False)
+        self.task.start(TICK, now=True)  # the run's duration is a series from its start, as the counters are
 
     def tick(self) -> None:
         self.families.run_duration.labels(self.site).set(time.monotonic() - self.started)
