@@ -9,7 +9,7 @@ demo: setup                ## set up, then crawl the bundled offline demo into a
 	$(BIN)/govnews demo --db archive.db
 
 # One pytest worker per core (pytest-xdist); a file's tests stay on one worker, which starts its
-# servers once (measured: 10.4 min with 2 workers, 10.1 with 3: the suite is CPU-bound). The
+# servers once (more workers than cores gain nothing: the suite is CPU-bound). The
 # files in the order tests/conftest.py gives (those with real crawls first), not xdist's.
 PYTEST_WORKERS ?= 2
 
