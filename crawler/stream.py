@@ -8,9 +8,9 @@ when the spider closes. Reads are answered from the incremental state the job br
 
 The stream is bounded (GOVNEWS_QUEUE_STREAM_MAX messages and GOVNEWS_QUEUE_STREAM_MAX_BYTES
 bytes): a message is added only while the stream has room for it, checked and added in one step
-in Redis, so however many workers send, it never grows past either bound. A crawl whose message finds no room waits, without
-blocking the reactor: its items stop at the archive stage, Scrapy stops taking responses, and
-the crawl goes on once the writer catches up.
+in Redis, so however many workers send, it never grows past either bound. A crawl whose message
+finds no room waits, without blocking the reactor: its items stop at the archive stage, Scrapy
+stops taking responses, and the crawl goes on once the writer catches up.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ def test_a_scripted_list_and_a_scripted_article_are_rendered_and_both_captures_k
         output = scrapy_crawl("-a", f"url={site.list_url}", db=db_path)
         # Chromium fetched the page's scripts and data, not its images (GOVNEWS_BROWSER_SKIP_RESOURCES)
         assert site.hits["/api/article_1132000.json"] == 1 and site.hits["/images/logo.png"] == 0
+        assert site.hits["/live"] == 1  # its WebSocket's handshake: on the site, so let through
         assert "'govnews/browser/skipped/image': 1" in output
         archive = Archive(db_path)
         db = archive.db

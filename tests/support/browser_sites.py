@@ -51,6 +51,7 @@ SHELL_ARTICLE = {
 SHELL_ARTICLE_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>晋城市人民政府</title></head>
 <body><div class="header"><img src="/images/logo.png" alt="晋城市人民政府"></div><div id="article"></div>
 <script>
+try { new WebSocket('ws://' + location.host + '/live'); } catch (e) {}  // on the site: let through
 fetch('/api/article_1132000.json').then(r => r.json()).then(a => {
   const box = document.getElementById('article');
   box.innerHTML = '<h1>' + a.title + '</h1><div class="info">发布时间：' + a.date + ' 来源：' + a.source + '</div>'
