@@ -129,17 +129,21 @@ def test_the_stream_never_outgrows_its_bound_and_keeps_each_crawls_order(client,
 
 
 def test_the_stream_is_bounded_in_bytes_and_the_writer_counts_them_off(client, server, tmp_path):
-    # Pages of megabytes would fill Redis long before 500 messages: 3 incompressible pages of
-    # 40 KB fit in 100 KB, a 4th waits for the writer; one larger than the bound goes alone.
-    pages = [random.randbytes(40_000) for _ in range(5)] + [random.randbytes(150_000)]
+    # Pages of megabytes would fill Redis long before 500 messages: 2 incompressible pages of
+    # 40 KB fit in 100 KB, a 3rd waits for the writer; one larger than the bound goes alone.
+    small, large = [random.randbytes(40_000) for _ in range(5)], random.randbytes(150_000)
     stream = StreamArchive(client, maxlen=100, maxbytes=100_000, state=CrawlStateView())
     sizes = []
 
-    async def crawl():
-        for n, body in enumerate(pages):
-            stream.add_snapshot(url=f"http://a.example/{n}", status=200, headers={}, body=body)
+    def in_stream() -> tuple[int, int]:  # read in one step: the writer may take messages meanwhile
+        length, size = client.pipeline(transaction=True).xlen(STREAM).get(STREAM_BYTES).execute()
+        return length, int(size or 0)
+
+    async def send(bodies):
+        for body in bodies:
+            stream.add_snapshot(url=f"http://a.example/{len(sizes)}", status=200, headers={}, body=body)
             await stream.flush()
-            sizes.append((client.xlen(STREAM), int(client.get(STREAM_BYTES))))
+            sizes.append(in_stream())
 
     def write(sent: threading.Event):  # the writer, in its own thread with its own archive connection
         writer = Writer(connect(server.url), Archive(tmp_path / "a.db"), batch=1, dead_after=3)
@@ -147,25 +151,29 @@ def test_the_stream_is_bounded_in_bytes_and_the_writer_counts_them_off(client, s
         while not sent.is_set():
             writer.step()
         writer.run(burst=True)
+        writer.archive.close()
 
-    async def crawl_and_writer():
-        sending, sent = asyncio.ensure_future(crawl()), threading.Event()
-        while len(sizes) < 2:
+    async def waits_for_the_writer(bodies, held: int):
+        sending, sent = asyncio.ensure_future(send(bodies)), threading.Event()
+        while in_stream()[0] < held:
             await asyncio.sleep(0.02)
         await asyncio.sleep(0.5)
-        assert not sending.done() and client.xlen(STREAM) == 2  # a third 40 KB page would pass 100 KB
+        assert not sending.done() and in_stream()[0] == held  # the next page does not fit: it waits
         thread = threading.Thread(target=write, args=(sent,))
         thread.start()
         await sending
         sent.set()
         await asyncio.get_running_loop().run_in_executor(None, thread.join)
 
-    asyncio.run(crawl_and_writer())
-    assert all(length <= 2 and size <= 100_000 for length, size in sizes[:-1])
-    assert sizes[-1][0] == 1 and sizes[-1][1] > 150_000  # the large page, alone in the stream
-    assert client.xlen(STREAM) == 0 and int(client.get(STREAM_BYTES)) == 0  # the writer counted every byte off
+    asyncio.run(waits_for_the_writer(small, held=2))
+    assert max(length for length, _ in sizes) <= 2 and max(size for _, size in sizes) <= 100_000
+    asyncio.run(send([large]))  # into the empty stream, alone, though over the bound
+    length, size = sizes[-1]
+    assert length == 1 and size > 150_000
+    asyncio.run(waits_for_the_writer(small[:1], held=1))  # nothing fits beside it
+    assert in_stream() == (0, 0)  # the writer counted every byte off
     archive = Archive(tmp_path / "a.db", read_only=True)
-    assert [archive.snapshot_body(n) for n in range(1, 7)] == pages
+    assert [archive.snapshot_body(n) for n in range(1, 8)] == [*small, large, small[0]]
 
 
 def test_the_writer_records_a_bad_message_and_goes_on(client, tmp_path):
